@@ -1,0 +1,84 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// SupportedAPIs are the Buildpack API versions cnbkit reads and writes, oldest first.
+var SupportedAPIs = []string{"0.7", "0.8", "0.9", "0.10", "0.11", "0.12"}
+
+var idPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9./-]*$`)
+
+// reservedIDs may not be used as buildpack IDs: the lifecycle uses them as directory names.
+var reservedIDs = map[string]bool{"app": true, "config": true, "sbom": true}
+
+// ValidateID checks a buildpack ID: letters, digits, '.', '/' and '-', not a reserved word.
+func ValidateID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("buildpack id is empty: set [buildpack] id, e.g. \"my-org/my-buildpack\"")
+	case reservedIDs[id]:
+		return fmt.Errorf("buildpack id %q is reserved by the lifecycle: choose another id", id)
+	case !idPattern.MatchString(id) || strings.Contains(id, "//") || strings.HasSuffix(id, "/"):
+		return fmt.Errorf("buildpack id %q is invalid: use letters, digits, '.', '/' and '-', e.g. \"my-org/my-buildpack\"", id)
+	}
+	return nil
+}
+
+var semverPattern = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+// ValidateVersion checks a buildpack version. Builders and registries compare versions as
+// semantic versions, so cnbkit requires MAJOR.MINOR.PATCH with optional pre-release and build.
+func ValidateVersion(v string) error {
+	if v == "" {
+		return fmt.Errorf("version is empty: set a semantic version such as \"1.0.0\"")
+	}
+	if !semverPattern.MatchString(v) {
+		return fmt.Errorf("version %q is not a semantic version: use MAJOR.MINOR.PATCH, e.g. \"1.2.3\"", v)
+	}
+	return nil
+}
+
+// ValidateAPI checks that api is a Buildpack API version cnbkit supports.
+func ValidateAPI(api string) error {
+	for _, s := range SupportedAPIs {
+		if s == api {
+			return nil
+		}
+	}
+	if api == "" {
+		return fmt.Errorf("api is empty: set api = %q at the top of buildpack.toml", LatestAPI())
+	}
+	return fmt.Errorf("buildpack API %q is not supported: use one of %s", api, strings.Join(SupportedAPIs, ", "))
+}
+
+// LatestAPI is the newest Buildpack API cnbkit supports.
+func LatestAPI() string { return SupportedAPIs[len(SupportedAPIs)-1] }
+
+// CompareAPI compares two "MAJOR.MINOR" API versions numerically; it returns -1, 0 or 1.
+// Malformed parts compare as zero.
+func CompareAPI(a, b string) int { return cmpAPI(a, b) }
+
+func cmpAPI(a, b string) int {
+	pa, pb := apiParts(a), apiParts(b)
+	for i := 0; i < 2; i++ {
+		if pa[i] != pb[i] {
+			if pa[i] < pb[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+func apiParts(s string) [2]int {
+	var p [2]int
+	major, minor, _ := strings.Cut(s, ".")
+	p[0], _ = strconv.Atoi(major)
+	p[1], _ = strconv.Atoi(minor)
+	return p
+}
