@@ -176,7 +176,7 @@ func serveDjango(in Input, objects []AppObject) (Result, error) {
 	return Result{
 		Processes: []Process{{Type: "web", Script: `exec python manage.py runserver "0.0.0.0:` + Port + `"`, Default: true}},
 		Origin:    OriginDetected, App: &o,
-		Reason:    "Django project (manage.py) with no production server installed",
+		Reason: "Django project (manage.py) with no production server installed",
 		Warnings: []string{"Django's runserver is a development server, not meant for production: add gunicorn to your requirements " +
 			"so that the project is served with gunicorn " + o.Target()},
 	}, nil
@@ -193,7 +193,7 @@ func serve(in Input, o AppObject, files []string) (Result, error) {
 	return Result{
 		Processes: []Process{{Type: "web", Script: "exec python " + o.File, Default: true}},
 		Origin:    OriginDetected, App: &o,
-		Reason:    fmt.Sprintf("%s app %s found, but no WSGI server (gunicorn, waitress) is installed, so %s runs as a script", o.Framework, o.Target(), o.File),
+		Reason: fmt.Sprintf("%s app %s found, but no WSGI server (gunicorn, waitress) is installed, so %s runs as a script", o.Framework, o.Target(), o.File),
 		Warnings: []string{fmt.Sprintf("%s runs with %s's development server, which listens on 127.0.0.1:5000 unless the code says otherwise: "+
 			"add gunicorn to your requirements to serve %s on 0.0.0.0:$PORT", o.File, o.Framework, o.Target())},
 	}, nil
@@ -224,6 +224,6 @@ func server(in Input, o AppObject) (Result, bool) {
 	return Result{
 		Processes: []Process{{Type: "web", Script: script, Default: true}},
 		Origin:    OriginDetected, App: &o,
-		Reason:    fmt.Sprintf("%s app %s found in %s, served with %s (installed)", o.Framework, o.Target(), o.File, name),
+		Reason: fmt.Sprintf("%s app %s found in %s, served with %s (installed)", o.Framework, o.Target(), o.File, name),
 	}, true
 }

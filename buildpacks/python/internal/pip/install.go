@@ -1,0 +1,149 @@
+package pip
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Installer runs Python and pip.
+type Installer struct {
+	// Python is the interpreter that makes environments (the CPython layer's bin/python3).
+	Python string
+	// Env is the environment every command gets (see [Environ]).
+	Env []string
+	// Out receives the commands' output; nil discards it.
+	Out io.Writer
+}
+
+// CommandError says a command failed; Output holds the end of what it printed.
+type CommandError struct {
+	Command string
+	Err     error
+	Output  string
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("running %s: %v", e.Command, e.Err)
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// tail keeps the last bytes written, for error messages.
+type tail struct{ buf []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 4096 {
+		t.buf = t.buf[len(t.buf)-4096:]
+	}
+	return len(p), nil
+}
+
+func (i Installer) run(ctx context.Context, dir string, env []string, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var t tail
+	var w io.Writer = &t
+	if i.Out != nil {
+		w = io.MultiWriter(i.Out, &t)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Run(); err != nil {
+		shown := filepath.Base(name) + " " + strings.Join(args, " ")
+		return &CommandError{Command: shown, Err: err, Output: strings.TrimSpace(string(t.buf))}
+	}
+	return nil
+}
+
+// reproducible settings for every Python process the build runs.
+func (i Installer) env(extra ...string) []string {
+	env := append([]string(nil), i.Env...)
+	env = append(env, "PYTHONHASHSEED=0", "SOURCE_DATE_EPOCH=315532801", "PIP_DISABLE_PIP_VERSION_CHECK=1", "PYTHONDONTWRITEBYTECODE=1")
+	return append(env, extra...)
+}
+
+// MakePip makes a virtual environment holding pip (from the interpreter's bundled ensurepip
+// wheel, no network) at dir, and returns pip's version. The app's environment never holds pip.
+func (i Installer) MakePip(ctx context.Context, dir string) (string, error) {
+	if err := i.run(ctx, "", i.env(), i.Python, "-m", "venv", dir); err != nil {
+		return "", err
+	}
+	py := filepath.Join(dir, "bin", "python")
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, py, "-c", "import pip; print(pip.__version__)")
+	cmd.Env = i.env()
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return "", &CommandError{Command: "python -c 'import pip'", Err: err}
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// MakeVenv makes an empty virtual environment (no pip, no setuptools) at dir.
+func (i Installer) MakeVenv(ctx context.Context, dir string) error {
+	return i.run(ctx, "", i.env(), i.Python, "-m", "venv", "--without-pip", dir)
+}
+
+// Install installs the plan's dependencies into the environment at venv with the pip of
+// pipVenv, caching downloads in cacheDir. appDir is the app; pip runs there.
+func (i Installer) Install(ctx context.Context, pipVenv, venv, appDir, cacheDir string, plan Plan) error {
+	args := []string{"-m", "pip", "--python", filepath.Join(venv, "bin", "python"), "install",
+		"--no-input", "--progress-bar", "off", "--no-compile", "--no-warn-script-location",
+		"--cache-dir", cacheDir}
+	if plan.WheelDir != "" {
+		args = append(args, "--no-index", "--find-links", filepath.Join(appDir, plan.WheelDir))
+	}
+	switch plan.Mode {
+	case ModeRequirements:
+		for _, r := range plan.Requirements {
+			args = append(args, "-r", filepath.Join(appDir, r))
+		}
+	case ModeProjectDependencies:
+		f, err := os.CreateTemp("", "pyproject-dependencies-*.txt")
+		if err != nil {
+			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
+		}
+		defer os.Remove(f.Name())
+		_, err = io.WriteString(f, strings.Join(plan.Dependencies, "\n")+"\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
+		}
+		args = append(args, "-r", f.Name())
+	case ModePackage:
+		args = append(args, ".")
+	default:
+		return nil
+	}
+	return i.run(ctx, appDir, i.env(), filepath.Join(pipVenv, "bin", "python"), args...)
+}
+
+// Compile writes bytecode for the environment's site-packages deterministically (hash-based
+// .pyc files, no timestamps), so the app starts fast, nothing is written at run time and
+// equal inputs give equal layers.
+func (i Installer) Compile(ctx context.Context, venv string) error {
+	site, err := SitePackages(venv)
+	if err != nil {
+		return err
+	}
+	return i.run(ctx, "", i.env(), filepath.Join(venv, "bin", "python"), "-m", "compileall", "-q", "-j", "0",
+		"--invalidation-mode", "unchecked-hash", site)
+}
+
+// SitePackages returns the site-packages folder of the environment at venv.
+func SitePackages(venv string) (string, error) {
+	matches, err := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
+	if err != nil || len(matches) != 1 {
+		return "", fmt.Errorf("finding site-packages in %s: found %d folders", venv, len(matches))
+	}
+	return matches[0], nil
+}

@@ -1,0 +1,167 @@
+package pip_test
+
+import (
+	"errors"
+	"testing"
+	"testing/fstest"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/pip"
+)
+
+func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+
+func TestNewPlan(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		app       fstest.MapFS
+		settings  pip.Settings
+		mode      pip.Mode
+		reqs      []string
+		files     []string
+		deps      []string
+		wheelDir  string
+		noteMatch string
+	}{
+		{name: "requirements.txt", app: fstest.MapFS{"requirements.txt": file("fastapi\n")}, mode: pip.ModeRequirements,
+			reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}},
+		{name: "several files with includes", settings: pip.Settings{Requirements: []string{"requirements/prod.txt", "./extra.txt"}},
+			app: fstest.MapFS{"requirements/prod.txt": file("-r base.txt\n-c ../constraints.txt\nuvicorn\n"), "requirements/base.txt": file("fastapi\n"),
+				"constraints.txt": file("fastapi<1\n"), "extra.txt": file("--requirement=requirements/base.txt\n")},
+			mode: pip.ModeRequirements, reqs: []string{"requirements/prod.txt", "extra.txt"},
+			files: []string{"constraints.txt", "extra.txt", "requirements/base.txt", "requirements/prod.txt"}},
+		{name: "lock files beside requirements are noted", app: fstest.MapFS{"requirements.txt": file("x\n"), "poetry.lock": file("")},
+			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, noteMatch: "poetry.lock is not used"},
+		{name: "pyproject application", app: fstest.MapFS{"pyproject.toml": file("[project]\nname = \"a\"\ndependencies = [\"fastapi>=0.90\", \"uvicorn\"]\n")},
+			mode: pip.ModeProjectDependencies, deps: []string{"fastapi>=0.90", "uvicorn"}, files: []string{"pyproject.toml"}},
+		{name: "pyproject package", app: fstest.MapFS{"pyproject.toml": file("[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"a\"\n")},
+			mode: pip.ModePackage, files: []string{"pyproject.toml"}},
+		{name: "pyproject with only tool settings", app: fstest.MapFS{"pyproject.toml": file("[tool.black]\nline-length = 100\n")}, mode: pip.ModeNone},
+		{name: "setup.py", app: fstest.MapFS{"setup.py": file("from setuptools import setup\nsetup()\n")}, mode: pip.ModePackage, files: []string{"setup.py"}},
+		{name: "nothing", app: fstest.MapFS{"main.py": file("")}, mode: pip.ModeNone},
+		{name: "vendored wheels by default", app: fstest.MapFS{"requirements.txt": file("x\n"), "wheels/x-1-py3-none-any.whl": file("zip")},
+			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, wheelDir: "wheels"},
+		{name: "vendored wheels by setting", settings: pip.Settings{WheelDir: "vendor/"}, app: fstest.MapFS{"requirements.txt": file("x\n"), "vendor/x-1-py3-none-any.whl": file("zip")},
+			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, wheelDir: "vendor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			p, err := pip.NewPlan(tt.app, tt.settings)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(p.Mode).To(Equal(tt.mode))
+			g.Expect(p.Requirements).To(Equal(tt.reqs))
+			g.Expect(p.Files).To(Equal(tt.files))
+			g.Expect(p.Dependencies).To(Equal(tt.deps))
+			g.Expect(p.WheelDir).To(Equal(tt.wheelDir))
+			g.Expect(p.Describe()).NotTo(BeEmpty())
+			if tt.noteMatch != "" {
+				g.Expect(p.Notes).To(ContainElement(ContainSubstring(tt.noteMatch)))
+			}
+		})
+	}
+}
+
+func TestPlanDigests(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	app := fstest.MapFS{"requirements.txt": file("-r base.txt\n"), "base.txt": file("fastapi\n")}
+	a, err := pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	b, err := pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(a.Digests).To(Equal(b.Digests))
+	app["base.txt"] = file("fastapi\nuvicorn\n")
+	c, err := pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(c.Digests["base.txt"]).NotTo(Equal(a.Digests["base.txt"]), "an included file's change must change the digest")
+	g.Expect(c.Digests["requirements.txt"]).To(Equal(a.Digests["requirements.txt"]))
+
+	pkg := fstest.MapFS{"setup.py": file("setup()\n"), "mypkg/__init__.py": file("")}
+	d, err := pip.NewPlan(pkg, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	pkg["mypkg/__init__.py"] = file("x = 1\n")
+	e, err := pip.NewPlan(pkg, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(e.Digests["source tree"]).NotTo(Equal(d.Digests["source tree"]), "pip install . copies the source: a change must rebuild")
+}
+
+func TestNewPlanErrors(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+
+	_, err := pip.NewPlan(fstest.MapFS{}, pip.Settings{Requirements: []string{"reqs.txt"}})
+	var mf *pip.MissingFileError
+	g.Expect(errors.As(err, &mf)).To(BeTrue(), "got %v", err)
+	g.Expect(mf.Setting).To(Equal("BP_PIP_REQUIREMENTS"))
+	g.Expect(mf.Path).To(Equal("reqs.txt"))
+
+	_, err = pip.NewPlan(fstest.MapFS{"requirements.txt": file("-r missing.txt\n")}, pip.Settings{})
+	g.Expect(errors.As(err, &mf)).To(BeTrue(), "got %v", err)
+	g.Expect(mf.From).To(Equal("requirements.txt"))
+
+	_, err = pip.NewPlan(fstest.MapFS{"requirements.txt": file("x\n")}, pip.Settings{WheelDir: "nowhere"})
+	g.Expect(errors.As(err, &mf)).To(BeTrue(), "got %v", err)
+	g.Expect(mf.Setting).To(Equal("BP_PIP_WHEEL_DIR"))
+
+	for _, tc := range []struct {
+		app  fstest.MapFS
+		tool string
+	}{
+		{fstest.MapFS{"pyproject.toml": file("[project]\nname='a'\n"), "poetry.lock": file("")}, "Poetry"},
+		{fstest.MapFS{"pyproject.toml": file("[tool.poetry]\nname='a'\n")}, "Poetry"},
+		{fstest.MapFS{"pyproject.toml": file("[project]\nname='a'\n"), "uv.lock": file("")}, "uv"},
+		{fstest.MapFS{"Pipfile": file("[packages]\n"), "Pipfile.lock": file("{}")}, "Pipenv"},
+	} {
+		_, err = pip.NewPlan(tc.app, pip.Settings{})
+		var ue *pip.UnsupportedError
+		g.Expect(errors.As(err, &ue)).To(BeTrue(), "got %v", err)
+		g.Expect(ue.Tool).To(Equal(tc.tool))
+		g.Expect(ue.Export).To(ContainSubstring("requirements"))
+	}
+
+	_, err = pip.NewPlan(fstest.MapFS{"pyproject.toml": file("[project\n")}, pip.Settings{})
+	var pe *pip.ProjectError
+	g.Expect(errors.As(err, &pe)).To(BeTrue(), "got %v", err)
+}
+
+func TestUnsafeAndEnviron(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	g.Expect(pip.Unsafe(map[string]string{"PIP_TARGET": "/x", "VIRTUAL_ENV": "/v", "PIP_INDEX_URL": "http://i", "PYTHONHOME": "/h"})).
+		To(Equal([]string{"PIP_TARGET", "PYTHONHOME", "VIRTUAL_ENV"}))
+	g.Expect(pip.Unsafe(map[string]string{"PIP_INDEX_URL": "http://i", "BP_CPYTHON_VERSION": "3.12"})).To(BeEmpty())
+	for k, why := range pip.Forbidden {
+		g.Expect(why).NotTo(BeEmpty(), "%s needs a reason", k)
+	}
+
+	env := pip.Environ([]string{"PATH=/bin", "VIRTUAL_ENV=/somewhere", "PIP_INDEX_URL=http://base"},
+		map[string]string{"PIP_INDEX_URL": "http://platform"}, map[string]string{"PIP_EXTRA_INDEX_URL": "http://binding"})
+	g.Expect(env).To(Equal([]string{"PATH=/bin", "PIP_EXTRA_INDEX_URL=http://binding", "PIP_INDEX_URL=http://platform"}))
+}
+
+func TestBindingEnv(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	env, err := pip.BindingEnv(map[string]string{"index-url": "https://pkgs.example.com/simple", "extra-index-url": "https://a.example/simple https://b.example/simple",
+		"username": "me", "password": "s3cret/!"}, "/bindings/pip")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(env).To(Equal(map[string]string{
+		"PIP_INDEX_URL":       "https://me:s3cret%2F%21@pkgs.example.com/simple",
+		"PIP_EXTRA_INDEX_URL": "https://me:s3cret%2F%21@a.example/simple https://me:s3cret%2F%21@b.example/simple",
+	}))
+
+	env, err = pip.BindingEnv(map[string]string{"pip.conf": "[global]\n"}, "/bindings/pip")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(env).To(Equal(map[string]string{"PIP_CONFIG_FILE": "/bindings/pip/pip.conf"}))
+
+	_, err = pip.BindingEnv(map[string]string{"username": "me"}, "/b")
+	g.Expect(err).To(MatchError(ContainSubstring("no index-url")))
+	_, err = pip.BindingEnv(map[string]string{"index-url": "not a url"}, "/b")
+	g.Expect(err).To(MatchError(ContainSubstring("not an absolute URL")))
+	_, err = pip.BindingEnv(map[string]string{"other": "x"}, "/b")
+	g.Expect(err).To(MatchError(ContainSubstring("none of the keys")))
+}
