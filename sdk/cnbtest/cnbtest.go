@@ -1,0 +1,481 @@
+package cnbtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Options describe one detect or build run. The zero value is an empty app, the target
+// linux/amd64, no platform env and a minimal buildpack.toml (api 0.12).
+type Options struct {
+	// App is the application source, e.g. an fstest.MapFS. It is copied into a temporary
+	// directory.
+	App fs.FS
+	// AppDir is a folder (e.g. "testdata/app") copied as the application when App is nil.
+	AppDir string
+	// BuildpackDir is the folder holding buildpack.toml (e.g. ".."), used as is.
+	BuildpackDir string
+	// Descriptor is the content of buildpack.toml when BuildpackDir is empty.
+	Descriptor []byte
+	// Env is the platform environment (<platform>/env files), e.g. BP_* variables.
+	Env map[string]string
+	// ProcessEnv is extra process environment, as the lifecycle would pass it. Platform env wins
+	// over it.
+	ProcessEnv map[string]string
+	// Bindings are written to <platform>/bindings/<name>/ (type, provider and secret files).
+	Bindings []sdk.Binding
+	// Target is the build target (CNB_TARGET_*); zero means linux/amd64.
+	Target sdk.Target
+	// ExecEnv is CNB_EXEC_ENV, passed for Buildpack API 0.12.
+	ExecEnv string
+	// Plan is the buildpack plan given to build. Build it from a detect with
+	// DetectOutcome.BuildpackPlan.
+	Plan []spec.PlanEntry
+	// Layers is a previous build's LayersDir. It is copied and then treated as the lifecycle's
+	// restorer would: cache=true layers come back with contents, launch=true cache=false layers
+	// with their metadata only (no directory), other layers, launch.toml and build.toml are
+	// gone, store.toml stays. The previous outcome is left untouched.
+	Layers string
+}
+
+// DetectOutcome is the result of Detect.
+type DetectOutcome struct {
+	Pass     bool
+	ExitCode int    // 0, 100 or 1
+	Reason   string // the fail reason
+	Err      error  // the error when ExitCode is 1
+	// Plans are the build plans written, primary first then the [[or]] alternatives, each with
+	// its own Provides and Requires (Or is always empty).
+	Plans []spec.BuildPlan
+	Log   string
+}
+
+// BuildpackPlan turns the primary plan's requires into buildpack plan entries, the plan a
+// build would get when this buildpack alone satisfied its own requirements.
+func (d DetectOutcome) BuildpackPlan() []spec.PlanEntry {
+	if len(d.Plans) == 0 {
+		return nil
+	}
+	var out []spec.PlanEntry
+	for _, r := range d.Plans[0].Requires {
+		out = append(out, spec.PlanEntry{Name: r.Name, Metadata: r.Metadata})
+	}
+	return out
+}
+
+// BuildOutcome is the result of Build.
+type BuildOutcome struct {
+	Err       error
+	ExitCode  int
+	Log       string
+	LayersDir string // pass as Options.Layers for a second build
+	AppDir    string // the application directory after build
+	Layers    map[string]LayerOutcome
+	Launch    spec.LaunchTOML
+	Build     spec.BuildTOML
+	Store     map[string]any
+}
+
+// LayerOutcome is one layer as written.
+type LayerOutcome struct {
+	Name, Path string
+	Types      spec.LayerTypes
+	Metadata   map[string]any
+	// Env maps file paths relative to the layer to their content, e.g.
+	// "env.launch/PATH.prepend" or "env.launch/web/PORT.default".
+	Env    map[string]string
+	ExecD  []string // names in exec.d
+	SBOM   []string // file names of <layers>/<name>.sbom.*
+	Status string   // sdk.LayerStatus.String(), e.g. "reused: previous layer kept"
+	// HasContents is false for a launch-only layer kept without its directory.
+	HasContents bool
+	status      sdk.LayerStatus
+}
+
+// Reason returns the typed reason OpenLayer gave.
+func (l LayerOutcome) Reason() sdk.Reason { return l.status.Reason }
+
+// Restored reports whether the previous layer was kept.
+func (l LayerOutcome) Restored() bool { return l.status.Restored }
+
+// fixedClock makes durations in logs reproducible.
+func fixedClock() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// Detect runs detect in-process.
+func Detect[M, C any](t testing.TB, detect sdk.DetectFunc[M, C], opts Options) DetectOutcome {
+	t.Helper()
+	root := t.TempDir()
+	env := setup(t, root, opts)
+	planPath := filepath.Join(root, "plan.toml")
+	env["CNB_BUILD_PLAN_PATH"] = planPath
+	var log bytes.Buffer
+	exit := sdk.Run(context.Background(), sdk.Invocation{
+		Phase: "detect", Env: env, AppDir: filepath.Join(root, "app"), Stdout: &log, Stderr: &log,
+	}, detect, nil, sdk.WithClock(fixedClock))
+	out := DetectOutcome{Pass: exit.Code == sdk.ExitPass, ExitCode: exit.Code, Reason: exit.FailReason, Err: exit.Err, Log: log.String()}
+	if out.Pass {
+		var plan spec.BuildPlan
+		if data, err := os.ReadFile(planPath); err == nil {
+			decodeStrict(t, planPath, data, &plan)
+		} else if !os.IsNotExist(err) {
+			t.Fatalf("cnbtest: reading the build plan: %v", err)
+		}
+		out.Plans = append(out.Plans, spec.BuildPlan{Provides: plan.Provides, Requires: plan.Requires})
+		for _, alt := range plan.Or {
+			out.Plans = append(out.Plans, spec.BuildPlan{Provides: alt.Provides, Requires: alt.Requires})
+		}
+	}
+	return out
+}
+
+// Build runs build in-process.
+func Build[M, C any](t testing.TB, build sdk.BuildFunc[M, C], opts Options) BuildOutcome {
+	t.Helper()
+	root := t.TempDir()
+	env := setup(t, root, opts)
+	layersDir := filepath.Join(root, "layers")
+	if opts.Layers != "" {
+		if err := copyTree(opts.Layers, layersDir); err != nil {
+			t.Fatalf("cnbtest: copying previous layers %s: %v", opts.Layers, err)
+		}
+		if err := restoreLayers(layersDir); err != nil {
+			t.Fatalf("cnbtest: restoring previous layers: %v", err)
+		}
+	} else if err := os.MkdirAll(layersDir, 0o755); err != nil {
+		t.Fatalf("cnbtest: %v", err)
+	}
+	planPath := filepath.Join(root, "bp-plan.toml")
+	writeTOML(t, planPath, spec.BuildpackPlan{Entries: opts.Plan})
+	env["CNB_LAYERS_DIR"] = layersDir
+	env["CNB_BP_PLAN_PATH"] = planPath
+	var log bytes.Buffer
+	exit := sdk.Run(context.Background(), sdk.Invocation{
+		Phase: "build", Env: env, AppDir: filepath.Join(root, "app"), Stdout: &log, Stderr: &log,
+	}, nil, build, sdk.WithClock(fixedClock))
+	out := BuildOutcome{Err: exit.Err, ExitCode: exit.Code, Log: log.String(), LayersDir: layersDir,
+		AppDir: filepath.Join(root, "app"), Layers: map[string]LayerOutcome{}}
+	if exit.Code != sdk.ExitPass {
+		return out
+	}
+	out.Layers = readLayers(t, layersDir, exit.Layers)
+	if data, err := os.ReadFile(filepath.Join(layersDir, "launch.toml")); err == nil {
+		decodeStrict(t, "launch.toml", data, &out.Launch)
+	}
+	if data, err := os.ReadFile(filepath.Join(layersDir, "build.toml")); err == nil {
+		decodeStrict(t, "build.toml", data, &out.Build)
+	}
+	if data, err := os.ReadFile(filepath.Join(layersDir, "store.toml")); err == nil {
+		var st spec.StoreTOML
+		decodeStrict(t, "store.toml", data, &st)
+		out.Store = st.Metadata
+	}
+	return out
+}
+
+// setup creates app, buildpack and platform directories under root and returns the env.
+func setup(t testing.TB, root string, opts Options) map[string]string {
+	t.Helper()
+	appDir := filepath.Join(root, "app")
+	switch {
+	case opts.App != nil:
+		if err := os.CopyFS(appDir, opts.App); err != nil {
+			t.Fatalf("cnbtest: copying the app: %v", err)
+		}
+	case opts.AppDir != "":
+		if err := copyTree(opts.AppDir, appDir); err != nil {
+			t.Fatalf("cnbtest: copying the app %s: %v", opts.AppDir, err)
+		}
+	default:
+		if err := os.MkdirAll(appDir, 0o755); err != nil {
+			t.Fatalf("cnbtest: %v", err)
+		}
+	}
+	bpDir := opts.BuildpackDir
+	if bpDir == "" {
+		bpDir = filepath.Join(root, "buildpack")
+		desc := opts.Descriptor
+		if desc == nil {
+			desc = []byte("api = \"0.12\"\n\n[buildpack]\nid = \"cnbtest/buildpack\"\nversion = \"0.0.0\"\n")
+		}
+		if err := os.MkdirAll(bpDir, 0o755); err != nil {
+			t.Fatalf("cnbtest: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(bpDir, spec.BuildpackFile), desc, 0o644); err != nil {
+			t.Fatalf("cnbtest: %v", err)
+		}
+	} else if abs, err := filepath.Abs(bpDir); err == nil {
+		bpDir = abs
+	}
+	platformDir := filepath.Join(root, "platform")
+	if err := os.MkdirAll(filepath.Join(platformDir, "env"), 0o755); err != nil {
+		t.Fatalf("cnbtest: %v", err)
+	}
+	for k, v := range opts.Env {
+		if err := os.WriteFile(filepath.Join(platformDir, "env", k), []byte(v), 0o644); err != nil {
+			t.Fatalf("cnbtest: writing platform env %s: %v", k, err)
+		}
+	}
+	for _, b := range opts.Bindings {
+		dir := filepath.Join(platformDir, "bindings", b.Name)
+		if b.Name == "" || strings.ContainsAny(b.Name, `/\`) {
+			t.Fatalf("cnbtest: binding name %q: use a plain name", b.Name)
+		}
+		files := map[string]string{"type": b.Type}
+		if b.Provider != "" {
+			files["provider"] = b.Provider
+		}
+		for k, v := range b.Secret {
+			files[k] = v
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatalf("cnbtest: %v", err)
+		}
+		for k, v := range files {
+			if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
+				t.Fatalf("cnbtest: writing binding %s: %v", b.Name, err)
+			}
+		}
+	}
+	target := opts.Target
+	if target.OS == "" && target.Arch == "" {
+		target.OS, target.Arch = "linux", "amd64"
+	}
+	env := map[string]string{}
+	for k, v := range opts.ProcessEnv {
+		env[k] = v
+	}
+	env["CNB_BUILDPACK_DIR"] = bpDir
+	env["CNB_PLATFORM_DIR"] = platformDir
+	env["CNB_TARGET_OS"] = target.OS
+	env["CNB_TARGET_ARCH"] = target.Arch
+	for k, v := range map[string]string{
+		"CNB_TARGET_ARCH_VARIANT":   target.Variant,
+		"CNB_TARGET_DISTRO_NAME":    target.DistroName,
+		"CNB_TARGET_DISTRO_VERSION": target.DistroVersion,
+		"CNB_EXEC_ENV":              opts.ExecEnv,
+	} {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// readLayers reads every layer of dir as the exporter would see it.
+func readLayers(t testing.TB, dir string, statuses map[string]sdk.LayerStatus) map[string]LayerOutcome {
+	t.Helper()
+	out := map[string]LayerOutcome{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("cnbtest: reading layers: %v", err)
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".toml")
+		if !ok || e.IsDir() || name == "launch" || name == "build" || name == "store" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatalf("cnbtest: %v", err)
+		}
+		var lt spec.LayerTOML
+		decodeStrict(t, e.Name(), data, &lt)
+		st := statuses[name]
+		lo := LayerOutcome{Name: name, Path: filepath.Join(dir, name), Types: lt.Types, Metadata: lt.Metadata,
+			Env: map[string]string{}, Status: st.String(), status: st}
+		if fi, err := os.Stat(lo.Path); err == nil && fi.IsDir() {
+			lo.HasContents = true
+		}
+		for _, envDir := range []string{"env", "env.build", "env.launch"} {
+			root := filepath.Join(lo.Path, envDir)
+			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return nil
+				}
+				b, rerr := os.ReadFile(p)
+				if rerr != nil {
+					t.Fatalf("cnbtest: %v", rerr)
+				}
+				rel, _ := filepath.Rel(lo.Path, p)
+				lo.Env[filepath.ToSlash(rel)] = string(b)
+				return nil
+			})
+		}
+		if des, err := os.ReadDir(filepath.Join(lo.Path, "exec.d")); err == nil {
+			for _, d := range des {
+				lo.ExecD = append(lo.ExecD, d.Name())
+			}
+		}
+		sboms, _ := filepath.Glob(filepath.Join(dir, name+".sbom.*"))
+		for _, s := range sboms {
+			lo.SBOM = append(lo.SBOM, filepath.Base(s))
+		}
+		sort.Strings(lo.SBOM)
+		out[name] = lo
+	}
+	return out
+}
+
+// restoreLayers leaves dir as the lifecycle's analyzer and restorer would before the next build.
+func restoreLayers(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if n == "launch.toml" || n == "build.toml" || strings.HasPrefix(n, "launch.sbom.") || strings.HasPrefix(n, "build.sbom.") {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	entries, err = os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".toml")
+		if !ok || e.IsDir() || name == "store" {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var lt spec.LayerTOML
+		if _, err := toml.Decode(string(data), &lt); err != nil {
+			return fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		sboms, _ := filepath.Glob(filepath.Join(dir, name+".sbom.*"))
+		remove := func(paths ...string) error {
+			for _, p := range paths {
+				if err := os.RemoveAll(p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		// The restored <layer>.toml never carries types: the buildpack must set them again.
+		metaOnly := spec.LayerTOML{Metadata: lt.Metadata}
+		switch {
+		case lt.Types.Cache:
+			if err := writeFile(path, metaOnly); err != nil {
+				return err
+			}
+		case lt.Types.Launch && !lt.Types.Build:
+			if err := remove(append(sboms, filepath.Join(dir, name))...); err != nil {
+				return err
+			}
+			if err := writeFile(path, metaOnly); err != nil {
+				return err
+			}
+		default:
+			if err := remove(append(sboms, path, filepath.Join(dir, name))...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeFile writes the restored layer metadata: only a [metadata] table (as the lifecycle does).
+func writeFile(path string, lt spec.LayerTOML) error {
+	var buf bytes.Buffer
+	if len(lt.Metadata) > 0 {
+		if err := toml.NewEncoder(&buf).Encode(struct {
+			Metadata map[string]any `toml:"metadata"`
+		}{lt.Metadata}); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+func writeTOML(t testing.TB, path string, v any) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+		t.Fatalf("cnbtest: encoding %s: %v", filepath.Base(path), err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatalf("cnbtest: %v", err)
+	}
+}
+
+// decodeStrict decodes data into v and fails the test on keys v has no field for: every file
+// the SDK writes must use the specification's key names.
+func decodeStrict(t testing.TB, name string, data []byte, v any) {
+	t.Helper()
+	md, err := toml.Decode(string(data), v)
+	if err != nil {
+		t.Errorf("cnbtest: %s is not valid: %v", name, err)
+		return
+	}
+	var unknown []string
+	for _, k := range md.Undecoded() {
+		// metadata tables are free-form; spec types keep them as maps, so nothing under them is undecoded.
+		unknown = append(unknown, k.String())
+	}
+	if len(unknown) > 0 {
+		t.Errorf("cnbtest: %s has keys the specification does not define: %s\n%s", name, strings.Join(unknown, ", "), data)
+	}
+}
+
+// copyTree copies src to dst keeping modes and symbolic links.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, info.Mode().Perm()|0o700)
+		case info.Mode()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		default:
+			in, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(out, in); err != nil {
+				out.Close()
+				return err
+			}
+			return out.Close()
+		}
+	})
+}

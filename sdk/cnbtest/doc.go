@@ -1,0 +1,13 @@
+// Package cnbtest runs a buildpack's detect and build in-process, the way net/http/httptest
+// runs a handler: against an application given as an fstest.MapFS or a testdata folder, with
+// fake platform env, service bindings, target and plan, in temporary directories. It goes
+// through the same driver as sdk.Main (sdk.Run), never touches the process environment or the
+// working directory, and so works with t.Parallel().
+//
+// Outcomes are typed: a detect pass or fail with its reason and build plans; the layers with
+// their types, metadata, environment files, exec.d programs and SBOM files, with the status
+// OpenLayer gave each; processes, labels, unmet entries and store metadata, all decoded
+// strictly from the files the lifecycle would read. Pass a build's LayersDir as Options.Layers
+// to run a second build the way the lifecycle would restore it, to test layer reuse and cache
+// misses. Gomega matchers cover the common assertions.
+package cnbtest

@@ -1,0 +1,613 @@
+package sdk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Layers is the buildpack's layers directory (CNB_LAYERS_DIR) during build. Open layers with
+// OpenLayer. When build returns without error, every opened layer is persisted (its
+// <name>.toml with types and metadata, and its environment files), and layers from the
+// previous build that were not opened are removed. Forgetting to hand a layer back is therefore
+// impossible.
+type Layers struct {
+	path        string
+	api         string
+	sbomFormats []string
+	log         *Logger
+
+	mu       sync.Mutex
+	previous map[string]bool // layer names with a <name>.toml at the start of build
+	opened   map[string]layerPersister
+	order    []string
+}
+
+type layerPersister interface {
+	persist() error
+	status() LayerStatus
+}
+
+// reservedLayerNames are files of the layers directory that are not layers.
+var reservedLayerNames = map[string]bool{"launch": true, "build": true, "store": true, "sbom": true}
+
+// newLayers scans dir for the layers the lifecycle restored.
+func newLayers(dir, api string, sbomFormats []string, log *Logger) (*Layers, error) {
+	l := &Layers{path: dir, api: api, sbomFormats: sbomFormats, log: log,
+		previous: map[string]bool{}, opened: map[string]layerPersister{}}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading layers directory: %w", err)
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".toml")
+		if !ok || e.IsDir() || reservedLayerNames[name] || strings.HasPrefix(name, ".") {
+			continue
+		}
+		l.previous[name] = true
+	}
+	return l, nil
+}
+
+// Path returns the layers directory.
+func (l *Layers) Path() string { return l.path }
+
+// Previous returns the names of the layers the previous build left (restored by the
+// lifecycle), sorted.
+func (l *Layers) Previous() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	names := make([]string, 0, len(l.previous))
+	for n := range l.previous {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LayerTypes says when a layer is available: during build of later buildpacks, in the app
+// image, and cached for the next build.
+type LayerTypes struct {
+	Build, Launch, Cache bool
+}
+
+func (t LayerTypes) spec() spec.LayerTypes {
+	return spec.LayerTypes{Build: t.Build, Launch: t.Launch, Cache: t.Cache}
+}
+
+func (t LayerTypes) String() string {
+	return fmt.Sprintf("build=%t launch=%t cache=%t", t.Build, t.Launch, t.Cache)
+}
+
+// Decision is what a restore function decides about a previous layer.
+type Decision struct {
+	keep   bool
+	reason string
+}
+
+// Keep reuses the previous layer as it is.
+func Keep() Decision { return Decision{keep: true} }
+
+// Rebuild discards the previous layer; the reason is logged and reported in LayerStatus.
+func Rebuild(format string, args ...any) Decision {
+	return Decision{reason: fmt.Sprintf(format, args...)}
+}
+
+// ReasonKind classifies why a layer was reused or is new.
+type ReasonKind int
+
+const (
+	// ReasonNoPrevious: there was no previous layer of that name.
+	ReasonNoPrevious ReasonKind = iota
+	// ReasonKept: the previous layer was reused.
+	ReasonKept
+	// ReasonMetadataChanged: no restore function, and the previous metadata differs from the wanted.
+	ReasonMetadataChanged
+	// ReasonInvalidated: the restore function returned Rebuild.
+	ReasonInvalidated
+	// ReasonTypesChanged: the previous layer had other types, or it came back without contents
+	// (a launch-only layer) but the new types need them (build or cache).
+	ReasonTypesChanged
+	// ReasonUnreadable: the previous metadata does not decode into the metadata type.
+	ReasonUnreadable
+)
+
+func (k ReasonKind) String() string {
+	switch k {
+	case ReasonNoPrevious:
+		return "no previous layer"
+	case ReasonKept:
+		return "previous layer kept"
+	case ReasonMetadataChanged:
+		return "metadata changed"
+	case ReasonInvalidated:
+		return "invalidated"
+	case ReasonTypesChanged:
+		return "types changed"
+	case ReasonUnreadable:
+		return "previous metadata unreadable"
+	}
+	return fmt.Sprintf("ReasonKind(%d)", int(k))
+}
+
+// Reason says why a layer was reused or created.
+type Reason struct {
+	Kind   ReasonKind
+	Detail string
+}
+
+func (r Reason) String() string {
+	if r.Detail == "" {
+		return r.Kind.String()
+	}
+	return r.Kind.String() + ": " + r.Detail
+}
+
+// LayerStatus says how OpenLayer got the layer.
+type LayerStatus struct {
+	Restored bool // the previous layer was kept
+	Reason   Reason
+}
+
+// String is "reused: ...", "new: no previous layer" or "rebuilt: <reason>".
+func (s LayerStatus) String() string {
+	switch {
+	case s.Restored:
+		if s.Reason.Detail != "" {
+			return "reused: " + s.Reason.Detail
+		}
+		return "reused: previous layer kept"
+	case s.Reason.Kind == ReasonNoPrevious:
+		return "new: " + s.Reason.String()
+	default:
+		return "rebuilt: " + s.Reason.String()
+	}
+}
+
+// Layer is a layer opened for this build, with metadata of type M.
+type Layer[M any] struct {
+	Name  string
+	Path  string // <layers>/<name>; absent for a reused launch-only layer (see HasContents)
+	Types LayerTypes
+	// Metadata is written to <name>.toml at the end of build. It starts as the previous metadata
+	// for a reused layer and as the wanted metadata otherwise; update it freely before build returns.
+	Metadata M
+	Status   LayerStatus
+
+	layers      *Layers
+	hasContents bool
+	shared      *Env
+	build       *Env
+	launch      *Env
+	process     map[string]*Env
+	execD       bool
+}
+
+// HasContents reports whether the layer directory is here. A reused launch-only layer
+// (launch=true, cache=false) comes back with its metadata only: the exporter reuses its
+// contents from the previous image, so it must not be written to.
+func (l *Layer[M]) HasContents() bool { return l.hasContents }
+
+// OpenLayer opens the layer name with the given types and wanted metadata.
+//
+// When a previous layer of that name exists and its metadata decodes into M, restore decides
+// with Keep or Rebuild. A nil restore keeps the layer when the previous metadata equals want
+// (compared as TOML, so numbers and dates compare as written). A previous layer that came back
+// without contents (launch-only) can be kept only with launch-only types. When the layer is not
+// kept, its directory is emptied (or created).
+//
+// The layer is persisted automatically when build returns without error.
+func OpenLayer[M any](layers *Layers, name string, types LayerTypes, want M, restore func(previous M) Decision) (*Layer[M], error) {
+	if layers == nil {
+		return nil, errors.New("opening layer: no layers directory (OpenLayer works in build only)")
+	}
+	if err := checkLayerName(name); err != nil {
+		return nil, err
+	}
+	layers.mu.Lock()
+	defer layers.mu.Unlock()
+	if _, dup := layers.opened[name]; dup {
+		return nil, fmt.Errorf("opening layer %q: it is already open; open each layer once and keep the *Layer", name)
+	}
+	l := &Layer[M]{
+		Name: name, Path: filepath.Join(layers.path, name), Types: types, layers: layers,
+		shared: &Env{}, build: &Env{}, launch: &Env{}, process: map[string]*Env{},
+	}
+	status, previous, err := decideLayer(layers.path, name, types, want, restore)
+	if err != nil {
+		return nil, err
+	}
+	l.Status = status
+	if status.Restored {
+		l.Metadata = previous
+		l.hasContents = dirExists(l.Path)
+	} else {
+		l.Metadata = want
+		if err := resetLayer(layers.path, name); err != nil {
+			return nil, err
+		}
+		l.hasContents = true
+	}
+	layers.opened[name] = l
+	layers.order = append(layers.order, name)
+	layers.log.Debug("layer %s (%s): %s", name, types, status)
+	return l, nil
+}
+
+// decideLayer reads the previous layer and decides whether to keep it.
+func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func(M) Decision) (LayerStatus, M, error) {
+	var zero M
+	data, err := os.ReadFile(filepath.Join(dir, name+".toml"))
+	if errors.Is(err, os.ErrNotExist) {
+		return LayerStatus{Reason: Reason{Kind: ReasonNoPrevious}}, zero, nil
+	}
+	if err != nil {
+		return LayerStatus{}, zero, fmt.Errorf("reading previous layer %s: %w", name, err)
+	}
+	var doc struct {
+		Types    *spec.LayerTypes `toml:"types"`
+		Metadata M                `toml:"metadata"`
+	}
+	md, err := toml.Decode(string(data), &doc)
+	if err != nil {
+		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
+	}
+	var unknown []string
+	for _, k := range md.Undecoded() {
+		if len(k) > 0 && k[0] == "metadata" {
+			unknown = append(unknown, k.String())
+		}
+	}
+	if len(unknown) > 0 {
+		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable,
+			Detail: "previous metadata has keys " + strings.Join(collapseKeys(unknown), ", ") + " that " + typeName[M]() + " does not declare"}}, zero, nil
+	}
+	if doc.Types != nil && (*doc.Types != spec.LayerTypes{}) && *doc.Types != types.spec() {
+		pt := LayerTypes{Build: doc.Types.Build, Launch: doc.Types.Launch, Cache: doc.Types.Cache}
+		return LayerStatus{Reason: Reason{Kind: ReasonTypesChanged, Detail: fmt.Sprintf("was %s, now %s", pt, types)}}, zero, nil
+	}
+	if !dirExists(filepath.Join(dir, name)) && (types.Build || types.Cache || !types.Launch) {
+		return LayerStatus{Reason: Reason{Kind: ReasonTypesChanged,
+			Detail: fmt.Sprintf("the previous layer came back without contents (launch-only) and %s needs them", types)}}, zero, nil
+	}
+	if restore != nil {
+		d := restore(doc.Metadata)
+		if d.keep {
+			return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, doc.Metadata, nil
+		}
+		return LayerStatus{Reason: Reason{Kind: ReasonInvalidated, Detail: d.reason}}, zero, nil
+	}
+	same, diff, err := sameMetadata(doc.Metadata, want)
+	if err != nil {
+		return LayerStatus{}, zero, fmt.Errorf("comparing metadata of layer %s: %w", name, err)
+	}
+	if same {
+		return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, doc.Metadata, nil
+	}
+	return LayerStatus{Reason: Reason{Kind: ReasonMetadataChanged, Detail: diff}}, zero, nil
+}
+
+// sameMetadata compares two metadata values by their TOML tables and describes what differs.
+func sameMetadata(previous, want any) (bool, string, error) {
+	a, err := toTable(previous)
+	if err != nil {
+		return false, "", err
+	}
+	b, err := toTable(want)
+	if err != nil {
+		return false, "", err
+	}
+	if reflect.DeepEqual(a, b) {
+		return true, "", nil
+	}
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		av, aok := a[k]
+		bv, bok := b[k]
+		switch {
+		case !aok:
+			parts = append(parts, fmt.Sprintf("%s: (none) -> %v", k, bv))
+		case !bok:
+			parts = append(parts, fmt.Sprintf("%s: %v -> (none)", k, av))
+		case !reflect.DeepEqual(av, bv):
+			parts = append(parts, fmt.Sprintf("%s: %v -> %v", k, av, bv))
+		}
+	}
+	return false, strings.Join(parts, "; "), nil
+}
+
+// resetLayer removes a previous layer's files and creates its empty directory.
+func resetLayer(dir, name string) error {
+	if err := removeLayerFiles(dir, name); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+		return fmt.Errorf("creating layer %s: %w", name, err)
+	}
+	return nil
+}
+
+// removeLayerFiles removes <name>, <name>.toml and <name>.sbom.* from dir.
+func removeLayerFiles(dir, name string) error {
+	paths := []string{filepath.Join(dir, name), filepath.Join(dir, name+".toml")}
+	sboms, _ := filepath.Glob(filepath.Join(dir, globEscape(name)+".sbom.*"))
+	paths = append(paths, sboms...)
+	for _, p := range paths {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("removing previous layer %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(s)
+}
+
+func checkLayerName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("opening layer: the name is empty")
+	case reservedLayerNames[name]:
+		return fmt.Errorf("opening layer %q: the name is reserved for %s.toml of the layers directory; choose another", name, name)
+	case strings.ContainsAny(name, `/\`) || name == "." || name == ".." || strings.HasPrefix(name, "."):
+		return fmt.Errorf("opening layer %q: use a plain name without slashes or a leading dot", name)
+	case strings.HasSuffix(name, ".toml") || strings.Contains(name, ".sbom."):
+		return fmt.Errorf("opening layer %q: the name may not end in .toml or contain .sbom.", name)
+	}
+	return nil
+}
+
+func dirExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// SharedEnv is the environment for both build (later buildpacks) and launch: <layer>/env.
+func (l *Layer[M]) SharedEnv() *Env { return l.shared }
+
+// BuildEnv is the environment for later buildpacks during build: <layer>/env.build.
+func (l *Layer[M]) BuildEnv() *Env { return l.build }
+
+// LaunchEnv is the environment of every process in the app image: <layer>/env.launch.
+func (l *Layer[M]) LaunchEnv() *Env { return l.launch }
+
+// ProcessEnv is the launch environment of one process type: <layer>/env.launch/<process>.
+func (l *Layer[M]) ProcessEnv(process string) *Env {
+	e, ok := l.process[process]
+	if !ok {
+		e = &Env{process: process}
+		l.process[process] = e
+	}
+	return e
+}
+
+// WriteExecD writes an exec.d program, <layer>/exec.d/<name>, mode 0755. The launcher runs it
+// before each process and adds the TOML it writes to file descriptor 3 to the environment.
+func (l *Layer[M]) WriteExecD(name string, program io.Reader) error {
+	if !l.hasContents {
+		return fmt.Errorf("writing exec.d program %s of layer %s: the layer was reused without contents; rebuild it to change it", name, l.Name)
+	}
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("writing exec.d program %q of layer %s: use a plain file name", name, l.Name)
+	}
+	data, err := io.ReadAll(program)
+	if err != nil {
+		return fmt.Errorf("reading exec.d program %s: %w", name, err)
+	}
+	dir := filepath.Join(l.Path, "exec.d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating exec.d of layer %s: %w", l.Name, err)
+	}
+	l.execD = true
+	return cnb.WriteFileAtomic(filepath.Join(dir, name), data, 0o755)
+}
+
+// WriteSBOM writes the layer's software bill of materials, <layers>/<name>.sbom.<format>.
+// The format's media type must be listed in buildpack.toml sbom-formats (the lifecycle
+// rejects the build otherwise) and data must be JSON.
+func (l *Layer[M]) WriteSBOM(format SBOMFormat, data []byte) error {
+	return l.layers.writeSBOM(l.Name, format, data)
+}
+
+// WriteLaunchSBOM writes the SBOM of what the buildpack adds to the app image outside layers,
+// <layers>/launch.sbom.<format>.
+func (l *Layers) WriteLaunchSBOM(format SBOMFormat, data []byte) error {
+	return l.writeSBOM("launch", format, data)
+}
+
+// WriteBuildSBOM writes the SBOM of what the buildpack used during build outside layers,
+// <layers>/build.sbom.<format>.
+func (l *Layers) WriteBuildSBOM(format SBOMFormat, data []byte) error {
+	return l.writeSBOM("build", format, data)
+}
+
+func (l *Layers) writeSBOM(name string, format SBOMFormat, data []byte) error {
+	mt, ok := format.MediaType()
+	if !ok {
+		return fmt.Errorf("writing SBOM of %s: unknown format %q: use sdk.CycloneDX, sdk.SPDX or sdk.Syft", name, string(format))
+	}
+	declared := false
+	for _, f := range l.sbomFormats {
+		if f == mt {
+			declared = true
+		}
+	}
+	if !declared {
+		return &Error{
+			Title:  "SBOM format not declared",
+			Detail: fmt.Sprintf("the buildpack writes a %s SBOM for %s but buildpack.toml sbom-formats does not list %s", format, name, mt),
+			Fixes:  []string{fmt.Sprintf("Add %q to sbom-formats in the [buildpack] table of buildpack.toml.", mt)},
+		}
+	}
+	if !json.Valid(data) {
+		return fmt.Errorf("writing %s SBOM of %s: the data is not valid JSON", format, name)
+	}
+	return cnb.WriteFileAtomic(filepath.Join(l.path, name+".sbom."+string(format)), data, 0o644)
+}
+
+// SBOMFormat is the file extension of an SBOM format.
+type SBOMFormat string
+
+// SBOM formats the lifecycle accepts.
+const (
+	CycloneDX SBOMFormat = "cdx.json"
+	SPDX      SBOMFormat = "spdx.json"
+	Syft      SBOMFormat = "syft.json"
+)
+
+// MediaType returns the media type buildpack.toml sbom-formats uses for f.
+func (f SBOMFormat) MediaType() (string, bool) {
+	switch f {
+	case CycloneDX:
+		return spec.MediaTypeCycloneDX, true
+	case SPDX:
+		return spec.MediaTypeSPDX, true
+	case Syft:
+		return spec.MediaTypeSyft, true
+	}
+	return "", false
+}
+
+func (l *Layer[M]) status() LayerStatus { return l.Status }
+
+// persist writes the layer's environment files and <name>.toml.
+func (l *Layer[M]) persist() error {
+	envDirs := []struct {
+		dir string
+		env *Env
+	}{{"env", l.shared}, {"env.build", l.build}, {"env.launch", l.launch}}
+	procs := make([]string, 0, len(l.process))
+	for p := range l.process {
+		procs = append(procs, p)
+	}
+	sort.Strings(procs)
+	launchOps := append([]cnb.EnvOp(nil), l.launch.ops...)
+	for _, p := range procs {
+		launchOps = append(launchOps, l.process[p].ops...)
+	}
+	envDirs[2].env = &Env{ops: launchOps}
+	for _, d := range envDirs {
+		if len(d.env.ops) == 0 {
+			continue
+		}
+		if !l.hasContents {
+			return fmt.Errorf("persisting layer %s: environment was set on a layer reused without contents; rebuild the layer to change it", l.Name)
+		}
+		files, err := cnb.EnvFiles(d.env.ops)
+		if err != nil {
+			return fmt.Errorf("persisting layer %s %s: %w", l.Name, d.dir, err)
+		}
+		if err := cnb.WriteEnvDir(filepath.Join(l.Path, d.dir), files); err != nil {
+			return fmt.Errorf("persisting layer %s: %w", l.Name, err)
+		}
+	}
+	md, err := toTable(l.Metadata)
+	if err != nil {
+		return fmt.Errorf("persisting layer %s: metadata: %w", l.Name, err)
+	}
+	return writeTOML(filepath.Join(l.layers.path, l.Name+".toml"), spec.LayerTOML{Types: l.Types.spec(), Metadata: md})
+}
+
+// finish persists every opened layer and removes previous layers that were not opened.
+func (l *Layers) finish() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, name := range l.order {
+		if err := l.opened[name].persist(); err != nil {
+			return err
+		}
+	}
+	var stale []string
+	for name := range l.previous {
+		if _, ok := l.opened[name]; !ok {
+			stale = append(stale, name)
+		}
+	}
+	sort.Strings(stale)
+	for _, name := range stale {
+		l.log.Debug("removing layer %s: this build did not open it", name)
+		if err := removeLayerFiles(l.path, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// statuses returns the status of every opened layer.
+func (l *Layers) statuses() map[string]LayerStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]LayerStatus, len(l.opened))
+	for n, p := range l.opened {
+		out[n] = p.status()
+	}
+	return out
+}
+
+// Env collects environment modifications of a layer; they are written as files when build
+// ends, named as the Buildpack Interface spec says (NAME.append, NAME.delim, ...).
+type Env struct {
+	process string
+	ops     []cnb.EnvOp
+}
+
+// Append appends value to NAME, separated from the existing value by delim.
+func (e *Env) Append(name, delim, value string) {
+	e.ops = append(e.ops, cnb.EnvOp{Process: e.process, Name: name, Action: "append", Delim: delim, Value: value})
+}
+
+// Prepend puts value in front of NAME, separated from the existing value by delim.
+func (e *Env) Prepend(name, delim, value string) {
+	e.ops = append(e.ops, cnb.EnvOp{Process: e.process, Name: name, Action: "prepend", Delim: delim, Value: value})
+}
+
+// Override sets NAME to value, replacing any existing value.
+func (e *Env) Override(name, value string) {
+	e.ops = append(e.ops, cnb.EnvOp{Process: e.process, Name: name, Action: "override", Value: value})
+}
+
+// Default sets NAME to value unless it is already set.
+func (e *Env) Default(name, value string) {
+	e.ops = append(e.ops, cnb.EnvOp{Process: e.process, Name: name, Action: "default", Value: value})
+}
+
+// PrependPath prepends a directory to PATH-like variable name with the OS list separator.
+func (e *Env) PrependPath(name, dir string) { e.Prepend(name, string(os.PathListSeparator), dir) }
+
+// writeTOML encodes v and writes it atomically.
+func writeTOML(path string, v any) error {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+		return fmt.Errorf("encoding %s: %w", filepath.Base(path), err)
+	}
+	return cnb.WriteFileAtomic(path, buf.Bytes(), 0o644)
+}
