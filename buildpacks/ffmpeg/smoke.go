@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cnbkit/cnbkit/sdk"
 )
@@ -44,10 +45,24 @@ func (v VersionInfo) GPL() bool { return strings.Contains(v.Configuration, "--en
 func SmokeCheck(ctx context.Context, program string, target sdk.Target) (VersionInfo, error) {
 	name := filepath.Base(program)
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, program, "-hide_banner", "-version")
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = []string{"PATH=" + filepath.Dir(program)} // nothing from the build's env changes the answer
-	err := cmd.Run()
+	var err error
+	for attempt := 0; ; attempt++ {
+		stdout.Reset()
+		stderr.Reset()
+		cmd := exec.CommandContext(ctx, program, "-hide_banner", "-version")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Env = []string{"PATH=" + filepath.Dir(program)} // nothing from the build's env changes the answer
+		err = cmd.Run()
+		// A file just written may still be open for writing in a process forked meanwhile
+		// (ETXTBSY, golang.org/issue/22315): that passes in moments, so try again.
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return VersionInfo{}, fmt.Errorf("running %s -version: %w", name, ctx.Err())
