@@ -1,0 +1,338 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// BuildOptions describe one build.
+type BuildOptions struct {
+	// App is the application source directory. It is copied; the original is never changed.
+	App string
+	// Buildpacks are installed under /cnb/buildpacks. At least one is required.
+	Buildpacks []Buildpack
+	// Order is the list of groups the lifecycle tries. Empty means one group with the
+	// top-level buildpack of each entry of Buildpacks, in that order, none optional.
+	Order [][]BuildpackRef
+	// Env is the platform environment, written to /platform/env/<NAME>.
+	Env map[string]string
+	// Bindings are service bindings, written to /platform/bindings/<name>/.
+	Bindings []Binding
+	// Image is the repository and tag in the harness registry, e.g. "my-app:latest". Empty
+	// means a name made from the test's name.
+	Image string
+	// LogLevel is the lifecycle's -log-level: "info" (default), "debug", "warn" or "error".
+	LogLevel string
+	// Output, if set, also receives the lifecycle's output as it runs.
+	Output io.Writer
+}
+
+// Binding is a service binding (the Kubernetes service binding spec layout).
+type Binding struct {
+	Name, Type string
+	// Entries are files in the binding directory, name to content.
+	Entries map[string]string
+}
+
+// Build runs the lifecycle's creator for opts: the app is copied to /workspace, buildpacks to
+// /cnb/buildpacks, the order to /cnb/order.toml; creator runs inside the unpacked build image
+// (an overlay on the cached root file system) as pid 1 of new mount and pid namespaces, as
+// root dropping to the stack user, and exports the app image to the harness registry.
+//
+// The error is for the harness failing (a bad option, a missing tool); a build that the
+// lifecycle fails (a failed detect, a buildpack exiting non-zero) gives a [Result] whose
+// Success is false, with the logs. Directories are removed with t.Cleanup; the cache dir is
+// kept for [Harness.Rebuild] until the test ends.
+func (h *Harness) Build(ctx context.Context, t testing.TB, opts BuildOptions) (*Result, error) {
+	t.Helper()
+	cache, err := os.MkdirTemp("", "cnbkit-cache-")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(cache) })
+	if err := os.Chown(cache, h.Stack.UID, h.Stack.GID); err != nil {
+		return nil, err
+	}
+	if opts.Image == "" {
+		opts.Image = imageName(t.Name()) + ":latest"
+	}
+	return h.build(ctx, t, opts, cache, nil)
+}
+
+// Rebuild builds again with the cache of prev (the same /cache) and prev's image as the
+// previous image, to test layer reuse. change, if not nil, edits a copy of prev's options
+// first (the app directory is copied again, so edits made to it since are seen). The Result
+// tells which layers the new image reused from prev's image.
+func (h *Harness) Rebuild(ctx context.Context, t testing.TB, prev *Result, change func(*BuildOptions)) (*Result, error) {
+	t.Helper()
+	if prev == nil || prev.cacheDir == "" {
+		return nil, errors.New("rebuild needs the result of a previous Build")
+	}
+	opts := prev.Options
+	opts.Env = cloneMap(prev.Options.Env)
+	opts.Buildpacks = append([]Buildpack(nil), prev.Options.Buildpacks...)
+	if change != nil {
+		change(&opts)
+	}
+	return h.build(ctx, t, opts, prev.cacheDir, prev)
+}
+
+var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// imageName turns a test name into a repository name.
+func imageName(testName string) string {
+	n := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(testName), "-"), "-")
+	if n == "" {
+		n = "app"
+	}
+	if len(n) > 100 {
+		n = n[:100]
+	}
+	return "apps/" + n
+}
+
+func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, cache string, prev *Result) (*Result, error) {
+	if opts.App == "" {
+		return nil, errors.New("build: BuildOptions.App is empty: give the app source directory")
+	}
+	if len(opts.Buildpacks) == 0 {
+		return nil, errors.New("build: BuildOptions.Buildpacks is empty: give at least one buildpack")
+	}
+	if opts.LogLevel == "" {
+		opts.LogLevel = "info"
+	}
+	work, err := os.MkdirTemp("", "cnbkit-build-")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		if err := removeSandboxDir(work); err != nil {
+			t.Errorf("cleaning up build: %v", err)
+		}
+	})
+	uid, gid := h.Stack.UID, h.Stack.GID
+	dirs := map[string]string{}
+	for _, d := range []string{"cnb", "workspace", "layers", "platform", "upper", "overlay-work", "root"} {
+		dirs[d] = filepath.Join(work, d)
+		if err := os.Mkdir(dirs[d], 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{"workspace", "layers"} {
+		if err := os.Chown(dirs[d], uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	if err := copyTree(opts.App, dirs["workspace"], uid, gid); err != nil {
+		return nil, fmt.Errorf("copying app %s: %w", opts.App, err)
+	}
+	// Buildpacks, order, run.toml.
+	var top []BuildpackRef
+	for _, bp := range opts.Buildpacks {
+		ref, err := bp.install(ctx, dirs["cnb"])
+		if err != nil {
+			return nil, fmt.Errorf("installing buildpack %s: %w", bp, err)
+		}
+		top = append(top, ref)
+	}
+	order := opts.Order
+	if len(order) == 0 {
+		order = [][]BuildpackRef{top}
+	}
+	if err := writeTOML(filepath.Join(dirs["cnb"], "order.toml"), orderTOML(order)); err != nil {
+		return nil, err
+	}
+	runTOML := fmt.Sprintf("[[images]]\n  image = %q\n", h.RunImage)
+	if err := os.WriteFile(filepath.Join(dirs["cnb"], "run.toml"), []byte(runTOML), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(filepath.Join(dirs["cnb"], "lifecycle"), 0o755); err != nil {
+		return nil, err
+	}
+	if err := writePlatform(dirs["platform"], opts.Env, opts.Bindings); err != nil {
+		return nil, err
+	}
+
+	image := h.Registry.Ref(opts.Image)
+	root := dirs["root"]
+	var sb sandbox
+	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", h.buildRoot, dirs["upper"], dirs["overlay-work"], root)
+	sb.bind(dirs["cnb"], root+"/cnb", true)
+	sb.bind(h.Lifecycle.Dir, root+"/cnb/lifecycle", true)
+	sb.bind(dirs["workspace"], root+"/workspace", false)
+	sb.bind(dirs["layers"], root+"/layers", false)
+	sb.bind(dirs["platform"], root+"/platform", true)
+	sb.bind(cache, root+"/cache", false)
+	sb.mountDev(root)
+	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
+	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
+	env, err := imageEnv(h.Stack.Build)
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "HOME=/home/cnb", "CNB_PLATFORM_API="+h.platformAPI)
+	args := []string{"env", "-i"}
+	args = append(args, env...)
+	args = append(args, "chroot", root, "/cnb/lifecycle/creator",
+		"-app", "/workspace", "-layers", "/layers", "-platform", "/platform",
+		"-buildpacks", "/cnb/buildpacks", "-order", "/cnb/order.toml", "-run", "/cnb/run.toml",
+		"-cache-dir", "/cache", "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid),
+		"-log-level", opts.LogLevel, "-no-color")
+	if prev != nil {
+		args = append(args, "-previous-image", prev.Image)
+	}
+	args = append(args, image)
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	sb.script.WriteString("exec " + strings.Join(quoted, " ") + "\n")
+
+	var logs lockedBuffer
+	out := io.Writer(&logs)
+	if opts.Output != nil {
+		out = io.MultiWriter(&logs, opts.Output)
+	}
+	cmd := sb.command()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting unshare (util-linux): %w", err)
+	}
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		stop(cmd, done)
+		return nil, fmt.Errorf("build of %s: %w; logs: %s", image, ctx.Err(), lastLines(logs.String(), 30))
+	}
+	res := &Result{
+		Logs:      logs.String(),
+		Image:     image,
+		LayersDir: dirs["layers"],
+		Options:   opts,
+		cacheDir:  cache,
+	}
+	var exit *exec.ExitError
+	switch {
+	case waitErr == nil:
+		res.Success = true
+	case errors.As(waitErr, &exit):
+		res.ExitCode = exit.ExitCode()
+		return res, nil
+	default:
+		return nil, fmt.Errorf("running creator: %w", waitErr)
+	}
+	if err := res.inspect(ctx, prev); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func orderTOML(order [][]BuildpackRef) spec.OrderTOML {
+	var o spec.OrderTOML
+	for _, g := range order {
+		var group spec.Order
+		for _, r := range g {
+			group.Group = append(group.Group, spec.GroupEntry{ID: r.ID, Version: r.Version, Optional: r.Optional})
+		}
+		o.Order = append(o.Order, group)
+	}
+	return o
+}
+
+func writeTOML(path string, v any) error {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+		return fmt.Errorf("encoding %s: %w", filepath.Base(path), err)
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// writePlatform writes platform/env and platform/bindings.
+func writePlatform(dir string, env map[string]string, bindings []Binding) error {
+	if err := os.MkdirAll(filepath.Join(dir, "env"), 0o755); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !envName.MatchString(k) {
+			return fmt.Errorf("platform env: %q is not a valid variable name", k)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "env", k), []byte(env[k]), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, b := range bindings {
+		if b.Name == "" || strings.ContainsAny(b.Name, "/\\") || b.Name == "." || b.Name == ".." {
+			return fmt.Errorf("binding name %q is not a valid directory name", b.Name)
+		}
+		bd := filepath.Join(dir, "bindings", b.Name)
+		if err := os.MkdirAll(bd, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(bd, "type"), []byte(b.Type), 0o644); err != nil {
+			return err
+		}
+		for k, v := range b.Entries {
+			if k == "" || strings.ContainsAny(k, "/\\") || k == "type" {
+				return fmt.Errorf("binding %s: entry name %q is not allowed", b.Name, k)
+			}
+			if err := os.WriteFile(filepath.Join(bd, k), []byte(v), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a command's two streams.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,169 @@
+package harness_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/integration/harness"
+)
+
+// requirePrivileges skips when the harness cannot work here (not root, no unshare), except
+// under CI=true, where it fails: CI must have what the harness needs.
+func requirePrivileges(t *testing.T) {
+	t.Helper()
+	var missing string
+	switch {
+	case os.Geteuid() != 0:
+		missing = "root"
+	default:
+		for _, tool := range []string{"unshare", "chroot", "mmdebstrap"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				missing = tool + " (run integration/scripts/setup.sh)"
+				break
+			}
+		}
+	}
+	if missing == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("the integration harness needs %s; CI=true, so this is a failure, not a skip", missing)
+	}
+	t.Skipf("the integration harness needs %s", missing)
+}
+
+// testBuildpack copies testdata/buildpack and compiles testdata/hello-server into it.
+func testBuildpack(t *testing.T) string {
+	t.Helper()
+	g := NewWithT(t)
+	dir := filepath.Join(t.TempDir(), "hello")
+	g.Expect(os.CopyFS(dir, os.DirFS("testdata/buildpack"))).To(Succeed())
+	// os.CopyFS keeps only the executable bits it is given; restore them for the scripts.
+	for _, f := range []string{"bin/detect", "bin/build"} {
+		g.Expect(os.Chmod(filepath.Join(dir, f), 0o755)).To(Succeed())
+	}
+	out := filepath.Join(dir, "server", "hello-server")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./testdata/hello-server")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	logs, err := cmd.CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), "go build hello-server: %s", logs)
+	return dir
+}
+
+func TestBuildRunRebuild(t *testing.T) {
+	requirePrivileges(t)
+	ctx := t.Context()
+	g := NewWithT(t)
+
+	bp := testBuildpack(t)
+	start := time.Now()
+	h, err := harness.New(ctx, t, harness.Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Logf("harness.New (lifecycle, stack, registry) took %s", time.Since(start).Round(time.Millisecond))
+
+	app := filepath.Join(t.TempDir(), "app")
+	g.Expect(os.CopyFS(app, os.DirFS("testdata/app"))).To(Succeed())
+
+	start = time.Now()
+	res, err := h.Build(ctx, t, harness.BuildOptions{
+		App:        app,
+		Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)},
+		Env:        map[string]string{"HELLO_LAYER_VERSION": "1"},
+		Image:      "hello:latest",
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Success).To(BeTrue(), "build failed with exit %d:\n%s", res.ExitCode, res.Logs)
+	t.Logf("first build took %s", time.Since(start).Round(time.Millisecond))
+	g.Expect(res.Logs).To(ContainSubstring("hello buildpack: installing hello-server (version 1)"))
+	g.Expect(res.Digest).To(HavePrefix("sha256:"))
+	g.Expect(res.Ref).To(Equal(h.Registry.Ref("hello@" + res.Digest)))
+	g.Expect(res.Buildpacks).To(Equal([]harness.BuildpackRef{{ID: "cnbkit-test/hello", Version: "0.0.1"}}))
+	g.Expect(res.Config.User).To(Equal("1000:1000"))
+	g.Expect(res.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.name", "debian"))
+	g.Expect(res.Config.Entrypoint).To(Equal([]string{"/cnb/process/web"}))
+	web, ok := res.Process("web")
+	g.Expect(ok).To(BeTrue(), "processes: %+v", res.Processes)
+	g.Expect(web.Command).To(Equal([]string{"hello-server"}))
+	g.Expect(web.Default).To(BeTrue())
+	_, ok = res.LayerNamed("cnbkit-test/hello:server")
+	g.Expect(ok).To(BeTrue(), "layers: %+v", res.Layers)
+	g.Expect(res.Layers[0].Name).To(Equal("base"))
+	g.Expect(res.SBOM).To(HaveKey("launch/cnbkit-test_hello/server/sbom.cdx.json"))
+	g.Expect(string(res.SBOM["launch/cnbkit-test_hello/server/sbom.cdx.json"])).To(ContainSubstring(`"name":"hello-server"`))
+	g.Expect(res.Reused).To(BeEmpty())
+
+	t.Run("run", func(t *testing.T) {
+		g := NewWithT(t)
+		port, err := harness.FreePort()
+		g.Expect(err).NotTo(HaveOccurred())
+		c, err := harness.Run(ctx, t, res.OCIImage(), harness.RunOptions{
+			Env:  map[string]string{"PORT": strconv.Itoa(port)},
+			Port: port,
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+		resp, err := http.Get(c.URL("/"))
+		g.Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(resp.StatusCode).To(Equal(http.StatusOK), "body: %s", body)
+		var got map[string]any
+		g.Expect(json.Unmarshal(body, &got)).To(Succeed(), "body: %s", body)
+		g.Expect(got).To(Equal(map[string]any{"hello": "hello from the harness test app", "uid": float64(1000), "from": "harness"}))
+		c.Stop()
+		g.Expect(c.Logs()).To(ContainSubstring("hello-server listening on :" + strconv.Itoa(port)))
+	})
+
+	t.Run("run another process", func(t *testing.T) {
+		g := NewWithT(t)
+		c, err := harness.Run(ctx, t, res.OCIImage(), harness.RunOptions{Process: "greeting"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(c.Wait()).To(Succeed(), "output: %s", c.Logs())
+		g.Expect(c.Logs()).To(Equal("hello from the harness test app\n"))
+	})
+
+	t.Run("rebuild without change reuses every layer", func(t *testing.T) {
+		g := NewWithT(t)
+		start := time.Now()
+		again, err := h.Rebuild(ctx, t, res, nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Logf("rebuild took %s", time.Since(start).Round(time.Millisecond))
+		g.Expect(again.Success).To(BeTrue(), "rebuild failed:\n%s", again.Logs)
+		g.Expect(again.Logs).To(ContainSubstring("hello buildpack: reusing layer server"))
+		g.Expect(again.Rebuilt).To(BeEmpty())
+		g.Expect(again.Reused).To(ContainElements("cnbkit-test/hello:server", "launcher", "app"))
+		g.Expect(again.Digest).To(Equal(res.Digest), "a rebuild with no change gives the same image")
+
+		t.Run("a changed layer key rebuilds that layer only", func(t *testing.T) {
+			g := NewWithT(t)
+			third, err := h.Rebuild(ctx, t, again, func(o *harness.BuildOptions) { o.Env["HELLO_LAYER_VERSION"] = "2" })
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(third.Success).To(BeTrue(), "rebuild failed:\n%s", third.Logs)
+			g.Expect(third.Logs).To(ContainSubstring("installing hello-server (version 2)"))
+			g.Expect(third.Rebuilt).To(ContainElement("cnbkit-test/hello:server"))
+			g.Expect(third.Reused).To(ContainElements("launcher", "app"))
+			g.Expect(third.Reused).NotTo(ContainElement("cnbkit-test/hello:server"))
+		})
+	})
+
+	t.Run("failing detect", func(t *testing.T) {
+		g := NewWithT(t)
+		empty := t.TempDir()
+		g.Expect(os.WriteFile(filepath.Join(empty, "README"), []byte("no hello here\n"), 0o644)).To(Succeed())
+		bad, err := h.Build(ctx, t, harness.BuildOptions{App: empty, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(bad.Success).To(BeFalse())
+		g.Expect(bad.ExitCode).To(Equal(20), "logs:\n%s", bad.Logs)
+		g.Expect(bad.Logs).To(ContainSubstring("hello buildpack: no hello.txt in the app directory"))
+		g.Expect(bad.Digest).To(BeEmpty())
+	})
+}

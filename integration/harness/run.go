@@ -1,0 +1,267 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// RunOptions describe how to run an image.
+type RunOptions struct {
+	// Process is the launch process type to run (/cnb/process/<type>); empty runs the image's
+	// entrypoint (the default process).
+	Process string
+	// Args are appended to the entrypoint (user-provided arguments to the process).
+	Args []string
+	// Env is added to the image's environment, overriding it.
+	Env map[string]string
+	// Port, if not 0, makes Run wait until something listens on 127.0.0.1:Port (or the
+	// process exits, or ctx ends).
+	Port int
+	// Output, if set, also receives the process's output as it runs.
+	Output io.Writer
+}
+
+// Container is an image running in its own mount and pid namespaces, sharing the host network.
+type Container struct {
+	// Port is RunOptions.Port.
+	Port int
+
+	logs lockedBuffer
+	done chan struct{}
+	err  error
+	stop func()
+}
+
+// Run unpacks img (its layers in order, whiteouts applied) into a temporary root and executes
+// the entrypoint (or the process opts.Process) with the image's Env and WorkingDir, as the
+// image's User, under unshare --mount --pid --fork with /proc and a minimal /dev mounted, and
+// chroot. The network is the host's: a server listening on a port is reachable at
+// 127.0.0.1:<port>. The process is killed and the root removed with t.Cleanup; Stop does it
+// earlier.
+func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Container, error) {
+	t.Helper()
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	work, err := os.MkdirTemp("", "cnbkit-run-")
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		if err := removeSandboxDir(work); err != nil {
+			t.Errorf("cleaning up run: %v", err)
+		}
+	})
+	root := filepath.Join(work, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		return nil, err
+	}
+	if err := extractImage(img, root); err != nil {
+		return nil, err
+	}
+	uid, gid, home, err := resolveUser(root, cf.Config.User)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for _, kv := range cf.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	if _, ok := env["HOME"]; !ok {
+		env["HOME"] = home
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	argv := cf.Config.Entrypoint
+	if opts.Process != "" {
+		argv = []string{"/cnb/process/" + opts.Process}
+	} else if len(argv) == 0 {
+		argv = cf.Config.Cmd
+	} else {
+		argv = append(append([]string(nil), argv...), cf.Config.Cmd...)
+	}
+	argv = append(append([]string(nil), argv...), opts.Args...)
+	if len(argv) == 0 {
+		return nil, errors.New("image has no entrypoint or cmd and RunOptions.Process is empty: say which process to run")
+	}
+	wd := cf.Config.WorkingDir
+	if wd == "" {
+		wd = "/"
+	}
+
+	var sb sandbox
+	sb.mountDev(root)
+	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
+	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	args := []string{"env", "-i"}
+	for _, k := range keys {
+		args = append(args, k+"="+env[k])
+	}
+	args = append(args, "chroot", "--userspec="+strconv.Itoa(uid)+":"+strconv.Itoa(gid), root)
+	if _, err := os.Stat(filepath.Join(root, "bin", "sh")); err == nil {
+		// chroot always starts in /: the image's /bin/sh moves to WorkingDir first.
+		args = append(args, "/bin/sh", "-c", `cd "$0" && exec "$@"`, wd)
+	}
+	args = append(args, argv...)
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	sb.script.WriteString("exec " + strings.Join(quoted, " ") + "\n")
+
+	c := &Container{Port: opts.Port, done: make(chan struct{})}
+	out := io.Writer(&c.logs)
+	if opts.Output != nil {
+		out = io.MultiWriter(&c.logs, opts.Output)
+	}
+	cmd := sb.command()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting unshare (util-linux): %w", err)
+	}
+	go func() { c.err = cmd.Wait(); close(c.done) }()
+	c.stop = func() { stop(cmd, c.done) }
+	t.Cleanup(c.stop)
+	if opts.Port != 0 {
+		if err := c.WaitForPort(ctx); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// WaitForPort waits until 127.0.0.1:Port accepts connections. It fails when the process exits
+// first (with its logs) or ctx ends.
+func (c *Container) WaitForPort(ctx context.Context) error {
+	if c.Port == 0 {
+		return errors.New("waiting for port: RunOptions.Port was 0")
+	}
+	return WaitForPort(ctx, c.Port, c.done, c.Logs)
+}
+
+// WaitForPort polls 127.0.0.1:port until it accepts a connection, ctx ends or exited (may be
+// nil) is closed; logs (may be nil) is added to the error.
+func WaitForPort(ctx context.Context, port int, exited <-chan struct{}, logs func() string) error {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	var d net.Dialer
+	for {
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return conn.Close()
+		}
+		tail := ""
+		if logs != nil {
+			tail = "; output: " + lastLines(logs(), 30)
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited before listening on %s%s", addr, tail)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w%s", addr, ctx.Err(), tail)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for RunOptions.Port
+// and the PORT variable of a process.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// URL returns "http://127.0.0.1:<Port>" followed by path.
+func (c *Container) URL(path string) string {
+	return "http://127.0.0.1:" + strconv.Itoa(c.Port) + path
+}
+
+// Logs returns the process's output so far.
+func (c *Container) Logs() string { return c.logs.String() }
+
+// Done is closed when the process has exited.
+func (c *Container) Done() <-chan struct{} { return c.done }
+
+// Wait waits for the process to exit and returns its error (nil for exit 0).
+func (c *Container) Wait() error { <-c.done; return c.err }
+
+// Stop kills the process (SIGTERM, then SIGKILL after 5 s) and waits for it. Safe to call
+// more than once; t.Cleanup calls it too.
+func (c *Container) Stop() { c.stop() }
+
+// resolveUser turns an image User ("1000:1000", "cnb", "1000", "") into ids and a home.
+func resolveUser(root, user string) (uid, gid int, home string, err error) {
+	if user == "" {
+		return 0, 0, "/root", nil
+	}
+	u, g, hasGroup := strings.Cut(user, ":")
+	passwd := readColonFile(filepath.Join(root, "etc", "passwd"))
+	uid, gid, home = -1, -1, "/"
+	for _, f := range passwd {
+		if len(f) >= 6 && (f[0] == u || f[2] == u) {
+			uid, _ = strconv.Atoi(f[2])
+			gid, _ = strconv.Atoi(f[3])
+			home = f[5]
+			break
+		}
+	}
+	if uid < 0 {
+		if uid, err = strconv.Atoi(u); err != nil {
+			return 0, 0, "", fmt.Errorf("image user %q is not in the image's /etc/passwd and not a number", user)
+		}
+		gid = uid
+	}
+	if hasGroup {
+		gid = -1
+		for _, f := range readColonFile(filepath.Join(root, "etc", "group")) {
+			if len(f) >= 3 && (f[0] == g || f[2] == g) {
+				gid, _ = strconv.Atoi(f[2])
+				break
+			}
+		}
+		if gid < 0 {
+			if gid, err = strconv.Atoi(g); err != nil {
+				return 0, 0, "", fmt.Errorf("image group %q is not in the image's /etc/group and not a number", g)
+			}
+		}
+	}
+	return uid, gid, home, nil
+}
+
+func readColonFile(path string) [][]string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out [][]string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		out = append(out, strings.Split(sc.Text(), ":"))
+	}
+	return out
+}

@@ -1,0 +1,287 @@
+package harness
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Stack is a build and run image pair. The build image is unpacked and creator runs inside it;
+// the run image is pushed to the harness registry and becomes the base of the app image.
+type Stack struct {
+	Build, Run v1.Image
+	// UID and GID are the build user, from CNB_USER_ID and CNB_GROUP_ID of the build image.
+	UID, GID int
+}
+
+// Labels and values of the Debian stack made by [DebianStack].
+const (
+	DebianStackID = "io.cnbkit.stacks.bookworm"
+	// debianRecipe changes whenever the recipe below changes, to invalidate cached images.
+	debianRecipe = "debian-bookworm-1"
+)
+
+// debianSources is the host's apt sources file given to mmdebstrap, so that the images come
+// from the machine's own package sources and no mirror name is written by the harness.
+const debianSources = "/etc/apt/sources.list.d/debian.sources"
+
+// NewStack returns a Stack of the author's own images. UID and GID come from the build
+// image's CNB_USER_ID and CNB_GROUP_ID environment variables, which the CNB platform spec
+// requires.
+func NewStack(build, run v1.Image) (*Stack, error) {
+	cf, err := build.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading build image config: %w", err)
+	}
+	s := &Stack{Build: build, Run: run, UID: -1, GID: -1}
+	for _, kv := range cf.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "CNB_USER_ID":
+			s.UID, err = strconv.Atoi(v)
+		case "CNB_GROUP_ID":
+			s.GID, err = strconv.Atoi(v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("build image: %s is not a number: %q", k, v)
+		}
+	}
+	if s.UID < 0 || s.GID < 0 {
+		return nil, fmt.Errorf("build image has no CNB_USER_ID or CNB_GROUP_ID in its environment: set both (e.g. 1000) in the image config")
+	}
+	return s, nil
+}
+
+// DebianStack returns a Debian bookworm (12) build and run image pair, made on first use with
+// mmdebstrap (variant minbase, plus ca-certificates) from the machine's own apt sources
+// (/etc/apt/sources.list.d/debian.sources), with a `cnb` user (uid and gid 1000) owning
+// /home/cnb, /workspace and /layers, the CNB labels (io.buildpacks.base.distro.name=debian,
+// io.buildpacks.base.distro.version=12, io.buildpacks.stack.id) and env (CNB_USER_ID,
+// CNB_GROUP_ID, CNB_STACK_ID), config User 1000:1000 and OCI media types. The images are
+// cached as an OCI layout in [CacheDir], keyed by the recipe and the sources file.
+// It needs root and mmdebstrap (integration/scripts/setup.sh installs it).
+func DebianStack(ctx context.Context) (*Stack, error) {
+	sources, err := os.ReadFile(debianSources)
+	if err != nil {
+		return nil, fmt.Errorf("reading the apt sources for mmdebstrap: %w (the Debian stack needs a Debian host with %s)", err, debianSources)
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append([]byte(debianRecipe+runtime.GOARCH), sources...))
+	dir := filepath.Join(cache, "stack", debianRecipe+"-"+hex.EncodeToString(sum[:6]))
+	if err := cached(ctx, dir, func(tmp string) error { return makeDebianStack(ctx, tmp) }); err != nil {
+		return nil, fmt.Errorf("making the Debian stack: %w", err)
+	}
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading cached stack %s: %w", dir, err)
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return nil, fmt.Errorf("reading cached stack %s: %w", dir, err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading cached stack %s: %w", dir, err)
+	}
+	images := map[string]v1.Image{}
+	for _, d := range m.Manifests {
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("reading cached stack %s: %w", dir, err)
+		}
+		images[d.Annotations["org.opencontainers.image.ref.name"]] = img
+	}
+	if images["build"] == nil || images["run"] == nil {
+		return nil, fmt.Errorf("cached stack %s lacks a build or run image: delete the directory", dir)
+	}
+	return NewStack(images["build"], images["run"])
+}
+
+func makeDebianStack(ctx context.Context, out string) error {
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return fmt.Errorf("mmdebstrap is not installed: run integration/scripts/setup.sh (apt-get install mmdebstrap)")
+	}
+	work, err := os.MkdirTemp(filepath.Dir(out), ".mmdebstrap-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	rootfs := filepath.Join(work, "rootfs.tar")
+	cmd := exec.CommandContext(ctx, "mmdebstrap",
+		"--variant=minbase", "--mode=root", "--include=ca-certificates", "--quiet",
+		`--customize-hook=rm -f "$1"/etc/apt/sources.list.d/* "$1"/etc/apt/sources.list; rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin`,
+		"bookworm", rootfs, debianSources)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("running mmdebstrap: %w: %s", err, lastLines(logs.String(), 20))
+	}
+	base, err := tarball.LayerFromFile(rootfs, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return fmt.Errorf("reading mmdebstrap output: %w", err)
+	}
+	files, err := readFiles(rootfs, "etc/passwd", "etc/group")
+	if err != nil {
+		return err
+	}
+	user, err := userLayer(files["etc/passwd"], files["etc/group"])
+	if err != nil {
+		return err
+	}
+	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	img, err = mutate.AppendLayers(img, base, user)
+	if err != nil {
+		return err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", runtime.GOARCH
+	cf.Created = v1.Time{Time: time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)}
+	cf.Config.User = "1000:1000"
+	cf.Config.WorkingDir = "/"
+	cf.Config.Env = []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=" + DebianStackID,
+	}
+	cf.Config.Labels = map[string]string{
+		"io.buildpacks.base.distro.name":    "debian",
+		"io.buildpacks.base.distro.version": "12",
+		"io.buildpacks.stack.id":            DebianStackID,
+	}
+	p, err := layout.Write(out, empty.Index)
+	if err != nil {
+		return err
+	}
+	for _, kind := range []string{"build", "run"} {
+		c := cf.DeepCopy()
+		c.Config.Labels["io.cnbkit.stack.image"] = kind
+		i, err := mutate.ConfigFile(img, c)
+		if err != nil {
+			return err
+		}
+		if err := p.AppendImage(i, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": kind})); err != nil {
+			return fmt.Errorf("writing %s image: %w", kind, err)
+		}
+	}
+	return nil
+}
+
+// readFiles returns the contents of the named entries of a tar file.
+func readFiles(tarPath string, names ...string) (map[string][]byte, error) {
+	f, err := os.Open(tarPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	found := map[string][]byte{}
+	tr := tar.NewReader(bufio.NewReader(f))
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", tarPath, err)
+		}
+		n, _ := entryName(hdr.Name, "")
+		for _, want := range names {
+			if n == want && hdr.Typeflag == tar.TypeReg {
+				if found[n], err = io.ReadAll(tr); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	for _, want := range names {
+		if found[want] == nil {
+			return nil, fmt.Errorf("base file system %s has no %s", tarPath, want)
+		}
+	}
+	return found, nil
+}
+
+// userLayer adds the cnb user and group (1000), its home, /workspace, /layers and /etc/hosts.
+func userLayer(passwd, group []byte) (v1.Layer, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	mtime := time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
+	file := func(name string, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	dir := func(name string, uid int) error {
+		return tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Uid: uid, Gid: uid, ModTime: mtime, Typeflag: tar.TypeDir})
+	}
+	for _, err := range []error{
+		file("etc/passwd", append(bytes.TrimRight(passwd, "\n"), []byte("\ncnb:x:1000:1000:cnb:/home/cnb:/bin/bash\n")...)),
+		file("etc/group", append(bytes.TrimRight(group, "\n"), []byte("\ncnb:x:1000:\n")...)),
+		file("etc/hosts", []byte("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n")),
+		dir("home/", 0), dir("home/cnb/", 1000), dir("workspace/", 1000), dir("layers/", 1000),
+		tw.Close(),
+	} {
+		if err != nil {
+			return nil, fmt.Errorf("writing user layer: %w", err)
+		}
+	}
+	data := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}, tarball.WithMediaType(types.OCILayer))
+}
+
+// buildRootFS returns the build image unpacked in the cache, keyed by its digest. It is only
+// ever used as the read-only lower directory of an overlay mount.
+func buildRootFS(ctx context.Context, img v1.Image) (string, error) {
+	d, err := img.Digest()
+	if err != nil {
+		return "", fmt.Errorf("reading build image digest: %w", err)
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "rootfs", d.Hex[:32])
+	if err := cached(ctx, dir, func(tmp string) error { return extractImage(img, tmp) }); err != nil {
+		return "", fmt.Errorf("unpacking build image %s: %w", d, err)
+	}
+	return dir, nil
+}
+
+// imageEnv returns the Env of an image's config.
+func imageEnv(img v1.Image) ([]string, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	return append([]string(nil), cf.Config.Env...), nil
+}
