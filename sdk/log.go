@@ -106,7 +106,7 @@ func (l *Logger) DebugEnabled() bool { return l != nil && l.debug }
 // Call it with defer, or when the step ends:
 //
 //	done := log.Timed("Installing Python 3.12.3")
-//	... 
+//	...
 //	done()
 func (l *Logger) Timed(title string) func() {
 	if l == nil {

@@ -89,8 +89,8 @@ func TestBuildRendersTheMessage(t *testing.T) {
 	g.Expect(layer.Metadata).To(HaveKeyWithValue("style", "banner"))
 	g.Expect(layer.Status).To(Equal("new: no previous layer"))
 	g.Expect(layer.Env).To(Equal(map[string]string{
-		"env.launch/PATH.prepend":     filepath.Join(layer.Path, "bin"),
-		"env.launch/PATH.delim":       ":",
+		"env.launch/PATH.prepend":      filepath.Join(layer.Path, "bin"),
+		"env.launch/PATH.delim":        ":",
 		"env.launch/MOTD_FILE.default": filepath.Join(layer.Path, "motd.txt"),
 	}))
 	g.Expect(layer.SBOM).To(Equal([]string{"motd.sbom.cdx.json"}))
