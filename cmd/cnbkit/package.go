@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// packageOptions are the flags of `cnbkit package`.
+type packageOptions struct {
+	name                string
+	path                string
+	config              string
+	format              string
+	publish             bool
+	targets             []string
+	multiArchFile       bool
+	includeDependencies bool
+	dependencyFilter    []string
+	dependencies        string
+	dependenciesMode    string
+	exclude, include    []string
+	quiet               bool
+	verbose             bool
+	json                bool
+	retries             int
+}
+
+func newPackageCmd() *cobra.Command {
+	var o packageOptions
+	cmd := &cobra.Command{
+		Use:   "package <name>",
+		Short: "Package a buildpack as a .cnb file, an OCI layout or a registry image",
+		Long: `Package a buildpack directory into a buildpackage, with no Docker daemon.
+
+<name> is a file with --format file (the default when <name> ends in .cnb), a directory
+with --format layout, and an image reference with --format image or --publish.
+
+Go buildpacks (a main package in ./cmd or at the root) are compiled for each target into
+bin/build, with bin/detect a link to it; buildpacks with their own bin/ are packaged as
+they are. Composite buildpacks take their components from package.toml [[dependencies]]:
+directories, .cnb files, OCI layouts or image references.
+
+Everything is validated before anything is written, and every output is written
+atomically. The same inputs always give the same digests.`,
+		Example: `  cnbkit package out/my-buildpack.cnb
+  cnbkit package --path buildpacks/python-ffmpeg out/python-ffmpeg.cnb
+  cnbkit package out/bp.cnb --target linux/amd64 --target linux/arm64
+  cnbkit package out/layout --format layout
+  cnbkit package registry.example.com/my-org/my-bp:1.0.0 --publish
+  cnbkit package out/bp.cnb --include-dependencies`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.name = args[0]
+			return runPackage(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.path, "path", "p", "", "buildpack directory (default: the [buildpack] uri of --config, else .)")
+	f.StringVarP(&o.config, "config", "c", "", "package.toml (default: <path>/package.toml when it exists)")
+	f.StringVarP(&o.format, "format", "f", "", "output format: file, layout or image (default: file for names ending in .cnb, image with --publish)")
+	f.BoolVar(&o.publish, "publish", false, "push the package to a registry (same as --format image)")
+	f.StringArrayVarP(&o.targets, "target", "t", nil, "target to package for, os/arch[/variant][:distro@version[;distro@version]], repeatable (default: package.toml, else buildpack.toml targets, else linux/amd64)")
+	f.BoolVar(&o.multiArchFile, "multi-arch-file", false, "with several targets and --format file, write one .cnb holding every target instead of one file per target")
+	f.BoolVar(&o.includeDependencies, "include-dependencies", false, "bundle the dependencies of buildpack.toml [[metadata.dependencies]] for the package's targets (offline builds)")
+	f.StringArrayVar(&o.dependencyFilter, "dependency-filter", nil, "with --include-dependencies, bundle only this dependency id or id@version, repeatable")
+	f.StringVar(&o.dependencies, "dependencies", "", "TOML file of [[metadata.dependencies]] that replaces or extends the buildpack's inventory")
+	f.StringVar(&o.dependenciesMode, "dependencies-mode", "extend", "how --dependencies applies: replace or extend")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "extra pattern of files to leave out (gitignore-like), repeatable")
+	f.StringArrayVar(&o.include, "include", nil, "pattern of files to keep even if excluded, repeatable")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (and --json output)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "print progress even when not on a terminal")
+	f.BoolVar(&o.json, "json", false, "print what was written as JSON")
+	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"file", "layout", "image"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("dependencies-mode", cobra.FixedCompletions([]string{"replace", "extend"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions([]string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagFilename("config", "toml")
+	_ = cmd.MarkFlagFilename("dependencies", "toml")
+	_ = cmd.MarkFlagDirname("path")
+	return cmd
+}
+
+// outputFormat decides the format from the flags and the name.
+func (o packageOptions) outputFormat() (string, error) {
+	f := o.format
+	if o.publish {
+		if f != "" && f != "image" {
+			return "", fmt.Errorf("--publish writes to a registry but --format is %q: drop one of them", f)
+		}
+		return "image", nil
+	}
+	switch f {
+	case "file", "layout", "image":
+		return f, nil
+	case "":
+		if strings.HasSuffix(o.name, ".cnb") {
+			return "file", nil
+		}
+		return "", fmt.Errorf("cannot tell what to write to %q: name a .cnb file, or add --format layout for a directory or --publish for a registry image", o.name)
+	default:
+		return "", fmt.Errorf("--format %q is not known: use file, layout or image", f)
+	}
+}
+
+// packagerOptions turns flags into library options, reporting every bad flag at once.
+func (o packageOptions) packagerOptions() (packager.Options, error) {
+	var errs []error
+	opts := packager.Options{
+		Path: o.path, Config: o.config, Exclude: o.exclude, Include: o.include,
+		IncludeDependencies: o.includeDependencies, DependencyFilter: o.dependencyFilter,
+		Inventory: o.dependencies, InventoryMode: o.dependenciesMode,
+		Registry: packager.RegistryOptions{Retries: o.retries},
+	}
+	for _, t := range o.targets {
+		st, err := spec.ParseTarget(t)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--target: %w", err))
+			continue
+		}
+		opts.Targets = append(opts.Targets, st)
+	}
+	if o.dependenciesMode != "replace" && o.dependenciesMode != "extend" {
+		errs = append(errs, fmt.Errorf("--dependencies-mode %q is not known: use replace or extend", o.dependenciesMode))
+	}
+	if len(o.dependencyFilter) > 0 && !o.includeDependencies {
+		errs = append(errs, errors.New("--dependency-filter needs --include-dependencies"))
+	}
+	return opts, errors.Join(errs...)
+}
+
+// runPackage is the work of `cnbkit package`, testable without cobra.
+func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer, terminal bool) error {
+	format, ferr := o.outputFormat()
+	opts, oerr := o.packagerOptions()
+	if err := errors.Join(ferr, oerr); err != nil {
+		return err
+	}
+	if !o.quiet && (terminal || o.verbose) {
+		opts.Log = stderr
+	}
+	p, err := packager.Build(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	var outs []packager.Output
+	switch format {
+	case "file":
+		outs, err = p.WriteFiles(ctx, o.name, packager.FileOptions{MultiArch: o.multiArchFile})
+	case "layout":
+		var out packager.Output
+		out, err = p.WriteLayout(ctx, o.name)
+		outs = []packager.Output{out}
+	case "image":
+		if opts.Log != nil {
+			fmt.Fprintf(stderr, "pushing %s\n", o.name)
+		}
+		var out packager.Output
+		out, err = p.Publish(ctx, o.name, opts.Registry)
+		outs = []packager.Output{out}
+	}
+	if err != nil {
+		return err
+	}
+	return printOutputs(stdout, o, p, outs)
+}
+
+func printOutputs(w io.Writer, o packageOptions, p *packager.Package, outs []packager.Output) error {
+	if o.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			ID         string            `json:"id"`
+			Version    string            `json:"version"`
+			Buildpacks []string          `json:"buildpacks"`
+			Outputs    []packager.Output `json:"outputs"`
+		}{p.ID, p.Version, p.Buildpacks, outs})
+	}
+	if o.quiet {
+		return nil
+	}
+	for _, out := range outs {
+		if _, err := fmt.Fprintf(w, "wrote %s %s %s (%s)\n", out.Kind, out.Location, out.Digest, strings.Join(out.Targets, ", ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,15 @@
+// Package packager turns a buildpack directory into a buildpackage: an OCI image, one per
+// build target, that pack, kpack and the lifecycle read as they read pack's own
+// `pack buildpack package` output. It needs no Docker daemon.
+//
+// [Build] reads buildpack.toml and the optional pack-compatible package.toml, validates
+// everything first (all problems at once), compiles Go buildpacks for each target,
+// collects composite buildpacks' dependencies from directories, .cnb files, OCI layouts and
+// registries, and assembles reproducible images: the same inputs give the same digests
+// whatever the file times, umask, owner, working directory or file-system order.
+// The resulting [Package] is then written with [Package.WriteFiles] (.cnb files),
+// [Package.WriteLayout] (an OCI layout directory) or [Package.Publish] (a registry).
+// [Inspect] reads any of the three back.
+//
+// The library prints nothing; progress goes to [Options.Log] when set.
+package packager

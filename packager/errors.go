@@ -1,0 +1,26 @@
+package packager
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ValidationError lists every problem found before anything was written.
+type ValidationError struct {
+	// Problems are the individual problems, each a complete sentence.
+	Problems []error
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Error()
+	}
+	if len(parts) == 1 {
+		return "the buildpack cannot be packaged: " + parts[0]
+	}
+	return fmt.Sprintf("the buildpack cannot be packaged, %d problems: %s", len(parts), strings.Join(parts, "; "))
+}
+
+// Unwrap returns the problems.
+func (e *ValidationError) Unwrap() []error { return e.Problems }

@@ -1,0 +1,130 @@
+package packager
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/cnbkit/cnbkit/packager/internal/format"
+	"github.com/cnbkit/cnbkit/packager/internal/source"
+)
+
+// Info describes a buildpackage read back by Inspect.
+type Info struct {
+	// Source is what was inspected; Kind is "file", "layout" or "registry".
+	Source string `json:"source"`
+	Kind   string `json:"kind"`
+	// Digest and MediaType are those of the top manifest (image or index), when known.
+	Digest    string `json:"digest,omitempty"`
+	MediaType string `json:"mediaType,omitempty"`
+	// ID, Version, Name, Homepage, Description come from the package metadata label.
+	ID          string   `json:"id"`
+	Version     string   `json:"version"`
+	Name        string   `json:"name,omitempty"`
+	Homepage    string   `json:"homepage,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Stacks      []string `json:"stacks,omitempty"`
+	// Images has one entry per image (target) of the package.
+	Images []ImageInfo `json:"images"`
+	// Buildpacks lists the buildpacks of the first image, sorted by id and version.
+	Buildpacks []BuildpackInfo `json:"buildpacks"`
+}
+
+// ImageInfo is one image of a package.
+type ImageInfo struct {
+	Platform string   `json:"platform"`
+	Digest   string   `json:"digest"`
+	Layers   []string `json:"layers"`
+}
+
+// BuildpackInfo is one buildpack of a package.
+type BuildpackInfo struct {
+	ID          string          `json:"id"`
+	Version     string          `json:"version"`
+	Name        string          `json:"name,omitempty"`
+	API         string          `json:"api"`
+	Homepage    string          `json:"homepage,omitempty"`
+	Targets     []string        `json:"targets,omitempty"`
+	Stacks      []string        `json:"stacks,omitempty"`
+	Order       [][]OrderMember `json:"order,omitempty"`
+	LayerDiffID string          `json:"layerDiffID"`
+}
+
+// OrderMember is one entry of a group of an order.
+type OrderMember struct {
+	ID       string `json:"id"`
+	Version  string `json:"version,omitempty"`
+	Optional bool   `json:"optional,omitempty"`
+}
+
+// Inspect reads a .cnb file, an OCI layout directory or an image reference (tried in that
+// order) and describes the buildpackage.
+func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) {
+	p, err := source.Open(ctx, ref, o.sink().Options(ctx)...)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	info := &Info{Source: ref, Kind: string(p.Kind), MediaType: string(p.MediaType)}
+	if p.Digest.Hex != "" {
+		info.Digest = p.Digest.String()
+	}
+	for i, img := range p.Images {
+		cfg, err := img.Image.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading image config of %s: %w", ref, err)
+		}
+		meta, layers, err := format.Labels(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		ii := ImageInfo{Platform: source.PlatformString(img.Platform), Digest: img.Digest.String()}
+		for _, d := range cfg.RootFS.DiffIDs {
+			ii.Layers = append(ii.Layers, d.String())
+		}
+		info.Images = append(info.Images, ii)
+		if i > 0 {
+			continue
+		}
+		info.ID, info.Version, info.Name, info.Homepage, info.Description = meta.ID, meta.Version, meta.Name, meta.Homepage, meta.Description
+		for _, s := range meta.Stacks {
+			info.Stacks = append(info.Stacks, s.ID)
+		}
+		for id, versions := range layers {
+			for v, l := range versions {
+				b := BuildpackInfo{ID: id, Version: v, Name: l.Name, API: l.API, Homepage: l.Homepage, LayerDiffID: l.LayerDiffID}
+				for _, t := range l.Targets {
+					b.Targets = append(b.Targets, t.Spec().String())
+				}
+				for _, s := range l.Stacks {
+					b.Stacks = append(b.Stacks, s.ID)
+				}
+				for _, o := range l.Order {
+					var g []OrderMember
+					for _, m := range o.Group {
+						g = append(g, OrderMember{ID: m.ID, Version: m.Version, Optional: m.Optional})
+					}
+					b.Order = append(b.Order, g)
+				}
+				info.Buildpacks = append(info.Buildpacks, b)
+			}
+		}
+		sort.Slice(info.Buildpacks, func(i, j int) bool {
+			if info.Buildpacks[i].ID != info.Buildpacks[j].ID {
+				return info.Buildpacks[i].ID < info.Buildpacks[j].ID
+			}
+			return info.Buildpacks[i].Version < info.Buildpacks[j].Version
+		})
+	}
+	return info, nil
+}
+
+// Buildpack returns the buildpack id@version of the package, if present.
+func (i *Info) Buildpack(id, version string) (BuildpackInfo, bool) {
+	for _, b := range i.Buildpacks {
+		if b.ID == id && b.Version == version {
+			return b, true
+		}
+	}
+	return BuildpackInfo{}, false
+}

@@ -1,0 +1,144 @@
+package compile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Candidates are the directories, relative to the buildpack, searched for a main package.
+var Candidates = []string{"cmd", "."}
+
+// FindMain returns the package path ("./cmd" or ".") of the buildpack's Go main package,
+// or "" when it has none.
+func FindMain(dir string) (string, error) {
+	for _, c := range Candidates {
+		ok, err := isMainPackage(filepath.Join(dir, c))
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			if c == "." {
+				return ".", nil
+			}
+			return "./" + c, nil
+		}
+	}
+	return "", nil
+}
+
+func isMainPackage(dir string) (bool, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return false, err
+	}
+	sort.Strings(matches)
+	for _, m := range matches {
+		if strings.HasSuffix(m, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), m, nil, parser.PackageClauseOnly)
+		if err != nil {
+			return false, fmt.Errorf("reading Go package clause of %s: %w", m, err)
+		}
+		if f.Name.Name == "main" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Key is what distinguishes two builds of the same sources: os, arch and variant.
+func Key(t spec.Target) string {
+	return strings.Join([]string{t.OS, t.Arch, t.Variant}, "/")
+}
+
+// Env returns the Go environment for a target.
+func Env(t spec.Target) ([]string, error) {
+	if t.OS == "" || t.Arch == "" {
+		return nil, fmt.Errorf("target %s: a Go buildpack needs an os and an arch to be compiled for", t)
+	}
+	env := []string{"CGO_ENABLED=0", "GOOS=" + t.OS, "GOARCH=" + t.Arch, "GOFLAGS=-buildvcs=false"}
+	v := strings.TrimPrefix(t.Variant, "v")
+	switch t.Arch {
+	case "arm":
+		if v != "" {
+			env = append(env, "GOARM="+v)
+		}
+	case "amd64":
+		if v != "" {
+			env = append(env, "GOAMD64=v"+v)
+		}
+	case "arm64":
+		if v != "" && v != "8" {
+			env = append(env, "GOARM64=v"+v)
+		}
+	}
+	return env, nil
+}
+
+// Build compiles the main package pkg of the buildpack in dir for target t into out.
+func Build(ctx context.Context, dir, pkg string, t spec.Target, out string) error {
+	goBin, err := goCommand()
+	if err != nil {
+		return err
+	}
+	env, err := Env(t)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-ldflags", "-s -w -buildid=", "-o", out, pkg)
+	cmd.Dir = dir
+	cmd.Env = append(filteredEnv(), env...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("compiling Go buildpack %s (%s) for %s: %w: %s", dir, pkg, t, err, oneLine(buf.String()))
+	}
+	return nil
+}
+
+// filteredEnv drops variables that would change the binary from what the target asks for.
+func filteredEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "CGO_ENABLED", "GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GOFLAGS", "GOEXPERIMENT":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func goCommand() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		p := filepath.Join(root, "bin", "go")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("compiling a Go buildpack needs the go command: install Go or put it on PATH")
+}
+
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 15 {
+		lines = lines[len(lines)-15:]
+	}
+	return strings.Join(lines, " | ")
+}

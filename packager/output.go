@@ -1,0 +1,169 @@
+package packager
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/cnbkit/cnbkit/packager/internal/format"
+	"github.com/cnbkit/cnbkit/packager/internal/sink"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Output describes one thing written.
+type Output struct {
+	// Kind is "file", "layout" or "image".
+	Kind string `json:"kind"`
+	// Location is the path or image reference written.
+	Location string `json:"location"`
+	// Digest is the digest of the image or image index written.
+	Digest string `json:"digest"`
+	// Targets are the targets it holds.
+	Targets []string `json:"targets"`
+}
+
+// Index returns the package as an OCI image index with one manifest per target.
+func (p *Package) Index() v1.ImageIndex {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	adds := make([]mutate.IndexAddendum, len(p.Images))
+	for i, img := range p.Images {
+		pl := format.Platform(img.Target)
+		adds[i] = mutate.IndexAddendum{Add: img.Image, Descriptor: v1.Descriptor{Platform: &pl}}
+	}
+	return mutate.AppendManifests(idx, adds...)
+}
+
+// top is what a layout or registry gets: the image itself for one target, an index otherwise.
+func (p *Package) top() (sink.Manifest, []string) {
+	var targets []string
+	for _, img := range p.Images {
+		targets = append(targets, img.Target.String())
+	}
+	if len(p.Images) == 1 {
+		return p.Images[0].Image, targets
+	}
+	return p.Index(), targets
+}
+
+// FileOptions tune WriteFiles.
+type FileOptions struct {
+	// MultiArch writes every target into the one file named, as images listed side by side
+	// in index.json (pack reads the first), instead of one file per target.
+	MultiArch bool
+}
+
+// FileName is the name of the .cnb file of target t when a package is written for several
+// targets: <base>-<os>-<arch>[-<variant>][-<distro>-<version>].cnb.
+func FileName(name string, t spec.Target) string {
+	base := strings.TrimSuffix(name, ".cnb")
+	parts := []string{base, t.OS, t.Arch}
+	if t.Variant != "" {
+		parts = append(parts, t.Variant)
+	}
+	for _, d := range t.Distros {
+		parts = append(parts, d.Name)
+		if d.Version != "" {
+			parts = append(parts, d.Version)
+		}
+	}
+	return strings.Join(parts, "-") + ".cnb"
+}
+
+// WriteFiles writes the package as .cnb files: name itself for one target (or with
+// MultiArch), else one file per target named by FileName. Each file is written atomically.
+func (p *Package) WriteFiles(ctx context.Context, name string, o FileOptions) ([]Output, error) {
+	if !strings.HasSuffix(name, ".cnb") {
+		name += ".cnb"
+	}
+	if len(p.Images) == 1 || o.MultiArch {
+		var entries []sink.Entry
+		var targets []string
+		for _, img := range p.Images {
+			pl := format.Platform(img.Target)
+			entries = append(entries, sink.Entry{Manifest: img.Image, Platform: &pl})
+			targets = append(targets, img.Target.String())
+		}
+		if err := sink.WriteFile(ctx, name, entries); err != nil {
+			return nil, err
+		}
+		d, err := p.digest()
+		if err != nil {
+			return nil, err
+		}
+		return []Output{{Kind: "file", Location: name, Digest: d, Targets: targets}}, nil
+	}
+	seen := map[string]bool{}
+	for _, img := range p.Images {
+		n := FileName(name, img.Target)
+		if seen[n] {
+			return nil, fmt.Errorf("two targets would be written to %s: give them different variants or distros", n)
+		}
+		seen[n] = true
+	}
+	var outs []Output
+	for _, img := range p.Images {
+		n := FileName(name, img.Target)
+		pl := format.Platform(img.Target)
+		if err := sink.WriteFile(ctx, n, []sink.Entry{{Manifest: img.Image, Platform: &pl}}); err != nil {
+			return outs, err
+		}
+		d, err := img.Image.Digest()
+		if err != nil {
+			return outs, err
+		}
+		outs = append(outs, Output{Kind: "file", Location: n, Digest: d.String(), Targets: []string{img.Target.String()}})
+	}
+	return outs, nil
+}
+
+func (p *Package) digest() (string, error) {
+	m, _ := p.top()
+	var (
+		d   v1.Hash
+		err error
+	)
+	switch x := m.(type) {
+	case v1.Image:
+		d, err = x.Digest()
+	case v1.ImageIndex:
+		d, err = x.Digest()
+	}
+	return d.String(), err
+}
+
+// WriteLayout writes the package as an OCI image layout directory: index.json lists the
+// image for one target, or an image index with one image per target. The directory is
+// replaced atomically; a directory that is not a layout is never overwritten.
+func (p *Package) WriteLayout(ctx context.Context, dir string) (Output, error) {
+	m, targets := p.top()
+	var pl *v1.Platform
+	if len(p.Images) == 1 {
+		x := format.Platform(p.Images[0].Target)
+		pl = &x
+	}
+	if err := sink.WriteLayout(ctx, filepath.Clean(dir), []sink.Entry{{Manifest: m, Platform: pl}}); err != nil {
+		return Output{}, fmt.Errorf("writing layout %s: %w", dir, err)
+	}
+	d, err := p.digest()
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Kind: "layout", Location: dir, Digest: d, Targets: targets}, nil
+}
+
+// Publish pushes the package to the registry as ref: an image for one target, an image
+// index otherwise. The tag is written last, after every blob and manifest.
+func (p *Package) Publish(ctx context.Context, ref string, o RegistryOptions) (Output, error) {
+	m, targets := p.top()
+	d, err := sink.Push(ctx, ref, m, o.sink())
+	if err != nil {
+		return Output{}, err
+	}
+	return Output{Kind: "image", Location: ref, Digest: d.String(), Targets: targets}, nil
+}
