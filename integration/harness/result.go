@@ -64,10 +64,10 @@ type Result struct {
 
 // Process is a launch process of the image.
 type Process struct {
-	Type        string   `json:"type"`
-	Command     []string `json:"-"`
-	Args        []string `json:"args"`
-	Direct      bool     `json:"direct"`
+	Type    string   `json:"type"`
+	Command []string `json:"-"`
+	Args    []string `json:"args"`
+	Direct  bool     `json:"direct"`
 	// Default is true for the process the image's entrypoint runs (the lifecycle does not
 	// keep launch.toml's default flag in the label; the harness derives it).
 	Default     bool     `json:"default"`
@@ -143,7 +143,7 @@ type lifecycleMetadata struct {
 	ProcessTypes struct{ SHA string }   `json:"process-types"`
 	SBOM         *struct{ SHA string }  `json:"sbom"`
 	Buildpacks   []struct {
-		Key    string                         `json:"key"`
+		Key    string                          `json:"key"`
 		Layers map[string]struct{ SHA string } `json:"layers"`
 	} `json:"buildpacks"`
 	RunImage struct {

@@ -3,6 +3,7 @@ package harness
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,14 +67,19 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 			t.Errorf("cleaning up run: %v", err)
 		}
 	})
-	root := filepath.Join(work, "root")
-	if err := os.Mkdir(root, 0o755); err != nil {
+	dirs := map[string]string{}
+	for _, d := range []string{"root", "upper", "overlay-work"} {
+		dirs[d] = filepath.Join(work, d)
+		if err := os.Mkdir(dirs[d], 0o755); err != nil {
+			return nil, err
+		}
+	}
+	root := dirs["root"]
+	lowers, err := runLowerDirs(ctx, img, cf, work)
+	if err != nil {
 		return nil, err
 	}
-	if err := extractImage(img, root); err != nil {
-		return nil, err
-	}
-	uid, gid, home, err := resolveUser(root, cf.Config.User)
+	uid, gid, home, err := resolveUser(lowers, cf.Config.User)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +112,7 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 	}
 
 	var sb sandbox
+	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", strings.Join(lowers, ":"), dirs["upper"], dirs["overlay-work"], root)
 	sb.mountDev(root)
 	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
 	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
@@ -119,7 +126,7 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 		args = append(args, k+"="+env[k])
 	}
 	args = append(args, "chroot", "--userspec="+strconv.Itoa(uid)+":"+strconv.Itoa(gid), root)
-	if _, err := os.Stat(filepath.Join(root, "bin", "sh")); err == nil {
+	if hasShell(lowers) {
 		// chroot always starts in /: the image's /bin/sh moves to WorkingDir first.
 		args = append(args, "/bin/sh", "-c", `cd "$0" && exec "$@"`, wd)
 	}
@@ -213,13 +220,75 @@ func (c *Container) Wait() error { <-c.done; return c.err }
 // more than once; t.Cleanup calls it too.
 func (c *Container) Stop() { c.stop() }
 
+// runLowerDirs returns the overlay lower directories (top first) that make img's file system:
+// the run image's layers unpacked once in the cache (found through the lifecycle metadata's
+// runImage.topLayer) under the app's layers unpacked into work/app, with overlay whiteouts.
+// Images without that metadata, or whose app layers cannot be stacked that way, are unpacked
+// whole into work/full.
+func runLowerDirs(ctx context.Context, img v1.Image, cf *v1.ConfigFile, work string) ([]string, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading image layers: %w", err)
+	}
+	var lm lifecycleMetadata
+	top := -1
+	if json.Unmarshal([]byte(cf.Config.Labels[LabelLifecycleMetadata]), &lm) == nil && lm.RunImage.TopLayer != "" {
+		for i, l := range layers {
+			if id, err := l.DiffID(); err == nil && id.String() == lm.RunImage.TopLayer {
+				top = i
+				break
+			}
+		}
+	}
+	if top >= 0 {
+		base, err := layersRootFS(ctx, layers[:top+1])
+		if err != nil {
+			return nil, err
+		}
+		app := filepath.Join(work, "app")
+		if err := os.Mkdir(app, 0o755); err != nil {
+			return nil, err
+		}
+		if err := extractOverlayLayers(layers[top+1:], app); err == nil {
+			return []string{app, base}, nil
+		}
+		if err := os.RemoveAll(app); err != nil {
+			return nil, err
+		}
+	}
+	full := filepath.Join(work, "full")
+	if err := os.Mkdir(full, 0o755); err != nil {
+		return nil, err
+	}
+	if err := extractImage(img, full); err != nil {
+		return nil, err
+	}
+	return []string{full}, nil
+}
+
+// lookup returns the path of name in the first lower directory that has it.
+func lookup(lowers []string, name string) string {
+	for _, l := range lowers {
+		p := filepath.Join(l, name)
+		if _, err := os.Lstat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// hasShell reports whether the image has /bin/sh (through the merged-usr link too).
+func hasShell(lowers []string) bool {
+	return lookup(lowers, "bin/sh") != "" || lookup(lowers, "usr/bin/sh") != ""
+}
+
 // resolveUser turns an image User ("1000:1000", "cnb", "1000", "") into ids and a home.
-func resolveUser(root, user string) (uid, gid int, home string, err error) {
+func resolveUser(lowers []string, user string) (uid, gid int, home string, err error) {
 	if user == "" {
 		return 0, 0, "/root", nil
 	}
 	u, g, hasGroup := strings.Cut(user, ":")
-	passwd := readColonFile(filepath.Join(root, "etc", "passwd"))
+	passwd := readColonFile(lookup(lowers, "etc/passwd"))
 	uid, gid, home = -1, -1, "/"
 	for _, f := range passwd {
 		if len(f) >= 6 && (f[0] == u || f[2] == u) {
@@ -237,7 +306,7 @@ func resolveUser(root, user string) (uid, gid int, home string, err error) {
 	}
 	if hasGroup {
 		gid = -1
-		for _, f := range readColonFile(filepath.Join(root, "etc", "group")) {
+		for _, f := range readColonFile(lookup(lowers, "etc/group")) {
 			if len(f) >= 3 && (f[0] == g || f[2] == g) {
 				gid, _ = strconv.Atoi(f[2])
 				break

@@ -259,20 +259,41 @@ func userLayer(passwd, group []byte) (v1.Layer, error) {
 	}, tarball.WithMediaType(types.OCILayer))
 }
 
-// buildRootFS returns the build image unpacked in the cache, keyed by its digest. It is only
-// ever used as the read-only lower directory of an overlay mount.
+// buildRootFS returns the build image unpacked in the cache. It is only ever used as the
+// read-only lower directory of an overlay mount.
 func buildRootFS(ctx context.Context, img v1.Image) (string, error) {
-	d, err := img.Digest()
+	layers, err := img.Layers()
 	if err != nil {
-		return "", fmt.Errorf("reading build image digest: %w", err)
+		return "", fmt.Errorf("reading build image layers: %w", err)
+	}
+	return layersRootFS(ctx, layers)
+}
+
+// layersRootFS returns the file system of layers (bottom first) unpacked in the cache, keyed
+// by their diffIDs, so a build and a run image with the same layers share one directory.
+func layersRootFS(ctx context.Context, layers []v1.Layer) (string, error) {
+	h := sha256.New()
+	for _, l := range layers {
+		id, err := l.DiffID()
+		if err != nil {
+			return "", fmt.Errorf("reading layer diffID: %w", err)
+		}
+		fmt.Fprintln(h, id.String())
 	}
 	cache, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "rootfs", d.Hex[:32])
-	if err := cached(ctx, dir, func(tmp string) error { return extractImage(img, tmp) }); err != nil {
-		return "", fmt.Errorf("unpacking build image %s: %w", d, err)
+	dir := filepath.Join(cache, "rootfs", hex.EncodeToString(h.Sum(nil))[:32])
+	err = cached(ctx, dir, func(tmp string) error {
+		img, err := mutate.AppendLayers(empty.Image, layers...)
+		if err != nil {
+			return err
+		}
+		return extractImage(img, tmp)
+	})
+	if err != nil {
+		return "", fmt.Errorf("unpacking base layers: %w", err)
 	}
 	return dir, nil
 }
