@@ -18,6 +18,10 @@ import (
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
+func init() {
+	registerCommand(func() *cobra.Command { return newNewCommand(runNew) })
+}
+
 // newOptions are the flags and argument of `cnbkit new`.
 type newOptions struct {
 	ID       string
@@ -143,7 +147,7 @@ func runNew(ctx context.Context, opts newOptions, streams newIO) error {
 		template = scaffold.DefaultTemplate
 	}
 	fmt.Fprintf(streams.Out, "Created buildpack %s from the %s template in %s (%d files).\n\nNext steps:\n", opts.ID, template, dir, len(files))
-	fmt.Fprintf(streams.Out, "  cd %s\n  go mod tidy\n  go test ./...\n  cnbkit package --output out/%s.cnb .\n", dir, filepath.Base(defaultPath(opts.ID)))
+	fmt.Fprintf(streams.Out, "  cd %s\n  go mod tidy\n  go test ./...\n  cnbkit package out/%s.cnb\n\nThe README in %s says more.\n", dir, filepath.Base(defaultPath(opts.ID)), dir)
 	return nil
 }
 
