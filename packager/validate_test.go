@@ -1,0 +1,109 @@
+package packager_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+func TestValidationReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		files   map[string]string
+		targets []spec.Target
+		want    []string
+	}{
+		{
+			name: "descriptor and bin",
+			files: map[string]string{
+				"buildpack.toml": "api = \"0.3\"\n[buildpack]\nid = \"app\"\nversion = \"1.0\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n",
+				"bin/build":      "#!/bin/sh\n",
+			},
+			targets: []spec.Target{{OS: "linux", Arch: "arm64"}},
+			want: []string{
+				`buildpack API "0.3" is not supported`,
+				`buildpack id "app" is reserved`,
+				`version "1.0" is not a semantic version`,
+				`has no bin/detect and no Go main package`,
+				`does not declare target linux/arm64 (it declares linux/amd64)`,
+			},
+		},
+		{
+			name: "composite order and dependencies",
+			files: map[string]string{
+				"buildpack.toml":        "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/missing\"\nversion = \"1.0.0\"\n[[order.group]]\nid = \"x/noversion\"\n",
+				"package.toml":          "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"unused\"\n[[dependencies]]\nuri = \"./nowhere\"\n",
+				"unused/buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/unused\"\nversion = \"1.0.0\"\n",
+				"unused/bin/build":      "#!/bin/sh\n",
+				"unused/bin/detect":     "#!/bin/sh\n",
+			},
+			want: []string{
+				`order[0] names x/missing@1.0.0, which is not in the package`,
+				`order[0] names x/noversion without a version`,
+				`dependency "unused" (x/unused@1.0.0) is not used by any [[order]] group`,
+				`nowhere does not exist`,
+			},
+		},
+		{
+			name: "package.toml keys",
+			files: map[string]string{
+				"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/y\"\nversion = \"1.0.0\"\n",
+				"bin/build":      "#!/bin/sh\n",
+				"bin/detect":     "#!/bin/sh\n",
+				"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencie]]\nuri = \"x\"\n",
+			},
+			want: []string{`package.toml has keys the specification does not define: dependencie`},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			dir := t.TempDir()
+			writeTree(t, dir, tc.files)
+			p, err := packager.Build(ctx(t), packager.Options{Path: dir, Targets: tc.targets})
+			g.Expect(p).To(BeNil())
+			var verr *packager.ValidationError
+			g.Expect(errors.As(err, &verr)).To(BeTrue(), "Build returned %v, want a *ValidationError", err)
+			g.Expect(verr.Problems).To(HaveLen(len(tc.want)), "problems: %v", err)
+			for _, w := range tc.want {
+				g.Expect(err.Error()).To(ContainSubstring(w))
+			}
+		})
+	}
+}
+
+func TestFailedWritesLeaveNothing(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	writeTree(t, filepath.Join(dir, "bp"), bashBuildpack("x/atomic", "1.0.0", ""))
+	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer p.Close()
+
+	out := filepath.Join(dir, "out")
+	g.Expect(os.MkdirAll(out, 0o755)).To(Succeed())
+	canceled, cancel := contextWithCancel(t)
+	cancel()
+	_, err = p.WriteFiles(canceled, filepath.Join(out, "x.cnb"), packager.FileOptions{})
+	g.Expect(err).To(MatchError(ContainSubstring("context canceled")))
+	_, err = p.WriteLayout(canceled, filepath.Join(out, "layout"))
+	g.Expect(err).To(HaveOccurred())
+	entries, err := os.ReadDir(out)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(entries).To(BeEmpty(), "a failed write left files behind")
+
+	// A directory that is not a layout is never replaced.
+	g.Expect(os.WriteFile(filepath.Join(out, "keep.txt"), []byte("x"), 0o644)).To(Succeed())
+	_, err = p.WriteLayout(ctx(t), out)
+	g.Expect(err).To(MatchError(ContainSubstring("is not an OCI layout")))
+	g.Expect(filepath.Join(out, "keep.txt")).To(BeAnExistingFile())
+}
