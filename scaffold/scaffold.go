@@ -309,7 +309,6 @@ var funcs = template.FuncMap{
 	"packageCommand": packageCommand,
 	"packageOutput":  packageOutput,
 	"packageNote":    packageNote,
-	"quote": func(s string) string { return fmt.Sprintf("%q", s) },
 	// modpath quotes a go.mod path when it holds white space.
 	"modpath": func(s string) string {
 		if strings.ContainsAny(s, " \t") {
