@@ -1,0 +1,260 @@
+package python
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/pip"
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/sitepackages"
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/startcmd"
+	"github.com/cnbkit/cnbkit/sdk"
+)
+
+// Build installs CPython, the app's dependencies and sets the start command. Failures the
+// user can fix come back as *sdk.Error (see errors.go).
+func Build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.BuildResult, error) {
+	res, err := build(ctx, req)
+	return res, userError(err)
+}
+
+func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.BuildResult, error) {
+	log := req.Log
+	if bad := pip.Unsafe(req.Platform.Env); len(bad) > 0 {
+		return sdk.BuildResult{}, unsafeEnvError(bad)
+	}
+	bindingEnv, err := pipBindings(req.Platform.Bindings)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	// Read everything the app says before downloading anything, so that mistakes fail fast.
+	plan, err := pip.NewPlan(req.App, pip.Settings{Requirements: req.Config.Requirements, WheelDir: req.Config.WheelDir})
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+
+	log.Section("CPython")
+	py, err := installCPython(ctx, req)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+
+	var dists []sitepackages.Distribution
+	log.Section("Dependencies")
+	for _, n := range plan.Notes {
+		log.Detail("Note: %s", n)
+	}
+	if plan.Mode == pip.ModeNone {
+		log.Detail("No requirements.txt, pyproject.toml dependencies or setup.py: no packages to install")
+	} else {
+		dists, err = installDependencies(ctx, req, plan, py, bindingEnv)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+	}
+
+	log.Section("Start command")
+	names := map[string]bool{}
+	for _, d := range dists {
+		names[d.NormalizedName()] = true
+	}
+	choice, err := startcmd.Choose(startcmd.Input{App: req.App, Entrypoint: req.Config.Entrypoint, Installed: func(n string) bool { return names[n] }})
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	var procs []sdk.Process
+	for _, p := range choice.Processes {
+		procs = append(procs, sdk.Process{Type: p.Type, Command: p.Command(), Default: p.Default})
+		log.Detail("%s: %s", p.Type, p.Script)
+	}
+	log.Detail("Chosen because: %s", choice.Reason)
+	for _, w := range choice.Warnings {
+		log.Warn("%s", w)
+	}
+	switch choice.Origin {
+	case startcmd.OriginSetting:
+		log.Detail("To change it: change or unset BP_PYTHON_ENTRYPOINT")
+	case startcmd.OriginProcfile:
+		log.Detail("To change it: edit the Procfile, or set BP_PYTHON_ENTRYPOINT (wins over the Procfile's web process)")
+	default:
+		log.Detail("To change it: add a Procfile line 'web: <command>' or set BP_PYTHON_ENTRYPOINT")
+	}
+	return sdk.BuildResult{Processes: procs}, nil
+}
+
+// pipBindings reads the bindings of type pip into environment variables for pip.
+func pipBindings(bindings sdk.Bindings) (map[string]string, error) {
+	env := map[string]string{}
+	for _, b := range bindings.OfType(pip.BindingType) {
+		e, err := pip.BindingEnv(b.Secret, b.Path)
+		if err != nil {
+			return nil, bindingError(b.Name, err)
+		}
+		for k, v := range e {
+			if k == "PIP_EXTRA_INDEX_URL" && env[k] != "" {
+				v = env[k] + " " + v
+			}
+			env[k] = v
+		}
+	}
+	return env, nil
+}
+
+// venvMetadata is what the environment layer depends on; any change rebuilds it from scratch.
+type venvMetadata struct {
+	Python       string            `toml:"python"`
+	PythonSHA256 string            `toml:"python-sha256"`
+	Target       string            `toml:"target"`
+	Mode         string            `toml:"mode"`
+	Inputs       map[string]string `toml:"inputs"`
+	WheelDir     string            `toml:"wheel-dir"`
+	Compile      bool              `toml:"compile"`
+}
+
+// rebuildReason compares the previous environment with the wanted one and says what changed,
+// in words the user recognises; "" means nothing did.
+func rebuildReason(prev, want venvMetadata) string {
+	switch {
+	case prev.Python != want.Python:
+		return fmt.Sprintf("CPython changed from %s to %s", prev.Python, want.Python)
+	case prev.PythonSHA256 != want.PythonSHA256:
+		return fmt.Sprintf("the CPython %s build changed (sha256 %.12s, was %.12s)", want.Python, want.PythonSHA256, prev.PythonSHA256)
+	case prev.Target != want.Target:
+		return fmt.Sprintf("the target changed from %s to %s", prev.Target, want.Target)
+	case prev.Mode != want.Mode:
+		return fmt.Sprintf("the dependencies are now declared differently (%s, was %s)", want.Mode, prev.Mode)
+	case prev.WheelDir != want.WheelDir:
+		return fmt.Sprintf("the vendored wheel folder changed from %q to %q", prev.WheelDir, want.WheelDir)
+	case prev.Compile != want.Compile:
+		return fmt.Sprintf("BP_PYTHON_COMPILE changed to %t", want.Compile)
+	}
+	var changes []string
+	for name, sum := range want.Inputs {
+		old, ok := prev.Inputs[name]
+		switch {
+		case !ok:
+			changes = append(changes, name+" added")
+		case old != sum:
+			changes = append(changes, name+" changed")
+		}
+	}
+	for name := range prev.Inputs {
+		if _, ok := want.Inputs[name]; !ok {
+			changes = append(changes, name+" removed")
+		}
+	}
+	slices.Sort(changes)
+	return strings.Join(changes, ", ")
+}
+
+type pipMetadata struct {
+	PythonSHA256 string `toml:"python-sha256"`
+	Target       string `toml:"target"`
+	PipVersion   string `toml:"pip-version"`
+}
+
+type cacheMetadata struct {
+	Purpose string `toml:"purpose"`
+}
+
+func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, bindingEnv map[string]string) ([]sitepackages.Distribution, error) {
+	log := req.Log
+	target := req.Target.Spec().String()
+	want := venvMetadata{Python: py.Version, PythonSHA256: py.SHA256, Target: target, Mode: string(plan.Mode),
+		Inputs: plan.Digests, WheelDir: plan.WheelDir, Compile: req.Config.Compile}
+	venv, err := sdk.OpenLayer(req.Layers, "venv", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, want,
+		func(prev venvMetadata) sdk.Decision {
+			if r := rebuildReason(prev, want); r != "" {
+				return sdk.Rebuild("%s", r)
+			}
+			return sdk.Keep()
+		})
+	if err != nil {
+		return nil, fmt.Errorf("opening the environment layer: %w", err)
+	}
+	pipLayer, err := sdk.OpenLayer(req.Layers, "pip", sdk.LayerTypes{Cache: true}, pipMetadata{PythonSHA256: py.SHA256, Target: target},
+		func(prev pipMetadata) sdk.Decision {
+			if prev.PipVersion == "" || prev.PythonSHA256 != py.SHA256 || prev.Target != target {
+				return sdk.Rebuild("CPython changed")
+			}
+			return sdk.Keep()
+		})
+	if err != nil {
+		return nil, fmt.Errorf("opening the pip layer: %w", err)
+	}
+	cache, err := sdk.OpenLayer(req.Layers, "pip-cache", sdk.LayerTypes{Cache: true}, cacheMetadata{Purpose: "pip download and wheel cache"},
+		func(cacheMetadata) sdk.Decision { return sdk.Keep() })
+	if err != nil {
+		return nil, fmt.Errorf("opening the pip cache layer: %w", err)
+	}
+
+	venv.SharedEnv().Override("VIRTUAL_ENV", venv.Path)
+	if venv.Status.Restored && venv.HasContents() {
+		log.Detail("Reusing the virtual environment: %s, CPython and target unchanged", inputsText(plan))
+	} else {
+		if venv.Status.Reason.Kind == sdk.ReasonNoPrevious {
+			log.Detail("Installing with %s", plan.Describe())
+		} else {
+			log.Detail("Rebuilding the virtual environment from scratch (%s): %s", venv.Status.Reason.Detail, plan.Describe())
+		}
+		inst := pip.Installer{Python: py.Python, Env: pip.Environ(os.Environ(), req.Platform.Env, bindingEnv), Out: detailWriter(log)}
+		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "bin", "python")) {
+			done := log.Timed("Preparing pip (kept out of the image)")
+			if err := os.RemoveAll(pipLayer.Path); err != nil {
+				return nil, fmt.Errorf("clearing the pip layer: %w", err)
+			}
+			v, err := inst.MakePip(ctx, pipLayer.Path)
+			if err != nil {
+				return nil, err
+			}
+			pipLayer.Metadata.PipVersion = v
+			done()
+		}
+		done := log.Timed(fmt.Sprintf("pip %s install", pipLayer.Metadata.PipVersion))
+		if err := inst.MakeVenv(ctx, venv.Path); err != nil {
+			return nil, err
+		}
+		if err := inst.Install(ctx, pipLayer.Path, venv.Path, req.AppDir, cache.Path, plan); err != nil {
+			return nil, err
+		}
+		if req.Config.Compile {
+			if err := inst.Compile(ctx, venv.Path); err != nil {
+				return nil, err
+			}
+		}
+		done()
+	}
+	site, err := pip.SitePackages(venv.Path)
+	if err != nil {
+		return nil, err
+	}
+	dists, err := sitepackages.Read(site)
+	if err != nil {
+		return nil, err
+	}
+	log.Detail("%d distributions in the environment", len(dists))
+	for _, d := range dists {
+		log.Debug("  %s %s", d.Name, d.Version)
+	}
+	if err := writeEnvironmentSBOM(venv, dists); err != nil {
+		return nil, err
+	}
+	return dists, nil
+}
+
+func inputsText(plan pip.Plan) string {
+	var names []string
+	for n := range plan.Digests {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

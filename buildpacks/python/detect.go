@@ -1,0 +1,72 @@
+package python
+
+import (
+	"context"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk"
+)
+
+// Config is the buildpack's configuration; every field is declared in buildpack.toml
+// [[metadata.configurations]].
+type Config struct {
+	// CPythonVersion is the CPython version request (BP_CPYTHON_VERSION).
+	CPythonVersion string `env:"BP_CPYTHON_VERSION"`
+	// Requirements are the requirements files to install, in order (BP_PIP_REQUIREMENTS).
+	Requirements []string `env:"BP_PIP_REQUIREMENTS"`
+	// WheelDir is a folder of vendored wheels installed with no index (BP_PIP_WHEEL_DIR).
+	WheelDir string `env:"BP_PIP_WHEEL_DIR"`
+	// Entrypoint is the shell command of the web process (BP_PYTHON_ENTRYPOINT).
+	Entrypoint string `env:"BP_PYTHON_ENTRYPOINT"`
+	// Compile turns on deterministic bytecode compilation of the environment (BP_PYTHON_COMPILE).
+	Compile bool `env:"BP_PYTHON_COMPILE"`
+}
+
+// Plan entry names this buildpack provides and requires. Another buildpack can require
+// "cpython" (with metadata version = "3.12" and build = true) to get Python for its own build.
+const (
+	PlanCPython  = "cpython"
+	PlanPackages = "python-packages"
+)
+
+// signals are the files that show an app is a Python app.
+var signals = []string{
+	"requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock",
+	"uv.lock", "poetry.lock", ".python-version", "runtime.txt", "app.py", "main.py", "manage.py",
+}
+
+// Detect passes for anything that looks like Python: a dependency or version file or a .py
+// file at the top of the app (or BP_CPYTHON_VERSION set). What is missing or contradictory is
+// reported by Build as a titled error, not by failing detection silently.
+func Detect(_ context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.DetectResult, error) {
+	found := findSignal(req.App)
+	if found == "" && req.Config.CPythonVersion != "" {
+		found = "BP_CPYTHON_VERSION"
+	}
+	if found == "" {
+		return sdk.Fail("no Python files: none of %s, and no *.py file at the top of the app", strings.Join(signals, ", ")), nil
+	}
+	req.Log.Debug("Python app: found %s", found)
+	return sdk.Pass(sdk.BuildPlan{
+		Provides: []sdk.Provide{{Name: PlanCPython}, {Name: PlanPackages}},
+		Requires: []sdk.Require{
+			{Name: PlanCPython, Metadata: map[string]any{"build": true, "launch": true}},
+			{Name: PlanPackages, Metadata: map[string]any{"launch": true}},
+		},
+	}), nil
+}
+
+func findSignal(app fs.FS) string {
+	for _, s := range signals {
+		if st, err := fs.Stat(app, s); err == nil && !st.IsDir() {
+			return s
+		}
+	}
+	py, _ := fs.Glob(app, "*.py")
+	if len(py) > 0 {
+		return path.Base(py[0])
+	}
+	return ""
+}
