@@ -44,6 +44,7 @@ func writeDocs(root *cobra.Command, dir string) error {
 		}
 	}
 	root.DisableAutoGenTag = true
+	root.InitDefaultCompletionCmd()
 	link := func(name string) string { return strings.ToLower(name) }
 	if err := doc.GenMarkdownTreeCustom(root, dir, func(string) string { return "" }, link); err != nil {
 		return fmt.Errorf("generating docs: %w", err)

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/cli from the commands")
+
+const docsDir = "../../docs/cli"
+
+// TestCLIDocsAreUpToDate fails when docs/cli differs from what the commands generate.
+// Regenerate with: go test ./cmd/cnbkit -run TestCLIDocsAreUpToDate -update
+func TestCLIDocsAreUpToDate(t *testing.T) {
+	g := NewWithT(t)
+	if *update {
+		g.Expect(writeDocs(newRootCmd(), docsDir)).To(Succeed())
+	}
+	tmp := t.TempDir()
+	g.Expect(writeDocs(newRootCmd(), tmp)).To(Succeed())
+	want, err := filepath.Glob(filepath.Join(tmp, "*.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	have, err := filepath.Glob(filepath.Join(docsDir, "cnbkit*.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	base := func(paths []string) []string {
+		var out []string
+		for _, p := range paths {
+			out = append(out, filepath.Base(p))
+		}
+		return out
+	}
+	g.Expect(base(have)).To(Equal(base(want)), "files in docs/cli: regenerate with go test ./cmd/cnbkit -run TestCLIDocsAreUpToDate -update")
+	for _, w := range want {
+		wb, err := os.ReadFile(w)
+		g.Expect(err).NotTo(HaveOccurred())
+		hb, err := os.ReadFile(filepath.Join(docsDir, filepath.Base(w)))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(hb)).To(Equal(string(wb)), "docs/cli/%s is stale: regenerate with go test ./cmd/cnbkit -run TestCLIDocsAreUpToDate -update", filepath.Base(w))
+	}
+}
+
+func TestPackageFlagErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		o    packageOptions
+		want []string
+	}{
+		{"unknown name", packageOptions{name: "out/thing", dependenciesMode: "extend"}, []string{"cannot tell what to write to \"out/thing\""}},
+		{"publish and format", packageOptions{name: "x.cnb", publish: true, format: "file", dependenciesMode: "extend"}, []string{"--publish writes to a registry but --format is \"file\""}},
+		{"bad flags together", packageOptions{name: "x.cnb", format: "zip", targets: []string{"linux/x86_64", "linux/amd64"}, dependenciesMode: "merge", dependencyFilter: []string{"a"}},
+			[]string{`--format "zip" is not known`, `did you mean "amd64"?`, `--dependencies-mode "merge" is not known`, "--dependency-filter needs --include-dependencies"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			var out, errOut bytes.Buffer
+			err := runPackage(context.Background(), tc.o, &out, &errOut, false)
+			g.Expect(err).To(HaveOccurred())
+			for _, w := range tc.want {
+				g.Expect(err.Error()).To(ContainSubstring(w))
+			}
+			g.Expect(out.String()).To(BeEmpty())
+		})
+	}
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPackageThenInspect(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/test\"\nversion = \"0.0.1\"\n",
+		"bin/build":      "#!/bin/sh\n",
+		"bin/detect":     "#!/bin/sh\n",
+	})
+	out := filepath.Join(dir, "out", "test.cnb")
+	var stdout, stderr bytes.Buffer
+	err := runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "bp"), dependenciesMode: "extend", json: true}, &stdout, &stderr, false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(stderr.String()).To(BeEmpty(), "no progress when not on a terminal")
+	var res struct {
+		ID      string
+		Outputs []struct{ Kind, Location, Digest string }
+	}
+	g.Expect(json.Unmarshal(stdout.Bytes(), &res)).To(Succeed())
+	g.Expect(res.ID).To(Equal("cli/test"))
+	g.Expect(res.Outputs).To(HaveLen(1))
+	g.Expect(res.Outputs[0].Location).To(Equal(out))
+
+	stdout.Reset()
+	g.Expect(runInspect(context.Background(), inspectOptions{ref: out}, &stdout)).To(Succeed())
+	g.Expect(stdout.String()).To(ContainSubstring("Buildpackage cli/test@0.0.1"))
+	g.Expect(stdout.String()).To(ContainSubstring(res.Outputs[0].Digest))
+	g.Expect(stdout.String()).To(ContainSubstring("linux/amd64"))
+
+	stdout.Reset()
+	err = runPackage(context.Background(), packageOptions{name: filepath.Join(dir, "layout"), format: "layout", path: filepath.Join(dir, "bp"), dependenciesMode: "extend", verbose: true}, &stdout, &stderr, false)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(stdout.String()).To(HavePrefix("wrote layout "))
+	g.Expect(stderr.String()).To(ContainSubstring("built cli/test@0.0.1"))
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	var b bytes.Buffer
+	g.Expect(runVersion(&b)).To(Succeed())
+	g.Expect(strings.HasPrefix(b.String(), "cnbkit ")).To(BeTrue(), "version output %q", b.String())
+}
