@@ -1,0 +1,131 @@
+package sdk_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// decodeStrict reads a file the SDK wrote into v and fails on any key v does not declare.
+func decodeStrict(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	md, err := toml.Decode(string(data), v)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", path, err)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		t.Fatalf("%s has keys the spec does not define: %v\n%s", path, u, data)
+	}
+}
+
+type storeData struct {
+	Builds  int    `toml:"builds"`
+	Version string `toml:"version"`
+}
+
+func TestBuildResultFiles(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	w := newWorld(t, "0.12", "")
+	write(t, filepath.Join(w.layers, "store.toml"), "[metadata]\nbuilds = 1\nversion = \"a\"\n")
+	exit, log := w.run("build", nil, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		var prev storeData
+		if err := req.Store.Decode(&prev); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		return sdk.BuildResult{
+			Processes: []sdk.Process{
+				{Type: "web", Command: []string{"python", "-m", "uvicorn"}, Args: []string{"app:app"}, Default: true, WorkingDir: "/workspace/src", ExecEnv: []string{"production"}},
+				{Type: "worker", Command: []string{"celery"}},
+			},
+			Labels: []sdk.Label{{Key: "org.example.a", Value: "1"}},
+			Slices: []sdk.Slice{{Paths: []string{"static/*"}}},
+			Unmet:  []string{"node"},
+			Store:  storeData{Builds: prev.Builds + 1, Version: "b"},
+		}, nil
+	})
+	g.Expect(exit.Code).To(Equal(0), log)
+
+	var launch spec.LaunchTOML
+	decodeStrict(t, filepath.Join(w.layers, "launch.toml"), &launch)
+	g.Expect(launch).To(Equal(spec.LaunchTOML{
+		Labels: []spec.Label{{Key: "org.example.a", Value: "1"}},
+		Processes: []spec.Process{
+			{Type: "web", Command: []string{"python", "-m", "uvicorn"}, Args: []string{"app:app"}, Default: true, WorkingDir: "/workspace/src", ExecEnv: []string{"production"}},
+			{Type: "worker", Command: []string{"celery"}},
+		},
+		Slices: []spec.Slice{{Paths: []string{"static/*"}}},
+	}))
+	raw, _ := os.ReadFile(filepath.Join(w.layers, "launch.toml"))
+	g.Expect(string(raw)).To(ContainSubstring(`working-dir = "/workspace/src"`))
+
+	var build spec.BuildTOML
+	decodeStrict(t, filepath.Join(w.layers, "build.toml"), &build)
+	g.Expect(build.Unmet).To(Equal([]spec.Unmet{{Name: "node"}}))
+	raw, _ = os.ReadFile(filepath.Join(w.layers, "build.toml"))
+	g.Expect(string(raw)).To(ContainSubstring("[[unmet]]"))
+
+	var store spec.StoreTOML
+	decodeStrict(t, filepath.Join(w.layers, "store.toml"), &store)
+	g.Expect(store.Metadata).To(Equal(map[string]any{"builds": int64(2), "version": "b"}))
+}
+
+func TestBuildResultErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, api string
+		result    sdk.BuildResult
+		err       string
+	}{
+		{"exec-env before 0.12", "0.11", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"x"}, ExecEnv: []string{"test"}}}},
+			`process "web" sets ExecEnv, which needs Buildpack API 0.12 (buildpack.toml has 0.11)`},
+		{"no type", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Command: []string{"x"}}}}, "process 1 has no type"},
+		{"no command", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web"}}}, `process "web" has no command`},
+		{"duplicate type", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"a"}}, {Type: "web", Command: []string{"b"}}}}, `process type "web" is declared twice`},
+		{"two defaults", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "a", Command: []string{"a"}, Default: true}, {Type: "b", Command: []string{"b"}, Default: true}}}, "2 processes are marked Default"},
+		{"empty label key", "0.12", sdk.BuildResult{Labels: []sdk.Label{{Value: "x"}}}, "a label has an empty key"},
+		{"store not encodable", "0.12", sdk.BuildResult{Store: 42}, "encoding store metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			w := newWorld(t, tt.api, "")
+			exit, log := w.run("build", nil, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+				return tt.result, nil
+			})
+			g.Expect(exit.Code).To(Equal(1))
+			g.Expect(exit.Err).To(MatchError(ContainSubstring(tt.err)))
+			g.Expect(log).To(ContainSubstring(tt.err))
+			g.Expect(filepath.Join(w.layers, "launch.toml")).NotTo(BeAnExistingFile())
+		})
+	}
+}
+
+func TestStoreDecode(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	var empty sdk.Store
+	g.Expect(empty.IsZero()).To(BeTrue())
+	v := storeData{Builds: 7}
+	g.Expect(empty.Decode(&v)).To(Succeed())
+	g.Expect(v.Builds).To(Equal(7), "no metadata leaves v untouched")
+
+	s := sdk.NewStore(map[string]any{"builds": int64(3), "extra": "x"})
+	g.Expect(s.IsZero()).To(BeFalse())
+	err := s.Decode(&v)
+	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] has unknown key extra")))
+	err = sdk.NewStore(map[string]any{"builds": "three"}).Decode(&v)
+	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] does not fit")))
+}
