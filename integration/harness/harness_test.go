@@ -1,7 +1,10 @@
 package harness_test
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +15,9 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
@@ -155,6 +161,37 @@ func TestBuildRunRebuild(t *testing.T) {
 		})
 	})
 
+	t.Run("buildpack from a .cnb file, with a binding", func(t *testing.T) {
+		g := NewWithT(t)
+		cnb := writeCNB(t, buildpackage(t, bp, "cnbkit-test/hello", "0.0.1", "0.10"))
+		got, err := h.Build(ctx, t, harness.BuildOptions{
+			App:        app,
+			Buildpacks: []harness.Buildpack{harness.BuildpackFile(cnb)},
+			Bindings:   []harness.Binding{{Name: "greeting-db", Type: "hello", Entries: map[string]string{"url": "x"}}},
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(got.Success).To(BeTrue(), "build failed:\n%s", got.Logs)
+		g.Expect(got.Logs).To(ContainSubstring("hello buildpack: binding greeting-db of type hello"))
+		g.Expect(got.Buildpacks).To(Equal([]harness.BuildpackRef{{ID: "cnbkit-test/hello", Version: "0.0.1"}}))
+	})
+
+	t.Run("buildpack from a registry image, in an explicit order", func(t *testing.T) {
+		g := NewWithT(t)
+		ref := h.Registry.Ref("buildpacks/hello:0.0.1")
+		r, err := name.ParseReference(ref)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(remote.Write(r, buildpackage(t, bp, "cnbkit-test/hello", "0.0.1", "0.10"))).To(Succeed())
+		got, err := h.Build(ctx, t, harness.BuildOptions{
+			App:        app,
+			Buildpacks: []harness.Buildpack{harness.BuildpackImage(ref)},
+			Order:      [][]harness.BuildpackRef{{{ID: "cnbkit-test/hello", Version: "0.0.1", Optional: true}}},
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(got.Success).To(BeTrue(), "build failed:\n%s", got.Logs)
+		_, ok := got.LayerNamed("cnbkit-test/hello:server")
+		g.Expect(ok).To(BeTrue(), "layers: %+v", got.Layers)
+	})
+
 	t.Run("failing detect", func(t *testing.T) {
 		g := NewWithT(t)
 		empty := t.TempDir()
@@ -166,4 +203,42 @@ func TestBuildRunRebuild(t *testing.T) {
 		g.Expect(bad.Logs).To(ContainSubstring("hello buildpack: no hello.txt in the app directory"))
 		g.Expect(bad.Digest).To(BeEmpty())
 	})
+}
+
+func TestLifecycleTarball(t *testing.T) {
+	g := NewWithT(t)
+	lc, err := harness.Lifecycle(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(lc.Version).To(Equal(harness.LifecycleVersion))
+	out, err := exec.CommandContext(t.Context(), lc.Lifecycle, "-version").CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), "lifecycle -version: %s", out)
+	g.Expect(string(out)).To(ContainSubstring(harness.LifecycleVersion))
+
+	f, err := os.Open(lc.Tarball)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	g.Expect(err).NotTo(HaveOccurred())
+	tr := tar.NewReader(zr)
+	entries := map[string]string{}
+	var descriptor []byte
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		g.Expect(err).NotTo(HaveOccurred())
+		entries[hdr.Name] = hdr.Linkname
+		if hdr.Name == "lifecycle.toml" {
+			descriptor, err = io.ReadAll(tr)
+			g.Expect(err).NotTo(HaveOccurred())
+		}
+	}
+	for _, phase := range []string{"detector", "analyzer", "restorer", "builder", "exporter", "creator"} {
+		g.Expect(entries).To(HaveKeyWithValue("lifecycle/"+phase, "lifecycle"))
+	}
+	g.Expect(entries).To(HaveKey("lifecycle/lifecycle"))
+	g.Expect(entries).To(HaveKey("lifecycle/launcher"))
+	g.Expect(string(descriptor)).To(ContainSubstring(`version = "` + harness.LifecycleVersion + `"`))
+	g.Expect(string(descriptor)).To(ContainSubstring(`[apis.platform]`))
 }
