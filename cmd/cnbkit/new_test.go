@@ -10,6 +10,8 @@ import (
 
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/scaffold"
+	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -169,4 +171,13 @@ func TestNewPromptStopsAtEndOfInput(t *testing.T) {
 	g := NewWithT(t)
 	err := runNew(context.Background(), newOptions{}, newIO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Interactive: true})
 	g.Expect(err).To(MatchError(ContainSubstring("input ended")))
+}
+
+func TestNewOffersTheAPIsTheSDKRuns(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	// The scaffold may not import the SDK root, so its MinAPI is a copy: keep the two equal.
+	g.Expect(scaffold.MinAPI).To(Equal(sdk.MinAPI))
+	g.Expect(apiChoices()).To(ContainElement(spec.LatestAPI()))
+	g.Expect(apiChoices()[0]).To(Equal(sdk.MinAPI))
 }
