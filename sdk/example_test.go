@@ -1,0 +1,123 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk"
+)
+
+// A buildpack author merges the plan entries several buildpacks wrote for one name.
+func ExampleEntries() {
+	type python struct {
+		Packages []string `toml:"packages"`
+	}
+	plan := sdk.Plan{Entries: []sdk.PlanEntry{
+		{Name: "python", Metadata: map[string]any{"version": "3.11", "version-source": "default", "build": true}},
+		{Name: "python", Metadata: map[string]any{"version": "3.12.*", "version-source": ".python-version", "launch": true}},
+		{Name: "python", Metadata: map[string]any{"packages": []any{"ffmpeg-python"}}},
+	}}
+	merged, ok, err := sdk.Entries[python](plan, "python")
+	if err != nil || !ok {
+		fmt.Println(ok, err)
+		return
+	}
+	v, _ := merged.Version()
+	fmt.Println("build:", merged.Build, "launch:", merged.Launch)
+	fmt.Println("version:", v.Version, "from", v.Source)
+	fmt.Println("packages:", merged.Entries[2].Packages)
+	// Output:
+	// build: true launch: true
+	// version: 3.12.* from .python-version
+	// packages: [ffmpeg-python]
+}
+
+// The build log has one layout for every buildpack.
+func ExampleLogger() {
+	log := sdk.NewLogger(os.Stdout, false, false)
+	log.Title("Python", "1.0.0")
+	log.Section("Installing Python")
+	log.Detail("version %s from %s", "3.12.3", ".python-version")
+	log.Warn("pip is outdated")
+	log.Debug("only with BP_LOG_LEVEL=debug")
+	// Output:
+	// Python 1.0.0
+	//   Installing Python
+	//     version 3.12.3 from .python-version
+	//   WARNING: pip is outdated
+}
+
+// A detect failure is a value with a reason; it exits 100 however the code around it is
+// written, and an error always exits 1.
+func ExampleFail() {
+	r := sdk.Fail("no %s in the app", "requirements.txt")
+	fmt.Println(r.Passed(), r.Reason())
+	p := sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "python"}}, Requires: []sdk.Require{{Name: "python"}}})
+	fmt.Println(p.Passed(), len(p.Plans()))
+	// Output:
+	// false no requirements.txt in the app
+	// true 1
+}
+
+// Errors meant for users carry a title, what was found and what to do.
+func ExampleError() {
+	err := sdk.Errorf("Unsupported Python version", "BP_PYTHON_VERSION is %q; this buildpack installs 3.10 to 3.13", "2.7").
+		WithFixes("Set BP_PYTHON_VERSION to 3.12, or remove it to use the default.")
+	wrapped := fmt.Errorf("resolving python: %w", err)
+	fmt.Println(wrapped)
+	// Output:
+	// resolving python: unsupported python version: BP_PYTHON_VERSION is "2.7"; this buildpack installs 3.10 to 3.13
+}
+
+// Run is the driver behind Main: here it runs detect against a temporary buildpack and app,
+// the way the lifecycle would, without touching the process environment.
+func ExampleRun() {
+	root, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(root)
+	bp, app, platform := filepath.Join(root, "bp"), filepath.Join(root, "app"), filepath.Join(root, "platform")
+	for _, d := range []string{bp, app, platform} {
+		_ = os.MkdirAll(d, 0o755)
+	}
+	_ = os.WriteFile(filepath.Join(bp, "buildpack.toml"), []byte(`api = "0.12"
+[buildpack]
+id = "example/hello"
+name = "Hello"
+version = "0.1.0"
+[[metadata.configurations]]
+name = "BP_HELLO_ENABLED"
+default = "true"
+`), 0o644)
+	type config struct {
+		Enabled bool `env:"BP_HELLO_ENABLED"`
+	}
+	detect := func(_ context.Context, req sdk.DetectRequest[sdk.None, config]) (sdk.DetectResult, error) {
+		if !req.Config.Enabled {
+			return sdk.Fail("BP_HELLO_ENABLED is false"), nil
+		}
+		return sdk.Pass(), nil
+	}
+	for _, enabled := range []string{"false", "perhaps"} {
+		var out bytes.Buffer
+		exit := sdk.Run(context.Background(), sdk.Invocation{
+			Phase: "detect",
+			Env: map[string]string{
+				"CNB_BUILDPACK_DIR": bp, "CNB_PLATFORM_DIR": platform,
+				"CNB_BUILD_PLAN_PATH": filepath.Join(root, "plan.toml"), "BP_HELLO_ENABLED": enabled,
+			},
+			AppDir: app, Stdout: &out,
+		}, detect, nil)
+		fmt.Printf("BP_HELLO_ENABLED=%s: exit %d\n%s", enabled, exit.Code, strings.ReplaceAll(out.String(), "\n\n", "\n"))
+	}
+	// Output:
+	// BP_HELLO_ENABLED=false: exit 100
+	//     Hello: BP_HELLO_ENABLED is false
+	// BP_HELLO_ENABLED=perhaps: exit 1
+	// ERROR: Invalid configuration
+	//   BP_HELLO_ENABLED="perhaps" is not valid: BP_HELLO_ENABLED accepts true or false (also 1/0, yes/no) (value from process env)
+	//   To fix this:
+	//     1. Correct the value of the variable named above, or unset it to use the default.
+}

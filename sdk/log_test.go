@@ -1,0 +1,74 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+func TestLoggerTimed(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	var b strings.Builder
+	l := NewLogger(&b, false, false)
+	now := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.now = func() time.Time { return now }
+	done := l.Timed("Installing")
+	now = now.Add(2345 * time.Millisecond)
+	done()
+	done() // only once
+	g.Expect(b.String()).To(Equal("  Installing\n    Completed in 2.3s\n"))
+	for d, want := range map[time.Duration]string{
+		0: "0s", 1500 * time.Microsecond: "2ms", 90 * time.Second: "1m30s", 61*time.Minute + 400*time.Millisecond: "1h1m0s",
+	} {
+		g.Expect(formatDuration(d)).To(Equal(want), "formatDuration(%s)", d)
+	}
+	var nilLog *Logger
+	nilLog.Title("a", "b")
+	nilLog.Section("a")
+	nilLog.Detail("a")
+	nilLog.Warn("a")
+	nilLog.Debug("a")
+	nilLog.Timed("a")()
+	g.Expect(nilLog.DebugEnabled()).To(BeFalse())
+}
+
+func TestRenderError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"plain error", fmt.Errorf("reading x: %w", errors.New("gone")),
+			"ERROR: The buildpack failed unexpectedly\n  reading x: gone\n\n  To fix this:\n    1. If this looks like a bug in the buildpack, report it to its authors together with this output.\n"},
+		{"user error", &Error{Title: "Bad", Detail: "found 1", Fixes: []string{"a", "b"}, Cause: errors.New("why")},
+			"ERROR: Bad\n  found 1\n\n  To fix this:\n    1. a\n    2. b\n\n  Cause: why\n"},
+		{"user error without fixes", &Error{Title: "Bad"}, "ERROR: Bad\n"},
+		{"multi-line detail", &Error{Title: "Bad", Detail: "line 1\nline 2"}, "ERROR: Bad\n  line 1\n  line 2\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			renderError(NewLogger(&b, false, false), tt.err)
+			NewWithT(t).Expect(b.String()).To(Equal(tt.want))
+		})
+	}
+}
+
+func TestErrorValue(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	cause := errors.New("cause")
+	e := Errorf("Title Here", "detail %d", 1).WithFixes("fix").WithCause(cause)
+	g.Expect(e.Error()).To(Equal("title here: detail 1: cause"))
+	g.Expect(errors.Is(fmt.Errorf("wrap: %w", e), cause)).To(BeTrue())
+	var target *Error
+	g.Expect(errors.As(fmt.Errorf("wrap: %w", e), &target)).To(BeTrue())
+	g.Expect(target.Fixes).To(Equal([]string{"fix"}))
+}
