@@ -157,7 +157,9 @@ func TestRunInvocation(t *testing.T) {
 		w := newWorld(t, "0.12", "")
 		var out bytes.Buffer
 		exit := sdk.Run(context.Background(), sdk.Invocation{Phase: "motd", Args: []string{"detect"}, Env: w.env, AppDir: w.app, Stdout: &out},
-			func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) { return sdk.Fail("x"), nil }, nil)
+			func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
+				return sdk.Fail("x"), nil
+			}, nil)
 		g.Expect(exit.Code).To(Equal(100))
 	})
 	t.Run("missing CNB_BUILDPACK_DIR", func(t *testing.T) {
