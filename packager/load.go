@@ -114,19 +114,22 @@ func (l *loader) loadDir(dir, config, origin string) *module {
 		}
 	}
 	l.add(m)
-	if !bp.IsComposite() {
-		l.selectFiles(m)
-	}
+	l.selectFiles(m)
 	if config != "" {
 		l.loadConfig(m, config)
 	}
 	return m
 }
 
+// selectFiles picks the files of a directory buildpack and checks its executables.
+// A composite buildpack gets its files (buildpack.toml) but no executables.
 func (l *loader) selectFiles(m *module) {
-	goMain, err := compile.FindMain(m.dir)
-	if err != nil {
-		l.problem("%s: %v", m.origin, err)
+	goMain := ""
+	if !m.bp.IsComposite() {
+		var err error
+		if goMain, err = compile.FindMain(m.dir); err != nil {
+			l.problem("%s: %v", m.origin, err)
+		}
 	}
 	m.goMain = goMain
 	rules, err := selection.Rules(m.dir, append(append([]string(nil), l.opts.Exclude...), negate(l.opts.Include)...))
@@ -143,7 +146,7 @@ func (l *loader) selectFiles(m *module) {
 		return
 	}
 	m.files = files
-	if goMain != "" {
+	if goMain != "" || m.bp.IsComposite() {
 		return
 	}
 	have := map[string]bool{}

@@ -248,3 +248,20 @@ func TestCompositeLayersAndLabels(t *testing.T) {
 		g.Expect(info.Images[0].Layers[i]).To(Equal(diff), "layer %d should be %s", i, id)
 	}
 }
+
+func TestCompositeLayerHoldsItsDescriptor(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := composite(t)
+	p, err := packager.Build(ctx(t), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer p.Close()
+	layers, err := p.Images[0].Image.Layers()
+	g.Expect(err).NotTo(HaveOccurred())
+	rc, err := layers[len(layers)-1].Uncompressed()
+	g.Expect(err).NotTo(HaveOccurred())
+	defer rc.Close()
+	g.Expect(entryNames(readTar(t, rc, false))).To(Equal([]string{
+		"/cnb/buildpacks/c_comp", "/cnb/buildpacks/c_comp/3.0.0", "/cnb/buildpacks/c_comp/3.0.0/buildpack.toml",
+	}), "the composite's own layer")
+}
