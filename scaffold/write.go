@@ -31,7 +31,8 @@ func (e *NotEmptyError) Error() string {
 
 // Write puts files into dir atomically: it writes them into a temporary folder next to dir and
 // renames that folder to dir, so that dir either holds the whole project or is left as it was.
-// dir may be missing or empty. A folder that holds anything else is refused with a
+// dir may also be an empty folder (even the working directory): it is kept, and the project's
+// top-level entries are renamed into it. A folder that holds anything else is refused with a
 // *NotEmptyError unless opts.Force is set; then each generated file replaces its namesake by a
 // rename, and files the project does not generate are kept.
 func Write(ctx context.Context, dir string, files []File, opts WriteOptions) error {
@@ -43,7 +44,10 @@ func Write(ctx context.Context, dir string, files []File, opts WriteOptions) err
 			return fmt.Errorf("writing project: file path %q is not a clean relative path", f.Path)
 		}
 	}
-	dir = filepath.Clean(dir)
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("writing project: %w", err)
+	}
 	existing, err := entries(dir)
 	if err != nil {
 		return fmt.Errorf("writing project: %w", err)
@@ -74,18 +78,41 @@ func Write(ctx context.Context, dir string, files []File, opts WriteOptions) err
 			return fmt.Errorf("writing project: %w", err)
 		}
 	}
-	if len(existing) == 0 {
-		// os.Rename does not replace a directory: remove the empty one first (Remove fails,
-		// and nothing changes, if something appeared in it meanwhile).
-		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("writing project: %w", err)
-		}
+	switch _, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		// The usual case: one rename puts the whole project in place.
 		if err := os.Rename(tmp, dir); err != nil {
 			return fmt.Errorf("writing project: moving it into place: %w", err)
 		}
 		return nil
+	case err != nil:
+		return fmt.Errorf("writing project: %w", err)
+	case len(existing) == 0:
+		// An empty folder (perhaps the working directory) is kept: move the entries into it.
+		return moveEntries(tmp, dir)
 	}
 	return mergeInto(tmp, dir, files)
+}
+
+// moveEntries renames the top-level entries of tmp into the empty folder dir; if one fails, the
+// ones already moved are removed again, leaving dir empty.
+func moveEntries(tmp, dir string) error {
+	list, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("writing project: %w", err)
+	}
+	var moved []string
+	for _, e := range list {
+		target := filepath.Join(dir, e.Name())
+		if err := os.Rename(filepath.Join(tmp, e.Name()), target); err != nil {
+			for _, m := range moved {
+				os.RemoveAll(m)
+			}
+			return fmt.Errorf("writing project: moving %s into place: %w", e.Name(), err)
+		}
+		moved = append(moved, target)
+	}
+	return nil
 }
 
 // entries lists the names in dir, nil when it does not exist; an error when dir is a file.

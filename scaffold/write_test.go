@@ -184,3 +184,33 @@ func TestWriteHonoursCancellation(t *testing.T) {
 	_, err := os.Stat(dir)
 	g.Expect(os.IsNotExist(err)).To(BeTrue())
 }
+
+func TestWriteKeepsAnEmptyFolder(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := filepath.Join(t.TempDir(), "bp")
+	g.Expect(os.Mkdir(dir, 0o700)).To(Succeed())
+	before, err := os.Stat(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	g.Expect(scaffold.Write(context.Background(), dir, project, scaffold.WriteOptions{})).To(Succeed())
+
+	after, err := os.Stat(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(os.SameFile(before, after)).To(BeTrue(), "the folder (maybe a shell's working directory) is the same one")
+	g.Expect(after.Mode().Perm()).To(Equal(os.FileMode(0o700)))
+	files, _ := tree(t, dir)
+	g.Expect(files).To(HaveLen(len(project)))
+}
+
+func TestWriteRelativeDir(t *testing.T) {
+	// "." and relative paths are resolved against the working directory.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	g := NewWithT(t)
+	g.Expect(scaffold.Write(context.Background(), ".", project, scaffold.WriteOptions{})).To(Succeed())
+	files, _ := tree(t, dir)
+	g.Expect(files).To(HaveLen(len(project)))
+	g.Expect(scaffold.Write(context.Background(), "sub/bp", project, scaffold.WriteOptions{})).To(Succeed())
+	g.Expect(filepath.Join(dir, "sub", "bp", "buildpack.toml")).To(BeARegularFile())
+}
