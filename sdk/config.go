@@ -303,3 +303,5 @@ func formatConfigValue(v reflect.Value) string {
 		return fmt.Sprint(v.Interface())
 	}
 }
+
+func typeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
