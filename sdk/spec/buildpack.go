@@ -84,7 +84,8 @@ func ParseBuildpack(data []byte) (Buildpack, error) {
 			continue
 		}
 		// lifecycle v0.21 spells the target variant "arch-variant"; accept it as an alias.
-		if len(k) == 3 && k[0] == "targets" && k[2] == "arch-variant" {
+		// (TOML keys of array tables carry no index: the key is targets.arch-variant.)
+		if len(k) == 2 && k[0] == "targets" && k[1] == "arch-variant" {
 			continue
 		}
 		unknown = append(unknown, k.String())
