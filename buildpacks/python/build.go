@@ -105,13 +105,33 @@ func pipBindings(bindings sdk.Bindings) (map[string]string, error) {
 
 // venvMetadata is what the environment layer depends on; any change rebuilds it from scratch.
 type venvMetadata struct {
-	Python       string            `toml:"python"`
-	PythonSHA256 string            `toml:"python-sha256"`
-	Target       string            `toml:"target"`
-	Mode         string            `toml:"mode"`
-	Inputs       map[string]string `toml:"inputs"`
-	WheelDir     string            `toml:"wheel-dir"`
-	Compile      bool              `toml:"compile"`
+	Python       string `toml:"python"`
+	PythonSHA256 string `toml:"python-sha256"`
+	Target       string `toml:"target"`
+	Mode         string `toml:"mode"`
+	// Inputs are "<file>=<sha256>" for each file the install reads, sorted.
+	Inputs   []string `toml:"inputs"`
+	WheelDir string   `toml:"wheel-dir"`
+	Compile  bool     `toml:"compile"`
+}
+
+func inputsOf(digests map[string]string) []string {
+	out := make([]string, 0, len(digests))
+	for n, d := range digests {
+		out = append(out, n+"="+d)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func inputMap(in []string) map[string]string {
+	m := make(map[string]string, len(in))
+	for _, i := range in {
+		if k := strings.LastIndexByte(i, '='); k >= 0 {
+			m[i[:k]] = i[k+1:]
+		}
+	}
+	return m
 }
 
 // rebuildReason compares the previous environment with the wanted one and says what changed,
@@ -132,8 +152,9 @@ func rebuildReason(prev, want venvMetadata) string {
 		return fmt.Sprintf("BP_PYTHON_COMPILE changed to %t", want.Compile)
 	}
 	var changes []string
-	for name, sum := range want.Inputs {
-		old, ok := prev.Inputs[name]
+	prevInputs, wantInputs := inputMap(prev.Inputs), inputMap(want.Inputs)
+	for name, sum := range wantInputs {
+		old, ok := prevInputs[name]
 		switch {
 		case !ok:
 			changes = append(changes, name+" added")
@@ -141,8 +162,8 @@ func rebuildReason(prev, want venvMetadata) string {
 			changes = append(changes, name+" changed")
 		}
 	}
-	for name := range prev.Inputs {
-		if _, ok := want.Inputs[name]; !ok {
+	for name := range prevInputs {
+		if _, ok := wantInputs[name]; !ok {
 			changes = append(changes, name+" removed")
 		}
 	}
@@ -164,7 +185,7 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 	log := req.Log
 	target := req.Target.Spec().String()
 	want := venvMetadata{Python: py.Version, PythonSHA256: py.SHA256, Target: target, Mode: string(plan.Mode),
-		Inputs: plan.Digests, WheelDir: plan.WheelDir, Compile: req.Config.Compile}
+		Inputs: inputsOf(plan.Digests), WheelDir: plan.WheelDir, Compile: req.Config.Compile}
 	venv, err := sdk.OpenLayer(req.Layers, "venv", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, want,
 		func(prev venvMetadata) sdk.Decision {
 			if r := rebuildReason(prev, want); r != "" {

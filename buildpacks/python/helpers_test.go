@@ -1,0 +1,161 @@
+package python_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/testwheel"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
+)
+
+// The unit tests run the real build with the host's python3 standing in for CPython: the
+// inventory of a copy of buildpack.toml points every CPython version at a small tgz (in the
+// python-build-standalone layout, python/bin/python3) whose python3 runs the host
+// interpreter. pip, venv and the start-command detection are real; the real relocatable
+// CPython is exercised by integration/python_test.go.
+
+var fake struct {
+	once sync.Once
+	dir  string // buildpack dir with the rewritten inventory
+	err  error
+	skip string
+}
+
+func hostPython() (string, error) {
+	out, err := exec.Command("python3", "-c", "import sys, venv, ensurepip; print(sys.executable)").Output()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// buildpackDir returns a buildpack folder whose CPython dependencies are the fake tgz.
+func buildpackDir(t *testing.T) string {
+	t.Helper()
+	fake.once.Do(func() {
+		py, err := hostPython()
+		if err != nil {
+			fake.skip = "no usable python3 (with venv and ensurepip) on this host: " + err.Error()
+			return
+		}
+		dir, err := os.MkdirTemp("", "cnbkit-python-bp-")
+		if err != nil {
+			fake.err = err
+			return
+		}
+		fake.dir = dir
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		script := "#!/bin/sh\nexec '" + py + "' \"$@\"\n"
+		for _, h := range []*tar.Header{
+			{Name: "python/", Typeflag: tar.TypeDir, Mode: 0o755},
+			{Name: "python/bin/", Typeflag: tar.TypeDir, Mode: 0o755},
+			{Name: "python/bin/python3", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(script))},
+			{Name: "python/bin/python", Typeflag: tar.TypeSymlink, Linkname: "python3", Mode: 0o777},
+		} {
+			if fake.err = tw.WriteHeader(h); fake.err != nil {
+				return
+			}
+			if h.Typeflag == tar.TypeReg {
+				if _, fake.err = tw.Write([]byte(script)); fake.err != nil {
+					return
+				}
+			}
+		}
+		if fake.err = tw.Close(); fake.err != nil {
+			return
+		}
+		if fake.err = gz.Close(); fake.err != nil {
+			return
+		}
+		tgz := filepath.Join(dir, "cpython.tgz")
+		if fake.err = os.WriteFile(tgz, buf.Bytes(), 0o644); fake.err != nil {
+			return
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		data, err := os.ReadFile("buildpack.toml")
+		if err != nil {
+			fake.err = err
+			return
+		}
+		inv, err := dependency.Load(".")
+		if err != nil {
+			fake.err = err
+			return
+		}
+		for i := range inv {
+			inv[i].URI = "file://" + tgz
+			inv[i].SHA256 = hex.EncodeToString(sum[:])
+		}
+		out, err := dependency.WithInventory(data, inv)
+		if err != nil {
+			fake.err = err
+			return
+		}
+		fake.err = os.WriteFile(filepath.Join(dir, "buildpack.toml"), out, 0o644)
+	})
+	if fake.skip != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(fake.skip)
+		}
+		t.Skip(fake.skip)
+	}
+	if fake.err != nil {
+		t.Fatalf("making the test buildpack: %v", fake.err)
+	}
+	return fake.dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fake.dir != "" {
+		os.RemoveAll(fake.dir)
+	}
+	os.Exit(code)
+}
+
+// app builds an app file system from text files plus vendored wheels under wheels/.
+func app(t *testing.T, files map[string]string, wheels ...testwheel.Wheel) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, content := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(content), Mode: 0o644}
+	}
+	if len(wheels) > 0 {
+		dir := t.TempDir()
+		for _, w := range wheels {
+			p, err := testwheel.Write(dir, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys["wheels/"+filepath.Base(p)] = &fstest.MapFile{Data: data, Mode: 0o644}
+		}
+	}
+	return fsys
+}
+
+var (
+	fastapiWheel   = testwheel.Wheel{Name: "fastapi", Version: "0.92.0", License: "MIT", Requires: []string{"starlette"}}
+	starletteWheel = testwheel.Wheel{Name: "starlette", Version: "0.26.1", License: "BSD-3-Clause"}
+	uvicornWheel   = testwheel.Wheel{Name: "uvicorn", Version: "0.17.6", License: "BSD-3-Clause"}
+	flaskWheel     = testwheel.Wheel{Name: "Flask", Version: "2.2.2", License: "BSD-3-Clause"}
+	gunicornWheel  = testwheel.Wheel{Name: "gunicorn", Version: "20.1.0", License: "MIT"}
+	djangoWheel    = testwheel.Wheel{Name: "Django", Version: "4.2.0", License: "BSD-3-Clause"}
+)
+
+const fastapiApp = "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get('/')\ndef root():\n    return {'hello': 'world'}\n"

@@ -1,0 +1,219 @@
+package python_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python"
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+func TestDescriptor(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	g.Expect(sdk.CheckDescriptor[sdk.None, python.Config](".")).To(Succeed())
+	g.Expect(dependency.Check(".")).To(Succeed())
+	inv, err := dependency.Load(".")
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, arch := range []string{"amd64", "arm64"} {
+		versions := inv.Versions("cpython", spec.Target{OS: "linux", Arch: arch})
+		g.Expect(versions).To(ContainElements("3.11.16", "3.12.14", "3.13.15", "3.14.7"), "linux/%s", arch)
+	}
+	for _, d := range inv {
+		g.Expect(d.URI).To(ContainSubstring("install_only_stripped.tar.gz"))
+		g.Expect(d.Licenses).To(ContainElement(dependency.License{Type: "PSF-2.0"}))
+		g.Expect(d.PURL).To(HavePrefix("pkg:generic/cpython@" + d.Version))
+		g.Expect(d.CPEs).To(ConsistOf("cpe:2.3:a:python:python:" + d.Version + ":*:*:*:*:*:*:*"))
+		g.Expect(d.DeprecationDate.IsZero()).To(BeFalse())
+		g.Expect(d.StripComponents).To(Equal(1))
+		arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[d.Target.Arch]
+		g.Expect(d.URI).To(ContainSubstring(arch+"-unknown-linux-gnu"), "%s points at the artifact of its arch", d)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	t.Parallel()
+	pass := []struct {
+		name string
+		app  fstest.MapFS
+		env  map[string]string
+	}{
+		{"requirements.txt", fstest.MapFS{"requirements.txt": {}}, nil},
+		{"pyproject.toml", fstest.MapFS{"pyproject.toml": {}}, nil},
+		{"setup.py", fstest.MapFS{"setup.py": {}}, nil},
+		{"setup.cfg", fstest.MapFS{"setup.cfg": {}}, nil},
+		{"Pipfile", fstest.MapFS{"Pipfile": {}}, nil},
+		{"uv.lock", fstest.MapFS{"uv.lock": {}}, nil},
+		{"poetry.lock", fstest.MapFS{"poetry.lock": {}}, nil},
+		{".python-version", fstest.MapFS{".python-version": {}}, nil},
+		{"runtime.txt", fstest.MapFS{"runtime.txt": {}}, nil},
+		{"app.py", fstest.MapFS{"app.py": {}}, nil},
+		{"main.py", fstest.MapFS{"main.py": {}}, nil},
+		{"manage.py", fstest.MapFS{"manage.py": {}}, nil},
+		{"any .py", fstest.MapFS{"bot.py": {}}, nil},
+		{"BP_CPYTHON_VERSION only", fstest.MapFS{"index.html": {}}, map[string]string{"BP_CPYTHON_VERSION": "3.12"}},
+	}
+	for _, tt := range pass {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			out := cnbtest.Detect(t, python.Detect, cnbtest.Options{App: tt.app, BuildpackDir: ".", Env: tt.env})
+			g.Expect(out.Err).NotTo(HaveOccurred())
+			g.Expect(out.Pass).To(BeTrue(), out.Log)
+			g.Expect(out.Plans).To(HaveLen(1))
+			g.Expect(out.Plans[0].Provides).To(ConsistOf(spec.Provide{Name: "cpython"}, spec.Provide{Name: "python-packages"}))
+			g.Expect(out.Plans[0].Requires).To(ConsistOf(
+				spec.Require{Name: "cpython", Metadata: map[string]any{"build": true, "launch": true}},
+				spec.Require{Name: "python-packages", Metadata: map[string]any{"launch": true}},
+			))
+		})
+	}
+	t.Run("not Python", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		out := cnbtest.Detect(t, python.Detect, cnbtest.Options{App: fstest.MapFS{"index.js": {}, "lib/x.py": {}}, BuildpackDir: "."})
+		g.Expect(out.Pass).To(BeFalse())
+		g.Expect(out.ExitCode).To(Equal(100))
+		g.Expect(out.Reason).To(ContainSubstring("no Python files"))
+	})
+}
+
+func layerMeta(out cnbtest.BuildOutcome, layer, key string) any {
+	return out.Layers[layer].Metadata[key]
+}
+
+func TestBuildFastAPI(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	bp := buildpackDir(t)
+	for _, entry := range []string{"app.py", "main.py"} {
+		module := strings.TrimSuffix(entry, ".py")
+		a := app(t, map[string]string{entry: fastapiApp, "requirements.txt": "fastapi\nuvicorn\n"}, fastapiWheel, starletteWheel, uvicornWheel)
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{App: a, BuildpackDir: bp})
+		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+
+		g.Expect(out.Launch.Processes).To(Equal([]spec.Process{{Type: "web", Default: true,
+			Command: []string{"sh", "-c", `exec uvicorn ` + module + `:app --host 0.0.0.0 --port "${PORT:-8080}"`}}}))
+		g.Expect(out.Log).To(ContainSubstring(`web: exec uvicorn ` + module + `:app`))
+		g.Expect(out.Log).To(ContainSubstring("FastAPI app " + module + ":app found in " + entry + ", served with uvicorn"))
+		g.Expect(out.Log).To(ContainSubstring("To change it: add a Procfile line 'web: <command>' or set BP_PYTHON_ENTRYPOINT"))
+		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.14.7, the newest this buildpack provides"))
+
+		cpy := out.Layers["cpython"]
+		g.Expect(cpy.Types).To(Equal(spec.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(cpy.Metadata).To(HaveKeyWithValue("version", "3.14.7"))
+		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PORT.default", "8080"))
+		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PYTHONUNBUFFERED.default", "1"))
+		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PYTHONDONTWRITEBYTECODE.default", "1"))
+		g.Expect(cpy.SBOM).To(ConsistOf("cpython.sbom.cdx.json", "cpython.sbom.spdx.json"))
+
+		venv := out.Layers["venv"]
+		g.Expect(venv.Types).To(Equal(spec.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(venv.Env).To(HaveKeyWithValue("env/VIRTUAL_ENV.override", venv.Path))
+		g.Expect(venv.SBOM).To(ConsistOf("venv.sbom.cdx.json", "venv.sbom.spdx.json"))
+		sitePkgs, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "*.dist-info"))
+		var names []string
+		for _, s := range sitePkgs {
+			names = append(names, filepath.Base(s))
+		}
+		g.Expect(names).To(ConsistOf("fastapi-0.92.0.dist-info", "starlette-0.26.1.dist-info", "uvicorn-0.17.6.dist-info"), "only the app's distributions, no pip")
+		pyc, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "fastapi", "__pycache__", "*.pyc"))
+		g.Expect(pyc).NotTo(BeEmpty(), "BP_PYTHON_COMPILE defaults to true")
+
+		g.Expect(out.Layers["pip"].Types).To(Equal(spec.LayerTypes{Cache: true}), "pip stays out of the image")
+		g.Expect(out.Layers["pip-cache"].Types).To(Equal(spec.LayerTypes{Cache: true}))
+
+		cdx, err := os.ReadFile(filepath.Join(out.LayersDir, "venv.sbom.cdx.json"))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(cdx)).To(ContainSubstring(`"purl": "pkg:pypi/uvicorn@0.17.6"`))
+		g.Expect(string(cdx)).To(ContainSubstring(`"purl": "pkg:pypi/starlette@0.26.1"`))
+		spdx, err := os.ReadFile(filepath.Join(out.LayersDir, "cpython.sbom.spdx.json"))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(spdx)).To(ContainSubstring(`"licenseDeclared": "PSF-2.0"`))
+		g.Expect(string(spdx)).To(ContainSubstring("cpe:2.3:a:python:python:3.14.7"))
+	}
+}
+
+func TestRebuild(t *testing.T) {
+	t.Parallel()
+	bp := buildpackDir(t)
+	files := map[string]string{"app.py": fastapiApp, "requirements.txt": "fastapi\nuvicorn\n", ".python-version": "3.12\n"}
+	wheels := []any{}
+	_ = wheels
+	first := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp})
+	NewWithT(t).Expect(first.Err).NotTo(HaveOccurred(), first.Log)
+
+	t.Run("unchanged inputs reuse everything and run no pip", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Layers: first.LayersDir})
+		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+		g.Expect(out.Layers["venv"].Restored()).To(BeTrue(), out.Log)
+		g.Expect(out.Layers["cpython"].Restored()).To(BeTrue(), out.Log)
+		g.Expect(out.Layers["pip"].Restored()).To(BeTrue(), out.Log)
+		g.Expect(out.Log).To(ContainSubstring("Reusing the virtual environment: requirements.txt, wheels/, CPython and target unchanged"))
+		g.Expect(out.Log).To(ContainSubstring("Reusing CPython 3.12.14"))
+		g.Expect(out.Log).NotTo(ContainSubstring("pip install"))
+		g.Expect(out.Log).NotTo(ContainSubstring("Installing collected packages"))
+		g.Expect(out.Launch.Processes).To(Equal(first.Launch.Processes))
+		g.Expect(out.Layers["venv"].SBOM).To(HaveLen(2), "the SBOM is written for a reused environment too")
+	})
+
+	rebuilds := []struct {
+		name   string
+		files  map[string]string
+		env    map[string]string
+		target sdk.Target
+		reason string
+		check  func(g Gomega, out cnbtest.BuildOutcome)
+	}{
+		{name: "requirements changed: removed packages do not linger", files: map[string]string{"requirements.txt": "fastapi\n", "app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "Procfile": "web: python -m http.server $PORT\n"},
+			reason: "requirements.txt changed",
+			check: func(g Gomega, out cnbtest.BuildOutcome) {
+				gone, _ := filepath.Glob(filepath.Join(out.Layers["venv"].Path, "lib", "python3*", "site-packages", "uvicorn*"))
+				g.Expect(gone).To(BeEmpty(), "uvicorn was removed from the requirements")
+			}},
+		{name: "Python version changed", files: map[string]string{".python-version": "3.13\n"}, reason: "CPython changed from 3.12.14 to 3.13.15",
+			check: func(g Gomega, out cnbtest.BuildOutcome) {
+				g.Expect(out.Layers["cpython"].Restored()).To(BeFalse())
+				g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("version", "3.13.15"))
+			}},
+		{name: "target changed", target: sdk.Target{OS: "linux", Arch: "arm64"}, reason: "the target changed from linux/amd64 to linux/arm64"},
+		{name: "compile setting changed", env: map[string]string{"BP_PYTHON_COMPILE": "false"}, reason: "BP_PYTHON_COMPILE changed to false",
+			check: func(g Gomega, out cnbtest.BuildOutcome) {
+				pyc, _ := filepath.Glob(filepath.Join(out.Layers["venv"].Path, "lib", "python3*", "site-packages", "*", "__pycache__", "*.pyc"))
+				g.Expect(pyc).To(BeEmpty())
+			}},
+		{name: "requirements file added", files: map[string]string{"requirements-extra.txt": "uvicorn\n"}, env: map[string]string{"BP_PIP_REQUIREMENTS": "requirements.txt requirements-extra.txt"}, reason: "requirements-extra.txt added"},
+	}
+	for _, tt := range rebuilds {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			f := map[string]string{}
+			for k, v := range files {
+				f[k] = v
+			}
+			for k, v := range tt.files {
+				f[k] = v
+			}
+			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, f, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp,
+				Layers: first.LayersDir, Env: tt.env, Target: tt.target})
+			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+			g.Expect(out.Layers["venv"].Restored()).To(BeFalse())
+			g.Expect(out.Layers["venv"].Status).To(ContainSubstring(tt.reason))
+			g.Expect(out.Log).To(ContainSubstring("Rebuilding the virtual environment from scratch (" + tt.reason))
+			if tt.check != nil {
+				tt.check(g, out)
+			}
+		})
+	}
+}
