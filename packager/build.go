@@ -18,6 +18,7 @@ import (
 	"github.com/cnbkit/cnbkit/packager/internal/layer"
 	"github.com/cnbkit/cnbkit/packager/internal/selection"
 	"github.com/cnbkit/cnbkit/packager/internal/source"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -107,7 +108,8 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		p.Buildpacks = append(p.Buildpacks, m.key())
 	}
 	sort.Strings(p.Buildpacks)
-	b := &builder{ctx: ctx, log: log, work: work, layers: map[string]*layer.Layer{}, bundles: bundles}
+	b := &builder{ctx: ctx, log: log, work: work, layers: map[string]*layer.Layer{}, bundles: bundles,
+		fetcher: opts.Fetcher}
 	meta := format.MetadataFor(main.bp, stacks)
 	for _, t := range targets {
 		img, err := b.image(t, main, l.order, meta)
@@ -127,6 +129,7 @@ type builder struct {
 	work    string
 	layers  map[string]*layer.Layer // by module dir + compile key
 	bundles bundlePlan
+	fetcher *dependency.Fetcher
 	n       int
 }
 

@@ -34,8 +34,8 @@ type module struct {
 
 func (m *module) key() string { return m.bp.Info.ID + "@" + m.bp.Info.Version }
 
-// dependency is one [[dependencies]] entry of a package.toml, opened.
-type dependency struct {
+// packageDep is one [[dependencies]] entry of a package.toml, opened.
+type packageDep struct {
 	uri  string
 	top  []*module // the buildpack(s) it brings at top level (the package's own buildpack)
 	from *module   // the module whose package.toml listed it
@@ -48,7 +48,7 @@ type loader struct {
 	modules  map[string]*module // by id@version
 	order    []*module          // load order, main first
 	dirs     map[string]*module // by absolute directory
-	deps     []dependency
+	deps     []packageDep
 	packages []*source.Package
 }
 
@@ -210,7 +210,7 @@ func (l *loader) loadConfig(owner *module, config string) {
 
 func (l *loader) loadDependency(owner *module, uri, base, config string) {
 	origin := fmt.Sprintf("dependency %q of %s", uri, config)
-	dep := dependency{uri: uri, from: owner}
+	dep := packageDep{uri: uri, from: owner}
 	switch {
 	case strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://"):
 		l.problem("%s: downloading buildpacks over HTTP is not supported: download the .cnb file and use its path", origin)
@@ -253,7 +253,7 @@ func looksLikePath(uri string) bool {
 		strings.HasSuffix(uri, ".cnb") || strings.HasSuffix(uri, ".tgz") || strings.HasSuffix(uri, ".tar") || !strings.Contains(uri, "/")
 }
 
-func (l *loader) openPackage(dep *dependency, ref, origin string, remoteRef bool) {
+func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool) {
 	var (
 		p   *source.Package
 		err error

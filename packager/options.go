@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/cnbkit/cnbkit/packager/internal/sink"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -34,6 +35,9 @@ type Options struct {
 	// (InventoryMode "replace" or "extend") the inventory of buildpack.toml at package time.
 	Inventory     string
 	InventoryMode string
+	// Fetcher downloads the dependencies to bundle (mirrors, retries, credentials); nil
+	// means a zero dependency.Fetcher.
+	Fetcher *dependency.Fetcher
 	// Registry configures pulls of image dependencies.
 	Registry RegistryOptions
 	// Log receives progress lines when set.

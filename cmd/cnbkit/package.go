@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -71,7 +72,7 @@ atomically. The same inputs always give the same digests.`,
 	f.BoolVar(&o.publish, "publish", false, "push the package to a registry (same as --format image)")
 	f.StringArrayVarP(&o.targets, "target", "t", nil, "target to package for, os/arch[/variant][:distro@version[;distro@version]], repeatable (default: package.toml, else buildpack.toml targets, else linux/amd64)")
 	f.BoolVar(&o.multiArchFile, "multi-arch-file", false, "with several targets and --format file, write one .cnb holding every target instead of one file per target")
-	f.BoolVar(&o.includeDependencies, "include-dependencies", false, "bundle the dependencies of buildpack.toml [[metadata.dependencies]] for the package's targets (offline builds)")
+	f.BoolVar(&o.includeDependencies, "include-dependencies", false, "bundle the dependencies of buildpack.toml [[metadata.dependencies]] for the package's targets (offline builds); BP_DEPENDENCY_MIRROR[_<HOST>] apply")
 	f.StringArrayVar(&o.dependencyFilter, "dependency-filter", nil, "with --include-dependencies, bundle only this dependency id or id@version, repeatable")
 	f.StringVar(&o.dependencies, "dependencies", "", "TOML file of [[metadata.dependencies]] that replaces or extends the buildpack's inventory")
 	f.StringVar(&o.dependenciesMode, "dependencies-mode", "extend", "how --dependencies applies: replace or extend")
@@ -128,6 +129,13 @@ func (o packageOptions) packagerOptions() (packager.Options, error) {
 			continue
 		}
 		opts.Targets = append(opts.Targets, st)
+	}
+	if o.includeDependencies {
+		mirrors, err := dependency.MirrorsFromEnv(environ())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dependency mirrors: %w", err))
+		}
+		opts.Fetcher = &dependency.Fetcher{Mirrors: mirrors}
 	}
 	if o.dependenciesMode != "replace" && o.dependenciesMode != "extend" {
 		errs = append(errs, fmt.Errorf("--dependencies-mode %q is not known: use replace or extend", o.dependenciesMode))
@@ -205,4 +213,14 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// environ returns the process environment as a map (for BP_DEPENDENCY_MIRROR...).
+func environ() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return env
 }
