@@ -1,0 +1,226 @@
+package cnbtest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+type meta struct {
+	V string `toml:"v"`
+}
+
+// layersBuild opens one layer per types entry, each with metadata v and a file inside.
+func layersBuild(v string, types map[string]sdk.LayerTypes) sdk.BuildFunc[sdk.None, sdk.None] {
+	return func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		for name, tp := range types {
+			l, err := sdk.OpenLayer(req.Layers, name, tp, meta{V: v}, nil)
+			if err != nil {
+				return sdk.BuildResult{}, err
+			}
+			if l.HasContents() && !l.Status.Restored {
+				if err := os.WriteFile(filepath.Join(l.Path, "file"), []byte(v), 0o644); err != nil {
+					return sdk.BuildResult{}, err
+				}
+				l.LaunchEnv().Override("V", v)
+				if err := l.WriteSBOM(sdk.CycloneDX, []byte("{}")); err != nil {
+					return sdk.BuildResult{}, err
+				}
+			}
+		}
+		return sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"run"}, Default: true}}}, nil
+	}
+}
+
+const descriptor = "api = \"0.12\"\n[buildpack]\nid = \"t/t\"\nversion = \"1.0.0\"\nsbom-formats = [\"application/vnd.cyclonedx+json\"]\n"
+
+func TestSecondBuildSeesWhatTheLifecycleRestores(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	types := map[string]sdk.LayerTypes{
+		"cached":       {Launch: true, Cache: true},
+		"launch-only":  {Launch: true},
+		"build-only":   {Build: true},
+		"launch-build": {Launch: true, Build: true},
+	}
+	opts := cnbtest.Options{Descriptor: []byte(descriptor)}
+	first := cnbtest.Build(t, layersBuild("1", types), opts)
+	g.Expect(first).To(cnbtest.HavePassed())
+	g.Expect(first.Layers).To(HaveLen(4))
+	for name := range types {
+		g.Expect(first).To(cnbtest.HaveLayer(name))
+		g.Expect(first.Layers[name].Status).To(Equal("new: no previous layer"))
+		g.Expect(first.Layers[name].SBOM).To(Equal([]string{name + ".sbom.cdx.json"}))
+	}
+
+	opts.Layers = first.LayersDir
+	second := cnbtest.Build(t, layersBuild("1", types), opts)
+	g.Expect(second).To(cnbtest.HavePassed())
+	g.Expect(second).To(cnbtest.HaveReusedLayer("cached"))
+	g.Expect(second.Layers["cached"].HasContents).To(BeTrue())
+	g.Expect(second.Layers["cached"].SBOM).To(Equal([]string{"cached.sbom.cdx.json"}))
+	g.Expect(second.Layers["cached"].Env).To(Equal(map[string]string{"env.launch/V.override": "1"}))
+
+	g.Expect(second).To(cnbtest.HaveReusedLayer("launch-only"))
+	lo := second.Layers["launch-only"]
+	g.Expect(lo.HasContents).To(BeFalse(), "the exporter reuses a launch-only layer from the previous image")
+	g.Expect(lo.Types).To(Equal(spec.LayerTypes{Launch: true}))
+	g.Expect(lo.Metadata).To(Equal(map[string]any{"v": "1"}))
+
+	for _, name := range []string{"build-only", "launch-build"} {
+		g.Expect(second.Layers[name].Status).To(Equal("new: no previous layer"), "%s is not restored by the lifecycle", name)
+	}
+	g.Expect(second).To(cnbtest.HaveProcess("web", "run"))
+
+	third := cnbtest.Build(t, layersBuild("2", types), cnbtest.Options{Descriptor: []byte(descriptor), Layers: second.LayersDir})
+	g.Expect(third).To(cnbtest.HaveRebuiltLayer("cached", "metadata changed: v: 1 -> 2"))
+	g.Expect(third).To(cnbtest.HaveRebuiltLayer("launch-only", "v: 1 -> 2"))
+	g.Expect(third.Layers["launch-only"].HasContents).To(BeTrue())
+	g.Expect(third.Layers["launch-only"].Reason().Kind).To(Equal(sdk.ReasonMetadataChanged))
+
+	// The previous outcomes are left untouched by later builds.
+	data, err := os.ReadFile(filepath.Join(first.LayersDir, "build-only", "file"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(data)).To(Equal("1"))
+}
+
+func TestDetectInputs(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	var got sdk.DetectRequest[sdk.None, sdk.None]
+	out := cnbtest.Detect(t, func(_ context.Context, req sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
+		got = req
+		return sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "a"}}}, sdk.BuildPlan{Requires: []sdk.Require{{Name: "b", Metadata: map[string]any{"x": 1}}}}), nil
+	}, cnbtest.Options{
+		App:        fstest.MapFS{"src/main.py": {Data: []byte("print(1)")}},
+		Env:        map[string]string{"BP_A": "platform"},
+		ProcessEnv: map[string]string{"BP_A": "process", "BP_B": "process"},
+		Bindings:   []sdk.Binding{{Name: "db", Type: "postgres", Provider: "acme", Secret: map[string]string{"url": "pg://"}}},
+		Target:     sdk.Target{OS: "linux", Arch: "arm64", Variant: "v8", DistroName: "ubuntu", DistroVersion: "24.04"},
+		ExecEnv:    "test",
+	})
+	g.Expect(out).To(cnbtest.HavePassed())
+	g.Expect(out.Plans).To(Equal([]spec.BuildPlan{
+		{Provides: []spec.Provide{{Name: "a"}}},
+		{Requires: []spec.Require{{Name: "b", Metadata: map[string]any{"x": int64(1)}}}},
+	}))
+	g.Expect(out.BuildpackPlan()).To(BeEmpty(), "the primary plan requires nothing")
+	data, err := os.ReadFile(filepath.Join(got.AppDir, "src", "main.py"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(data)).To(Equal("print(1)"))
+	g.Expect(got.Buildpack.ID).To(Equal("cnbtest/buildpack"))
+	g.Expect(got.Target.String()).To(Equal("linux/arm64/v8:ubuntu@24.04"))
+	g.Expect(got.ExecEnv).To(Equal("test"))
+	a, _ := got.Platform.Lookup("BP_A")
+	b, _ := got.Platform.Lookup("BP_B")
+	g.Expect([]string{a, b}).To(Equal([]string{"platform", "process"}))
+	g.Expect(got.Platform.Bindings).To(HaveLen(1))
+	g.Expect(got.Platform.Bindings[0]).To(And(HaveField("Name", "db"), HaveField("Type", "postgres"), HaveField("Provider", "acme"),
+		HaveField("Secret", HaveKeyWithValue("url", "pg://"))))
+}
+
+func TestDefaultTargetAndAppDir(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	g.Expect(os.WriteFile(filepath.Join(dir, "x.txt"), []byte("x"), 0o644)).To(Succeed())
+	g.Expect(os.Symlink("x.txt", filepath.Join(dir, "link"))).To(Succeed())
+	var target sdk.Target
+	var link string
+	out := cnbtest.Detect(t, func(_ context.Context, req sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
+		target = req.Target
+		link, _ = os.Readlink(filepath.Join(req.AppDir, "link"))
+		return sdk.Fail("nothing here"), nil
+	}, cnbtest.Options{AppDir: dir})
+	g.Expect(out).To(cnbtest.HaveFailedWith("nothing here"))
+	g.Expect(out.Plans).To(BeEmpty())
+	g.Expect(target).To(Equal(sdk.Target{OS: "linux", Arch: "amd64"}))
+	g.Expect(link).To(Equal("x.txt"), "symbolic links are copied as links")
+}
+
+// fakeT records failures instead of failing the real test.
+type fakeT struct {
+	testing.TB
+	real   *testing.T
+	mu     sync.Mutex
+	errors []string
+}
+
+func (f *fakeT) Helper()         {}
+func (f *fakeT) TempDir() string { return f.real.TempDir() }
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+}
+func (f *fakeT) Fatalf(format string, args ...any) { f.Errorf(format, args...); panic("fatal") }
+
+func TestOutcomesAreDecodedStrictly(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	ft := &fakeT{real: t}
+	out := cnbtest.Build(ft, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		// A file the SDK would never write: launch.toml with packit's key.
+		err := os.WriteFile(filepath.Join(req.Layers.Path(), "launch.toml"), []byte("[[processes]]\ntype = \"web\"\ncommand = [\"x\"]\nworking-directory = \"/w\"\n"), 0o644)
+		return sdk.BuildResult{}, err
+	}, cnbtest.Options{})
+	g.Expect(out.Err).NotTo(HaveOccurred())
+	g.Expect(ft.errors).To(ConsistOf(ContainSubstring("launch.toml has keys the specification does not define: processes.working-directory")))
+}
+
+func TestMatcherMessages(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	fail := cnbtest.DetectOutcome{ExitCode: 100, Reason: "no app", Log: "the log"}
+	ok, err := cnbtest.HavePassed().Match(fail)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(ok).To(BeFalse())
+	m := cnbtest.HavePassed()
+	_, _ = m.Match(fail)
+	g.Expect(m.FailureMessage(fail)).To(Equal("Expected detect to pass\nbut it exited 100 (reason \"no app\", error <nil>)\nlog:\nthe log"))
+
+	m = cnbtest.HaveFailedWith("no app")
+	ok, _ = m.Match(&fail)
+	g.Expect(ok).To(BeTrue())
+	g.Expect(m.NegatedFailureMessage(fail)).To(HavePrefix("Expected not detect to fail"))
+
+	build := cnbtest.BuildOutcome{Layers: map[string]cnbtest.LayerOutcome{"a": {Name: "a", Status: "new: no previous layer"}},
+		Launch: spec.LaunchTOML{Processes: []spec.Process{{Type: "web", Command: []string{"x", "y"}}}}}
+	for _, tc := range []struct {
+		m    interface{ Match(any) (bool, error) }
+		want bool
+	}{
+		{cnbtest.HavePassed(), true},
+		{cnbtest.HaveLayer("a"), true},
+		{cnbtest.HaveLayer("b"), false},
+		{cnbtest.HaveReusedLayer("a"), false},
+		{cnbtest.HaveRebuiltLayer("a", ""), false},
+		{cnbtest.HaveProcess("web"), true},
+		{cnbtest.HaveProcess("web", "x", "y"), true},
+		{cnbtest.HaveProcess("web", "x"), false},
+		{cnbtest.HaveProcess("worker"), false},
+		{cnbtest.HaveErrored(""), false},
+	} {
+		ok, err := tc.m.Match(build)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(ok).To(Equal(tc.want), "%#v", tc.m)
+	}
+	m = cnbtest.HaveProcess("worker")
+	_, _ = m.Match(build)
+	g.Expect(m.FailureMessage(build)).To(Equal("Expected a process \"worker\"\nbut launch.toml has processes [web=[\"x\" \"y\"]]"))
+	m = cnbtest.HaveReusedLayer("a")
+	_, _ = m.Match(build)
+	g.Expect(m.FailureMessage(build)).To(Equal("Expected layer \"a\" to be reused\nbut the build has layers a (new: no previous layer)"))
+	_, err = cnbtest.HaveLayer("a").Match("not an outcome")
+	g.Expect(err).To(MatchError(ContainSubstring("this matcher takes a cnbtest.BuildOutcome, got string")))
+}
