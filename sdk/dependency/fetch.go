@@ -281,7 +281,9 @@ func (f *Fetcher) download(ctx context.Context, dep Dependency, u *url.URL, root
 	}
 	name := artifactName(dep)
 	var lastErr error
+	tries := 0
 	for attempt := 1; attempt <= attempts; attempt++ {
+		tries = attempt
 		art, retryAfter, err := f.attempt(ctx, dep, u, root, name)
 		if err == nil {
 			return art, nil
@@ -311,8 +313,27 @@ func (f *Fetcher) download(ctx context.Context, dep Dependency, u *url.URL, root
 	if errors.As(lastErr, &ce) {
 		return Artifact{}, lastErr
 	}
-	return Artifact{}, fmt.Errorf("downloading %s from %s: %w", dep, u.Redacted(), lastErr)
+	return Artifact{}, &DownloadError{Dependency: dep.String(), URI: u.Redacted(), Attempts: tries, Err: lastErr}
 }
+
+// DownloadError is a download that failed for good: a client error (e.g. 404), or transient
+// failures on every attempt.
+type DownloadError struct {
+	Dependency string
+	URI        string
+	Attempts   int
+	Err        error
+}
+
+func (e *DownloadError) Error() string {
+	attempts := "1 attempt"
+	if e.Attempts != 1 {
+		attempts = fmt.Sprintf("%d attempts", e.Attempts)
+	}
+	return fmt.Sprintf("downloading %s from %s failed after %s: %v", e.Dependency, e.URI, attempts, e.Err)
+}
+
+func (e *DownloadError) Unwrap() error { return e.Err }
 
 // transientError marks failures worth another attempt.
 type transientError struct{ err error }
