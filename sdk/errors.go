@@ -26,7 +26,8 @@ func (e *Error) Error() string {
 	if e.Cause != nil {
 		parts = append(parts, e.Cause.Error())
 	}
-	return strings.Join(parts, ": ")
+	// A detail may span lines for display; an error string stays on one.
+	return strings.ReplaceAll(strings.Join(parts, ": "), "\n", "; ")
 }
 
 // Unwrap returns the cause.

@@ -67,6 +67,7 @@ func TestErrorValue(t *testing.T) {
 	cause := errors.New("cause")
 	e := Errorf("Title Here", "detail %d", 1).WithFixes("fix").WithCause(cause)
 	g.Expect(e.Error()).To(Equal("title here: detail 1: cause"))
+	g.Expect((&Error{Title: "T", Detail: "a\nb"}).Error()).To(Equal("t: a; b"))
 	g.Expect(errors.Is(fmt.Errorf("wrap: %w", e), cause)).To(BeTrue())
 	var target *Error
 	g.Expect(errors.As(fmt.Errorf("wrap: %w", e), &target)).To(BeTrue())
