@@ -227,8 +227,8 @@ func setConfigField(field reflect.Value, f configField, value string) error {
 	case reflect.String:
 		if f.oneof != nil {
 			for _, o := range f.oneof {
-				if value == o {
-					field.SetString(value)
+				if strings.TrimSpace(value) == o {
+					field.SetString(o)
 					return nil
 				}
 			}

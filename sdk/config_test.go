@@ -42,7 +42,7 @@ func TestDecodeConfigValues(t *testing.T) {
 	sources := map[string]configSource{}
 	cfg, err := decodeConfig[allTypes](lookupMap(map[string]string{
 		"BP_NAME": "x", "BP_ENABLED": "Yes", "BP_COUNT": "-42", "BP_SMALL": "127", "BP_PORT": "8080",
-		"BP_TIMEOUT": "1m30s", "BP_PACKAGES": "a, b\tc,,d", "BP_VERSION": "~3.12", "BP_FORMAT": "json", "BP_INNER": "in",
+		"BP_TIMEOUT": "1m30s", "BP_PACKAGES": "a, b\tc,,d", "BP_VERSION": "~3.12", "BP_FORMAT": " json\n", "BP_INNER": "in",
 	}), nil, sources)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cfg.Name).To(Equal("x"))

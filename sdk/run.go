@@ -252,7 +252,8 @@ func isDigits(s string) bool {
 	return true
 }
 
-// readPlatform reads <platform>/env and the service bindings.
+// readPlatform reads <platform>/env and the service bindings. One trailing line break of an
+// env file is dropped.
 func readPlatform(env map[string]string, dir string) (Platform, error) {
 	p := Platform{Dir: dir, Env: map[string]string{}, process: env}
 	if dir != "" {
@@ -268,7 +269,9 @@ func readPlatform(env map[string]string, dir string) (Platform, error) {
 			if err != nil {
 				return p, fmt.Errorf("reading platform env: %w", err)
 			}
-			p.Env[e.Name()] = string(data)
+			// Files written by hand usually end with a newline that is not part of the value.
+			v := strings.TrimSuffix(string(data), "\n")
+			p.Env[e.Name()] = strings.TrimSuffix(v, "\r")
 		}
 	}
 	bs, err := cnb.Bindings(env, dir)

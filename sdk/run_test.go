@@ -229,7 +229,7 @@ func TestRunRequestInputs(t *testing.T) {
 			w.env["CNB_EXEC_ENV"] = "test"
 			w.env["BP_A"] = "process"
 			w.env["BP_B"] = "process"
-			write(t, filepath.Join(w.platform, "env", "BP_B"), "platform")
+			write(t, filepath.Join(w.platform, "env", "BP_B"), "platform\n") // a hand-written file ends with a newline
 			write(t, filepath.Join(w.platform, "bindings", "db", "type"), "postgres")
 			write(t, filepath.Join(w.platform, "bindings", "db", "password"), "s3cret")
 			write(t, filepath.Join(w.app, "app.txt"), "hello")
