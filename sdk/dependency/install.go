@@ -377,3 +377,16 @@ func clearDir(dir string) {
 		os.RemoveAll(filepath.Join(dir, e.Name()))
 	}
 }
+
+// Extract unpacks a fetched artifact of dep into dst (created if missing) with dep's
+// strip-components: a tar (plain, gzip, xz, zstd or bzip2), a zip, or a single file
+// (possibly compressed) that becomes an executable named after the uri. Entries that would
+// land outside dst (absolute paths, "..", escaping links), devices, and archives that expand
+// beyond 16 GiB or 1000:1 are refused. Install calls it; use it directly to put several
+// artifacts into one layer.
+func Extract(ctx context.Context, art Artifact, dep Dependency, dst string) error {
+	if err := extract.File(ctx, art.Path, dst, extract.Options{StripComponents: dep.StripComponents, Name: artifactName(dep)}); err != nil {
+		return fmt.Errorf("extracting %s: %w", dep, err)
+	}
+	return nil
+}
