@@ -1,0 +1,104 @@
+package python_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python"
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+)
+
+// Every user-facing failure: its title, the value found echoed back, and what to do.
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	bp := buildpackDir(t)
+	tests := []struct {
+		name     string
+		files    map[string]string
+		env      map[string]string
+		bindings []sdk.Binding
+		title    string
+		detail   []string
+		fix      string
+	}{
+		{name: "unsafe env", env: map[string]string{"PIP_TARGET": "/tmp/x", "VIRTUAL_ENV": "/venv", "PIP_INDEX_URL": "http://127.0.0.1:1/simple"},
+			title: "Unsafe environment variables", detail: []string{"PIP_TARGET (installs packages outside the virtual environment)", "VIRTUAL_ENV ("}, fix: "Remove them"},
+		{name: "bad setting version", env: map[string]string{"BP_CPYTHON_VERSION": "latest"},
+			title: "Invalid Python version", detail: []string{`BP_CPYTHON_VERSION contains "latest"`}, fix: "Set BP_CPYTHON_VERSION to a version such as 3.13"},
+		{name: "bad .python-version", files: map[string]string{".python-version": "pypy3.10\n"},
+			title: "Invalid Python version", detail: []string{`.python-version contains "pypy3.10"`, "other than CPython"}, fix: "Write only a CPython version"},
+		{name: "bad runtime.txt", files: map[string]string{"runtime.txt": "3.12\n"},
+			title: "Invalid Python version", detail: []string{`runtime.txt contains "3.12"`}, fix: "Replace runtime.txt with a .python-version"},
+		{name: "end of life version", files: map[string]string{".python-version": "3.9\n"},
+			title: "Requested Python version is not available", detail: []string{`.python-version asks for "3.9"`, "3.14.7, 3.13.15, 3.12.14, 3.11.16", "Python 3.9 reached its end of life on 2025-10-31"}, fix: "Change .python-version to a supported version, e.g. 3.14"},
+		{name: "future version", env: map[string]string{"BP_CPYTHON_VERSION": "3.99"},
+			title: "Requested Python version is not available", detail: []string{`BP_CPYTHON_VERSION asks for "3.99"`}, fix: "Change BP_CPYTHON_VERSION"},
+		{name: "conflict with requires-python", files: map[string]string{".python-version": "3.11\n", "pyproject.toml": "[project]\nname = \"a\"\nrequires-python = \">=3.12\"\n"},
+			title: "Python version conflicts with requires-python", detail: []string{".python-version asks for 3.11, which selects CPython 3.11.16", `requires-python = ">=3.12"`}, fix: "widen requires-python"},
+		{name: "missing requirements file", env: map[string]string{"BP_PIP_REQUIREMENTS": "requirements/prod.txt"},
+			title: "Requirements file not found", detail: []string{`BP_PIP_REQUIREMENTS is "requirements/prod.txt"`}, fix: "Check the spelling of BP_PIP_REQUIREMENTS"},
+		{name: "missing included file", files: map[string]string{"requirements.txt": "-r base.txt\n"},
+			title: "Requirements file not found", detail: []string{`requirements.txt includes "base.txt"`}, fix: "Add base.txt to the app"},
+		{name: "missing wheel folder", env: map[string]string{"BP_PIP_WHEEL_DIR": "vendor"}, files: map[string]string{"requirements.txt": "x\n"},
+			title: "Wheel folder not found", detail: []string{`BP_PIP_WHEEL_DIR is "vendor"`}, fix: "unset BP_PIP_WHEEL_DIR"},
+		{name: "poetry", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\n", "poetry.lock": "# lock\n"},
+			title: "Poetry is not supported", detail: []string{"The app has poetry.lock", "installs dependencies with pip"}, fix: "poetry export --format requirements.txt --output requirements.txt"},
+		{name: "uv", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\n", "uv.lock": "version = 1\n"},
+			title: "uv is not supported", detail: []string{"The app has uv.lock"}, fix: "uv export --format requirements-txt"},
+		{name: "pipenv", files: map[string]string{"Pipfile": "[packages]\nflask = \"*\"\n"},
+			title: "Pipenv is not supported", detail: []string{"The app has Pipfile"}, fix: "pipenv requirements > requirements.txt"},
+		{name: "invalid pyproject", files: map[string]string{"pyproject.toml": "[project\n"},
+			title: "Invalid pyproject.toml", detail: []string{"pyproject.toml is not valid TOML"}, fix: "Fix pyproject.toml"},
+		{name: "FastAPI without a server", files: map[string]string{"app.py": fastapiApp, "requirements.txt": "fastapi\n"},
+			title: "No ASGI server installed", detail: []string{"app.py defines the FastAPI app app:app", "none of uvicorn, hypercorn is installed"}, fix: "Add uvicorn to your requirements"},
+		{name: "no start command", files: map[string]string{"a.py": "", "b.py": ""},
+			title: "No start command found", detail: []string{"Python files seen: a.py, b.py"}, fix: "Add a Procfile"},
+		{name: "bad Procfile", files: map[string]string{"main.py": "", "Procfile": "web uvicorn main:app\n"},
+			title: "Invalid Procfile", detail: []string{`Line 1 of the Procfile is "web uvicorn main:app"`}, fix: "a process type, a colon, the command"},
+		{name: "pip fails", files: map[string]string{"requirements.txt": "no-such-distribution==1.0\n", "main.py": ""}, env: map[string]string{"BP_PIP_WHEEL_DIR": "wheels"},
+			title: "Could not install the dependencies", detail: []string{"No matching distribution found for no-such-distribution==1.0"}, fix: "misspelt distribution name"},
+		{name: "bad pip binding", files: map[string]string{"main.py": ""}, bindings: []sdk.Binding{{Name: "my-index", Type: "pip", Secret: map[string]string{"username": "u", "password": "p"}}},
+			title: "Invalid pip binding", detail: []string{`The service binding "my-index" of type pip`, "no index-url"}, fix: "index-url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			files := tt.files
+			if files == nil {
+				files = map[string]string{"main.py": ""}
+			}
+			a := app(t, files)
+			switch tt.name {
+			case "pip fails":
+				a = app(t, files, uvicornWheel)
+			case "FastAPI without a server":
+				a = app(t, files, fastapiWheel, starletteWheel)
+			}
+			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: a, BuildpackDir: bp, Env: tt.env, Bindings: tt.bindings})
+			g.Expect(out.ExitCode).To(Equal(1), out.Log)
+			var ue *sdk.Error
+			g.Expect(errors.As(out.Err, &ue)).To(BeTrue(), "want an *sdk.Error, got %v", out.Err)
+			g.Expect(ue.Title).To(Equal(tt.title))
+			for _, d := range tt.detail {
+				g.Expect(ue.Detail).To(ContainSubstring(d))
+			}
+			g.Expect(strings.Join(ue.Fixes, "\n")).To(ContainSubstring(tt.fix))
+			g.Expect(out.Log).To(ContainSubstring(tt.title), "the error is shown to the user")
+			g.Expect(ue.Error()).NotTo(ContainSubstring("\n"))
+		})
+	}
+}
+
+func TestBadBooleanSetting(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": ""}), BuildpackDir: buildpackDir(t),
+		Env: map[string]string{"BP_PYTHON_COMPILE": "maybe"}})
+	g.Expect(out.ExitCode).To(Equal(1))
+	g.Expect(out.Log).To(ContainSubstring(`BP_PYTHON_COMPILE="maybe" is not valid`))
+}

@@ -1,0 +1,70 @@
+package python_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/buildpacks/python"
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+func TestVersionResolution(t *testing.T) {
+	t.Parallel()
+	bp := buildpackDir(t)
+	tests := []struct {
+		name  string
+		files map[string]string
+		env   map[string]string
+		plan  []spec.PlanEntry
+		want  string
+		log   string
+		warn  string
+	}{
+		{name: "default is the newest", want: "3.14.7", log: "the newest this buildpack provides"},
+		{name: ".python-version X.Y", files: map[string]string{".python-version": "3.12\n"}, want: "3.12.14", log: "as .python-version asks (3.12)"},
+		{name: ".python-version X.Y.Z", files: map[string]string{".python-version": "3.11.16\n"}, want: "3.11.16"},
+		{name: "runtime.txt accepted with a note", files: map[string]string{"runtime.txt": "python-3.13.15\n"}, want: "3.13.15", warn: "runtime.txt is accepted but outdated"},
+		{name: "requires-python", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\nrequires-python = \">=3.11,<3.13\"\n"}, want: "3.12.14", log: "pyproject.toml requires-python"},
+		{name: "Pipfile", files: map[string]string{"Pipfile": "[requires]\npython_version = \"3.11\"\n", "requirements.txt": ""}, want: "3.11.16", log: "Pipfile [requires]"},
+		{name: "setting wins over everything", env: map[string]string{"BP_CPYTHON_VERSION": "3.13"}, files: map[string]string{".python-version": "3.12\n", "runtime.txt": "python-3.11.16"},
+			want: "3.13.15", warn: ".python-version asks for 3.12, which is ignored because BP_CPYTHON_VERSION (higher priority) asks for 3.13"},
+		{name: ".python-version wins over runtime.txt", files: map[string]string{".python-version": "3.12\n", "runtime.txt": "python-3.11.16"}, want: "3.12.14", warn: "runtime.txt asks for 3.11.16, which is ignored"},
+		{name: "setting range", env: map[string]string{"BP_CPYTHON_VERSION": ">=3.11,<3.14"}, want: "3.13.15"},
+		{name: "another buildpack's plan request", plan: []spec.PlanEntry{{Name: "cpython", Metadata: map[string]any{"version": "3.12", "version-source": "BP_OTHER"}}}, want: "3.12.14", log: "as BP_OTHER asks"},
+		{name: "app request beats the plan", files: map[string]string{".python-version": "3.11\n"}, plan: []spec.PlanEntry{{Name: "cpython", Metadata: map[string]any{"version": "3.12"}}}, want: "3.11.16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			files := map[string]string{"main.py": "print('hi')\n"}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files), BuildpackDir: bp, Env: tt.env, Plan: tt.plan})
+			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+			g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("version", tt.want), out.Log)
+			g.Expect(out.Log).To(ContainSubstring("Using CPython " + tt.want))
+			if tt.log != "" {
+				g.Expect(out.Log).To(ContainSubstring(tt.log))
+			}
+			if tt.warn != "" {
+				g.Expect(out.Log).To(ContainSubstring("WARNING: " + tt.warn))
+			} else {
+				g.Expect(out.Log).NotTo(ContainSubstring("WARNING"))
+			}
+		})
+	}
+}
+
+func TestArm64Target(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": ""}), BuildpackDir: buildpackDir(t),
+		Target: sdk.Target{OS: "linux", Arch: "arm64"}})
+	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+	g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("target", "linux/arm64"))
+}
