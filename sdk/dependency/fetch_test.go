@@ -343,11 +343,11 @@ func TestMirrorsFromEnvRejectsBadMirrors(t *testing.T) {
 
 func TestMirrorRewrite(t *testing.T) {
 	t.Parallel()
-	m := dependency.Mirrors{"": "file:///srv/mirror/{originalHost}", "github.com": "https://user:pw@gh.mirror.test/gh"}
+	m := dependency.Mirrors{"": "file:///srv/mirror/{originalHost}", "releases.example.com": "https://user:pw@rel.mirror.test/rel"}
 	for in, want := range map[string]string{
-		"https://example.com/a/b.tgz?x=1":                  "file:///srv/mirror/example.com/a/b.tgz?x=1",
-		"https://github.com/o/r/releases/download/v1/a.gz": "https://user:pw@gh.mirror.test/gh/o/r/releases/download/v1/a.gz",
-		"file:///local/a.tgz":                              "file:///local/a.tgz",
+		"https://example.com/a/b.tgz?x=1":                   "file:///srv/mirror/example.com/a/b.tgz?x=1",
+		"https://releases.example.com/o/r/download/v1/a.gz": "https://user:pw@rel.mirror.test/rel/o/r/download/v1/a.gz",
+		"file:///local/a.tgz":                               "file:///local/a.tgz",
 	} {
 		got, _, err := m.Rewrite(in)
 		if err != nil || got != want {

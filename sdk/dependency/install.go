@@ -100,7 +100,7 @@ func NewFetcher(platform sdk.Platform, buildpack sdk.Buildpack, log *sdk.Logger)
 	return f, nil
 }
 
-// MirrorEnvFor is the variable naming a mirror for host, e.g. BP_DEPENDENCY_MIRROR_GITHUB_COM.
+// MirrorEnvFor is the variable naming a mirror for host, e.g. BP_DEPENDENCY_MIRROR_RELEASES_EXAMPLE_COM.
 func MirrorEnvFor(host string) string {
 	h := strings.ToUpper(host)
 	h = strings.ReplaceAll(h, "-", "__")

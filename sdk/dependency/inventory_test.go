@@ -33,7 +33,7 @@ os = "linux"
 arch = "amd64"
 purl = "pkg:generic/cpython@3.12.7"
 cpes = ["cpe:2.3:a:python:python:3.12.7:*:*:*:*:*:*:*"]
-licenses = [{ type = "PSF-2.0", uri = "https://docs.python.org/3/license.html" }]
+licenses = [{ type = "PSF-2.0", uri = "https://example.org/LICENSE" }]
 deprecation-date = 2028-10-31
 strip-components = 1
 
@@ -64,7 +64,7 @@ func TestParseInventoryDecodesBothChecksumForms(t *testing.T) {
 	g.Expect(a.Target).To(Equal(spec.Target{OS: "linux", Arch: "amd64"}))
 	g.Expect(a.PURL).To(Equal("pkg:generic/cpython@3.12.7"))
 	g.Expect(a.CPEs).To(HaveLen(1))
-	g.Expect(a.Licenses).To(Equal([]dependency.License{{Type: "PSF-2.0", URI: "https://docs.python.org/3/license.html"}}))
+	g.Expect(a.Licenses).To(Equal([]dependency.License{{Type: "PSF-2.0", URI: "https://example.org/LICENSE"}}))
 	g.Expect(a.DeprecationDate).To(Equal(time.Date(2028, 10, 31, 0, 0, 0, 0, time.UTC)))
 	g.Expect(a.StripComponents).To(Equal(1))
 

@@ -9,14 +9,14 @@ import (
 
 // MirrorEnv is the variable naming the default mirror; MirrorEnv + "_<HOST>" names a mirror
 // for one host, the host written upper case with "." as "_" and "-" as "__"
-// (BP_DEPENDENCY_MIRROR_GITHUB_COM, BP_DEPENDENCY_MIRROR_MY__HOST_EXAMPLE_COM).
+// (BP_DEPENDENCY_MIRROR_RELEASES_EXAMPLE_COM, BP_DEPENDENCY_MIRROR_MY__HOST_EXAMPLE_COM).
 const MirrorEnv = "BP_DEPENDENCY_MIRROR"
 
 // Mirrors maps a lower-case host name to a mirror; the key "" is the default mirror, used
 // for hosts without their own. A mirror is a URL (https://, http:// or file://) whose path
 // may contain {originalHost}, optionally followed by ",skip-path=/prefix" to drop a prefix
 // of the original path: with mirror "https://mirror.example/{originalHost}",
-// https://github.com/a/b.tgz is fetched from https://mirror.example/github.com/a/b.tgz.
+// https://downloads.example.com/a/b.tgz is fetched from https://mirror.example/downloads.example.com/a/b.tgz.
 type Mirrors map[string]string
 
 // MirrorsFromEnv reads BP_DEPENDENCY_MIRROR and BP_DEPENDENCY_MIRROR_<HOST> from env (the
