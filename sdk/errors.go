@@ -15,6 +15,8 @@ type Error struct {
 	Detail string   // what was found, e.g. `BP_PYTHON_VERSION is "2.7"; this buildpack installs 3.10 to 3.13`
 	Fixes  []string // what the user can do, one action each
 	Cause  error    // the underlying error, if any
+
+	context string // set when rendering a wrapped error
 }
 
 // Error returns the title, detail and cause on one line.
@@ -60,9 +62,13 @@ func renderError(w *Logger, err error) {
 			Detail: err.Error(),
 			Fixes:  []string{"If this looks like a bug in the buildpack, report it to its authors together with this output."},
 		}
-	} else if ue.Cause == nil && err != ue {
-		// The error was wrapped with context: show that context as the cause.
-		ue = &Error{Title: ue.Title, Detail: ue.Detail, Fixes: ue.Fixes, Cause: errors.New(err.Error())}
+	} else if err != ue {
+		// The error was wrapped: show the wrapping context ("installing cpython: ...") once.
+		msg := err.Error()
+		if ctx, ok := strings.CutSuffix(msg, ": "+ue.Error()); ok {
+			msg = ctx
+		}
+		ue = &Error{Title: ue.Title, Detail: ue.Detail, Fixes: ue.Fixes, Cause: ue.Cause, context: msg}
 	}
 	w.errorBlock(ue)
 }

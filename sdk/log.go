@@ -151,8 +151,13 @@ func (l *Logger) errorBlock(e *Error) {
 			l.line("    ", fmt.Sprintf("%d. %s", i+1, f))
 		}
 	}
-	if e.Cause != nil {
+	if e.Cause != nil || e.context != "" {
 		l.line("", "")
+	}
+	if e.context != "" {
+		l.line("  ", "While: "+e.context)
+	}
+	if e.Cause != nil {
 		l.line("  ", "Cause: "+e.Cause.Error())
 	}
 }

@@ -49,6 +49,8 @@ func TestRenderError(t *testing.T) {
 		{"user error", &Error{Title: "Bad", Detail: "found 1", Fixes: []string{"a", "b"}, Cause: errors.New("why")},
 			"ERROR: Bad\n  found 1\n\n  To fix this:\n    1. a\n    2. b\n\n  Cause: why\n"},
 		{"user error without fixes", &Error{Title: "Bad"}, "ERROR: Bad\n"},
+		{"wrapped user error with cause", fmt.Errorf("installing cpython: %w", &Error{Title: "Bad", Cause: errors.New("404")}),
+			"ERROR: Bad\n\n  While: installing cpython\n  Cause: 404\n"},
 		{"multi-line detail", &Error{Title: "Bad", Detail: "line 1\nline 2"}, "ERROR: Bad\n  line 1\n  line 2\n"},
 	}
 	for _, tt := range tests {

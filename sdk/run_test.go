@@ -93,7 +93,7 @@ func TestRunExitCodes(t *testing.T) {
 		}, 1, []string{"ERROR: The buildpack failed unexpectedly", "disk on fire"}},
 		{"wrapped user error", func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
 			return sdk.DetectResult{}, fmt.Errorf("reading config: %w", userErr)
-		}, 1, []string{"ERROR: Broken thing\n  found x\n\n  To fix this:\n    1. do y\n\n  Cause: reading config: broken thing: found x\n"}},
+		}, 1, []string{"ERROR: Broken thing\n  found x\n\n  To fix this:\n    1. do y\n\n  While: reading config\n"}},
 		{"panic", func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
 			panic("boom")
 		}, 1, []string{"detect panicked: boom"}},
