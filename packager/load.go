@@ -200,11 +200,13 @@ func (l *loader) loadConfig(owner *module, config string) {
 	}
 	base := filepath.Dir(config)
 	for _, d := range p.Dependencies {
-		uri := d.URI
-		if uri == "" {
-			uri = d.ImageName
+		if d.URI == "" && d.ImageName != "" {
+			dep := packageDep{uri: d.ImageName, from: owner}
+			l.openPackage(&dep, d.ImageName, fmt.Sprintf("dependency image %q of %s", d.ImageName, config), true)
+			l.deps = append(l.deps, dep)
+			continue
 		}
-		l.loadDependency(owner, uri, base, config)
+		l.loadDependency(owner, d.URI, base, config)
 	}
 }
 

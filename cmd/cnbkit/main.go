@@ -4,10 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/cnbkit/cnbkit/packager"
 )
 
 func main() {
@@ -15,7 +19,23 @@ func main() {
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
+		fmt.Fprint(os.Stderr, renderError(err))
 		os.Exit(1)
 	}
+}
+
+// renderError is the one place errors are shown to users: validation problems as a
+// numbered list, anything else on one line.
+func renderError(err error) string {
+	var verr *packager.ValidationError
+	if errors.As(err, &verr) && len(verr.Problems) > 1 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Error: the buildpack cannot be packaged, %d problems:\n", len(verr.Problems))
+		for i, p := range verr.Problems {
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, p)
+		}
+		b.WriteString("Nothing was written. Fix these and run the command again.\n")
+		return b.String()
+	}
+	return "Error: " + err.Error() + "\n"
 }

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/packager"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/cli from the commands")
@@ -129,4 +133,13 @@ func TestVersion(t *testing.T) {
 	var b bytes.Buffer
 	g.Expect(runVersion(&b)).To(Succeed())
 	g.Expect(strings.HasPrefix(b.String(), "cnbkit ")).To(BeTrue(), "version output %q", b.String())
+}
+
+func TestRenderError(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	verr := &packager.ValidationError{Problems: []error{errors.New("first"), errors.New("second")}}
+	g.Expect(renderError(fmt.Errorf("wrapped: %w", verr))).To(Equal(
+		"Error: the buildpack cannot be packaged, 2 problems:\n  1. first\n  2. second\nNothing was written. Fix these and run the command again.\n"))
+	g.Expect(renderError(errors.New("plain"))).To(Equal("Error: plain\n"))
 }

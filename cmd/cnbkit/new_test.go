@@ -59,7 +59,7 @@ func TestNewWritesAProject(t *testing.T) {
 			wantVersion: "1.2.3",
 			wantAPI:     "0.10",
 			wantTargets: []spec.Target{{OS: "linux", Arch: "arm64"}, {OS: "linux", Arch: "amd64", Variant: "v3"}},
-			wantFile:    "testdata/dependencies/example-tool-linux-arm64",
+			wantFile:    "testdata/dependencies/linux-arm64/example-tool",
 		},
 	}
 	for _, tc := range tests {
