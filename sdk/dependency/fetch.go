@@ -497,6 +497,7 @@ func store(ctx context.Context, root string, dep Dependency, name string, r io.R
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return Artifact{}, fmt.Errorf("storing %s: %w", dep, err)
 	}
+	removeStalePartials(root)
 	tmpDir, err := os.MkdirTemp(root, ".partial-")
 	if err != nil {
 		return Artifact{}, fmt.Errorf("storing %s: %w", dep, err)
@@ -538,6 +539,17 @@ func store(ctx context.Context, root string, dep Dependency, name string, r io.R
 		return Artifact{}, fmt.Errorf("storing %s: %w", dep, err)
 	}
 	return Artifact{Path: filepath.Join(final, name), Size: n}, nil
+}
+
+// removeStalePartials deletes temporary directories a killed process left behind a day ago
+// or earlier (no download takes that long).
+func removeStalePartials(root string) {
+	matches, _ := filepath.Glob(filepath.Join(root, ".partial-*"))
+	for _, m := range matches {
+		if info, err := os.Stat(m); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			os.RemoveAll(m)
+		}
+	}
 }
 
 func copyHashed(ctx context.Context, dst io.Writer, h hash.Hash, src io.Reader) (int64, error) {

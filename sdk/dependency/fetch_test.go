@@ -517,3 +517,39 @@ func TestFetchConcurrentSameDependency(t *testing.T) {
 	}
 	g.Expect(leftovers(t, f.CacheDir)).To(ConsistOf(dep.SHA256, dep.SHA256+".toml", filepath.Join(dep.SHA256, "a.tgz")))
 }
+
+func TestFetchRefusesATamperedBundle(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	bpDir := t.TempDir()
+	src := filepath.Join(t.TempDir(), "tool.tgz")
+	g.Expect(os.WriteFile(src, payload, 0o644)).To(Succeed())
+	dep := artifactDep("file://"+src, payload)
+	p, err := dependency.Bundle(context.Background(), bpDir, dep, nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(os.WriteFile(p, []byte("tampered"), 0o644)).To(Succeed())
+
+	f := fastFetcher(t, nil)
+	f.BundleDirs = []string{dependency.BundleDir(bpDir)}
+	_, err = f.Fetch(context.Background(), dep)
+	var ce *dependency.ChecksumError
+	g.Expect(errors.As(err, &ce)).To(BeTrue(), "a bundled file that does not match is an error, got %v", err)
+	g.Expect(ce.URI).To(Equal(p))
+}
+
+func TestFetchRemovesStalePartialDownloads(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, hit int) { w.Write(payload) })
+	f := fastFetcher(t, nil)
+	stale := filepath.Join(f.CacheDir, ".partial-123")
+	fresh := filepath.Join(f.CacheDir, ".partial-456")
+	g.Expect(os.MkdirAll(stale, 0o755)).To(Succeed())
+	g.Expect(os.MkdirAll(fresh, 0o755)).To(Succeed())
+	old := time.Now().Add(-48 * time.Hour)
+	g.Expect(os.Chtimes(stale, old, old)).To(Succeed())
+	_, err := f.Fetch(context.Background(), artifactDep(srv.URL+"/a.tgz", payload))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(stale).NotTo(BeADirectory())
+	g.Expect(fresh).To(BeADirectory(), "another process may be writing it")
+}
