@@ -371,3 +371,43 @@ func TestRunDebugAndColour(t *testing.T) {
 		g.Expect(out.String()).To(Equal("\x1b[1m\x1b[34mTest BP\x1b[0m 1.2.3\n  \x1b[33mWARNING: careful\x1b[0m\n"))
 	})
 }
+
+func TestRunPlanFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, plan, err string
+		entries         []sdk.PlanEntry
+	}{
+		{"entries", "[[entries]]\nname = \"a\"\n[entries.metadata]\nversion = \"1\"\n[[entries]]\nname = \"b\"\n", "",
+			[]sdk.PlanEntry{{Name: "a", Metadata: map[string]any{"version": "1"}}, {Name: "b"}}},
+		{"empty", "", "", []sdk.PlanEntry{}},
+		{"unknown key", "[[entries]]\nname = \"a\"\nversion = \"1\"\n", "bp-plan.toml has keys the specification does not define: entries.version", nil},
+		{"not toml", "[[entries]\n", "decoding the buildpack plan", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			w := newWorld(t, "0.12", "")
+			write(t, w.bpPlan, tt.plan)
+			var got sdk.Plan
+			exit, log := w.run("build", nil, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+				got = req.Plan
+				return sdk.BuildResult{}, nil
+			})
+			if tt.err != "" {
+				g.Expect(exit.Err).To(MatchError(ContainSubstring(tt.err)), log)
+				return
+			}
+			g.Expect(exit.Code).To(Equal(0), log)
+			g.Expect(got.Entries).To(Equal(tt.entries))
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, "0.12", "")
+		os.Remove(w.bpPlan)
+		exit, _ := w.run("build", nil, nil)
+		NewWithT(t).Expect(exit.Err).To(MatchError(ContainSubstring("reading the buildpack plan")))
+	})
+}
