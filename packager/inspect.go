@@ -32,9 +32,17 @@ type Info struct {
 
 // ImageInfo is one image of a package.
 type ImageInfo struct {
-	Platform string   `json:"platform"`
-	Digest   string   `json:"digest"`
-	Layers   []string `json:"layers"`
+	Platform string      `json:"platform"`
+	Digest   string      `json:"digest"`
+	Layers   []LayerInfo `json:"layers"`
+}
+
+// LayerInfo is one layer of an image and the buildpacks it holds.
+type LayerInfo struct {
+	DiffID     string   `json:"diffID"`
+	Digest     string   `json:"digest"`
+	Size       int64    `json:"size"`
+	Buildpacks []string `json:"buildpacks"`
 }
 
 // BuildpackInfo is one buildpack of a package.
@@ -79,8 +87,23 @@ func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) 
 			return nil, fmt.Errorf("%s: %w", ref, err)
 		}
 		ii := ImageInfo{Platform: source.PlatformString(img.Platform), Digest: img.Digest.String()}
-		for _, d := range cfg.RootFS.DiffIDs {
-			ii.Layers = append(ii.Layers, d.String())
+		m, err := img.Image.Manifest()
+		if err != nil {
+			return nil, fmt.Errorf("reading manifest of %s: %w", ref, err)
+		}
+		if len(m.Layers) != len(cfg.RootFS.DiffIDs) {
+			return nil, fmt.Errorf("%s: the manifest lists %d layers but the config %d diff IDs", ref, len(m.Layers), len(cfg.RootFS.DiffIDs))
+		}
+		holders := map[string][]string{}
+		for id, versions := range layers {
+			for v, l := range versions {
+				holders[l.LayerDiffID] = append(holders[l.LayerDiffID], id+"@"+v)
+			}
+		}
+		for j, d := range cfg.RootFS.DiffIDs {
+			bps := holders[d.String()]
+			sort.Strings(bps)
+			ii.Layers = append(ii.Layers, LayerInfo{DiffID: d.String(), Digest: m.Layers[j].Digest.String(), Size: m.Layers[j].Size, Buildpacks: bps})
 		}
 		info.Images = append(info.Images, ii)
 		if i > 0 {

@@ -245,7 +245,9 @@ func TestCompositeLayersAndLabels(t *testing.T) {
 				diff = b.LayerDiffID
 			}
 		}
-		g.Expect(info.Images[0].Layers[i]).To(Equal(diff), "layer %d should be %s", i, id)
+		g.Expect(info.Images[0].Layers[i].DiffID).To(Equal(diff), "layer %d should be %s", i, id)
+		g.Expect(info.Images[0].Layers[i].Buildpacks).To(HaveLen(1))
+		g.Expect(info.Images[0].Layers[i].Buildpacks[0]).To(HavePrefix(id+"@"))
 	}
 }
 

@@ -83,7 +83,7 @@ func printInfo(w io.Writer, info *packager.Info) error {
 	for _, img := range info.Images {
 		fmt.Fprintf(&b, "  %s %s\n", img.Platform, img.Digest)
 		for _, l := range img.Layers {
-			fmt.Fprintf(&b, "    layer %s\n", l)
+			fmt.Fprintf(&b, "    layer %s (diff %s, %d bytes): %s\n", l.Digest, l.DiffID, l.Size, strings.Join(l.Buildpacks, ", "))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

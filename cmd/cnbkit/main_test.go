@@ -143,3 +143,27 @@ func TestRenderError(t *testing.T) {
 		"Error: the buildpack cannot be packaged, 2 problems:\n  1. first\n  2. second\nNothing was written. Fix these and run the command again.\n"))
 	g.Expect(renderError(errors.New("plain"))).To(Equal("Error: plain\n"))
 }
+
+func TestInspectShowsTheOrderTree(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	for _, id := range []string{"a", "b"} {
+		writeFiles(t, filepath.Join(dir, id), map[string]string{
+			"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"t/" + id + "\"\nversion = \"1.0.0\"\n",
+			"bin/build":      "#!/bin/sh\n",
+			"bin/detect":     "#!/bin/sh\n",
+		})
+	}
+	writeFiles(t, filepath.Join(dir, "comp"), map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"t/comp\"\nversion = \"2.0.0\"\n[[order]]\n[[order.group]]\nid = \"t/a\"\nversion = \"1.0.0\"\noptional = true\n[[order.group]]\nid = \"t/b\"\nversion = \"1.0.0\"\n",
+		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../a\"\n[[dependencies]]\nuri = \"../b\"\n",
+	})
+	out := filepath.Join(dir, "comp.cnb")
+	var stdout, stderr bytes.Buffer
+	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), dependenciesMode: "extend", quiet: true}, &stdout, &stderr, true)).To(Succeed())
+	g.Expect(stdout.String() + stderr.String()).To(BeEmpty(), "--quiet prints nothing")
+	g.Expect(runInspect(context.Background(), inspectOptions{ref: out}, &stdout)).To(Succeed())
+	g.Expect(stdout.String()).To(ContainSubstring("Order:\n  Group #1:\n    t/a@1.0.0 (optional)\n    t/b@1.0.0\n"))
+	g.Expect(stdout.String()).To(MatchRegexp(`layer sha256:[0-9a-f]{64} \(diff sha256:[0-9a-f]{64}, \d+ bytes\): t/comp@2.0.0`))
+}
