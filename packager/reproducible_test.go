@@ -247,7 +247,7 @@ func TestCompositeLayersAndLabels(t *testing.T) {
 		}
 		g.Expect(info.Images[0].Layers[i].DiffID).To(Equal(diff), "layer %d should be %s", i, id)
 		g.Expect(info.Images[0].Layers[i].Buildpacks).To(HaveLen(1))
-		g.Expect(info.Images[0].Layers[i].Buildpacks[0]).To(HavePrefix(id+"@"))
+		g.Expect(info.Images[0].Layers[i].Buildpacks[0]).To(HavePrefix(id + "@"))
 	}
 }
 

@@ -162,7 +162,7 @@ func TestInspectShowsTheOrderTree(t *testing.T) {
 	out := filepath.Join(dir, "comp.cnb")
 	var stdout, stderr bytes.Buffer
 	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), dependenciesMode: "extend", quiet: true}, &stdout, &stderr, true)).To(Succeed())
-	g.Expect(stdout.String() + stderr.String()).To(BeEmpty(), "--quiet prints nothing")
+	g.Expect(stdout.String()+stderr.String()).To(BeEmpty(), "--quiet prints nothing")
 	g.Expect(runInspect(context.Background(), inspectOptions{ref: out}, &stdout)).To(Succeed())
 	g.Expect(stdout.String()).To(ContainSubstring("Order:\n  Group #1:\n    t/a@1.0.0 (optional)\n    t/b@1.0.0\n"))
 	g.Expect(stdout.String()).To(MatchRegexp(`layer sha256:[0-9a-f]{64} \(diff sha256:[0-9a-f]{64}, \d+ bytes\): t/comp@2.0.0`))
