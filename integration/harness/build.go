@@ -34,7 +34,8 @@ type BuildOptions struct {
 	// Bindings are service bindings, written to /platform/bindings/<name>/.
 	Bindings []Binding
 	// Image is the repository and tag in the harness registry, e.g. "my-app:latest". Empty
-	// means a name made from the test's name.
+	// means a new name made from the test's name. An image that already exists under the
+	// name is the lifecycle's previous image (its layers can be reused), as with pack.
 	Image string
 	// LogLevel is the lifecycle's -log-level: "info" (default), "debug", "warn" or "error".
 	LogLevel string
@@ -69,7 +70,9 @@ func (h *Harness) Build(ctx context.Context, t testing.TB, opts BuildOptions) (*
 		return nil, err
 	}
 	if opts.Image == "" {
-		opts.Image = imageName(t.Name()) + ":latest"
+		// A fresh name per build: the lifecycle takes an existing image of the same name as
+		// the previous image, and a first build must start clean.
+		opts.Image = fmt.Sprintf("%s:build-%d", imageName(t.Name()), h.builds.Add(1))
 	}
 	return h.build(ctx, t, opts, cache, nil)
 }
@@ -127,7 +130,7 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, ca
 	})
 	uid, gid := h.Stack.UID, h.Stack.GID
 	dirs := map[string]string{}
-	for _, d := range []string{"cnb", "workspace", "layers", "platform", "upper", "overlay-work", "root"} {
+	for _, d := range []string{"cnb", "workspace", "layers", "platform"} {
 		dirs[d] = filepath.Join(work, d)
 		if err := os.Mkdir(dirs[d], 0o755); err != nil {
 			return nil, err
@@ -169,75 +172,37 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, ca
 	}
 
 	image := h.Registry.Ref(opts.Image)
-	root := dirs["root"]
-	var sb sandbox
-	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", h.buildRoot, dirs["upper"], dirs["overlay-work"], root)
-	sb.bind(dirs["cnb"], root+"/cnb", true)
-	sb.bind(h.Lifecycle.Dir, root+"/cnb/lifecycle", true)
-	sb.bind(dirs["workspace"], root+"/workspace", false)
-	sb.bind(dirs["layers"], root+"/layers", false)
-	sb.bind(dirs["platform"], root+"/platform", true)
-	sb.bind(cache, root+"/cache", false)
-	sb.mountDev(root)
-	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
-	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
-	env, err := imageEnv(h.Stack.Build)
-	if err != nil {
-		return nil, err
-	}
-	env = append(env, "HOME=/home/cnb", "CNB_PLATFORM_API="+h.platformAPI)
-	args := []string{"env", "-i"}
-	args = append(args, env...)
-	args = append(args, "chroot", root, "/cnb/lifecycle/creator",
+	args := []string{"/cnb/lifecycle/creator",
 		"-app", "/workspace", "-layers", "/layers", "-platform", "/platform",
 		"-buildpacks", "/cnb/buildpacks", "-order", "/cnb/order.toml", "-run", "/cnb/run.toml",
 		"-cache-dir", "/cache", "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid),
-		"-log-level", opts.LogLevel, "-no-color")
+		"-log-level", opts.LogLevel, "-no-color"}
 	if prev != nil {
 		args = append(args, "-previous-image", prev.Image)
 	}
 	args = append(args, image)
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = shellQuote(a)
-	}
-	sb.script.WriteString("exec " + strings.Join(quoted, " ") + "\n")
-
-	var logs lockedBuffer
-	out := io.Writer(&logs)
-	if opts.Output != nil {
-		out = io.MultiWriter(&logs, opts.Output)
-	}
-	cmd := sb.command()
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting unshare (util-linux): %w", err)
-	}
-	done := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		stop(cmd, done)
-		return nil, fmt.Errorf("build of %s: %w; logs: %s", image, ctx.Err(), lastLines(logs.String(), 30))
+	run, err := h.runLifecycle(ctx, work, []mount{
+		{dirs["cnb"], "/cnb", true},
+		{h.Lifecycle.Dir, "/cnb/lifecycle", true},
+		{dirs["workspace"], "/workspace", false},
+		{dirs["layers"], "/layers", false},
+		{dirs["platform"], "/platform", true},
+		{cache, "/cache", false},
+	}, args, opts.Output)
+	if err != nil {
+		return nil, fmt.Errorf("building %s: %w", image, err)
 	}
 	res := &Result{
-		Logs:      logs.String(),
+		Success:   run.exitCode == 0,
+		ExitCode:  run.exitCode,
+		Logs:      run.logs,
 		Image:     image,
 		LayersDir: dirs["layers"],
 		Options:   opts,
 		cacheDir:  cache,
 	}
-	var exit *exec.ExitError
-	switch {
-	case waitErr == nil:
-		res.Success = true
-	case errors.As(waitErr, &exit):
-		res.ExitCode = exit.ExitCode()
+	if !res.Success {
 		return res, nil
-	default:
-		return nil, fmt.Errorf("running creator: %w", waitErr)
 	}
 	if err := res.inspect(ctx, prev); err != nil {
 		return nil, err
@@ -335,4 +300,81 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// mount is a bind mount of a host directory into the sandbox root.
+type mount struct {
+	src, dst string
+	readOnly bool
+}
+
+type lifecycleRun struct {
+	exitCode int
+	logs     string
+}
+
+// runLifecycle runs a lifecycle command (args[0] is its path inside the build image) as root
+// inside the unpacked build image: an overlay of the cached build root file system with an
+// upper directory in work, the mounts, /proc and a minimal /dev, in new mount and pid
+// namespaces, with the build image's environment plus CNB_PLATFORM_API. A non-zero exit is
+// not an error: it is in exitCode.
+func (h *Harness) runLifecycle(ctx context.Context, work string, mounts []mount, args []string, output io.Writer) (lifecycleRun, error) {
+	dirs := map[string]string{}
+	for _, d := range []string{"upper", "overlay-work", "root"} {
+		dirs[d] = filepath.Join(work, d)
+		if err := os.Mkdir(dirs[d], 0o755); err != nil {
+			return lifecycleRun{}, err
+		}
+	}
+	root := dirs["root"]
+	var sb sandbox
+	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", h.buildRoot, dirs["upper"], dirs["overlay-work"], root)
+	for _, m := range mounts {
+		sb.bind(m.src, root+m.dst, m.readOnly)
+	}
+	sb.mountDev(root)
+	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
+	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
+	env, err := imageEnv(h.Stack.Build)
+	if err != nil {
+		return lifecycleRun{}, err
+	}
+	env = append(env, "HOME=/home/cnb", "CNB_PLATFORM_API="+h.platformAPI)
+	cmdline := append([]string{"env", "-i"}, env...)
+	cmdline = append(cmdline, "chroot", root)
+	cmdline = append(cmdline, args...)
+	quoted := make([]string, len(cmdline))
+	for i, a := range cmdline {
+		quoted[i] = shellQuote(a)
+	}
+	sb.script.WriteString("exec " + strings.Join(quoted, " ") + "\n")
+
+	var logs lockedBuffer
+	out := io.Writer(&logs)
+	if output != nil {
+		out = io.MultiWriter(&logs, output)
+	}
+	cmd := sb.command()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return lifecycleRun{}, fmt.Errorf("starting unshare (util-linux): %w", err)
+	}
+	done := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		stop(cmd, done)
+		return lifecycleRun{}, fmt.Errorf("%w; logs: %s", ctx.Err(), lastLines(logs.String(), 30))
+	}
+	var exit *exec.ExitError
+	switch {
+	case waitErr == nil:
+		return lifecycleRun{logs: logs.String()}, nil
+	case errors.As(waitErr, &exit):
+		return lifecycleRun{exitCode: exit.ExitCode(), logs: logs.String()}, nil
+	default:
+		return lifecycleRun{}, fmt.Errorf("running %s: %w", filepath.Base(args[0]), waitErr)
+	}
 }

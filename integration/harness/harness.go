@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -39,6 +40,7 @@ type Harness struct {
 
 	platformAPI string
 	buildRoot   string
+	builds      atomic.Int64
 }
 
 // New prepares a Harness: the lifecycle, the stack (both cached between tests and packages),

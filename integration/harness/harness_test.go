@@ -161,6 +161,29 @@ func TestBuildRunRebuild(t *testing.T) {
 		})
 	})
 
+	t.Run("rebase onto a newer run image", func(t *testing.T) {
+		g := NewWithT(t)
+		newer, marker := newerRunImage(t, h.Stack.Run)
+		rebased, err := h.Rebase(ctx, t, res, newer)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(rebased.Success).To(BeTrue(), "rebase failed:\n%s", rebased.Logs)
+		g.Expect(rebased.Digest).NotTo(Equal(res.Digest))
+		g.Expect(rebased.Reused).To(ContainElements("cnbkit-test/hello:server", "launcher", "app"))
+		g.Expect(rebased.Rebuilt).To(BeEmpty())
+		var bases []string
+		for _, l := range rebased.Layers {
+			if l.Name == "base" {
+				bases = append(bases, l.DiffID.String())
+			}
+		}
+		g.Expect(bases).To(ContainElement(marker), "the new run image's top layer is the base of the rebased image")
+
+		c, err := harness.Run(ctx, t, rebased.OCIImage(), harness.RunOptions{Process: "greeting"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(c.Wait()).To(Succeed(), "output: %s", c.Logs())
+		g.Expect(c.Logs()).To(Equal("hello from the harness test app\n"))
+	})
+
 	t.Run("buildpack from a .cnb file, with a binding", func(t *testing.T) {
 		g := NewWithT(t)
 		cnb := writeCNB(t, buildpackage(t, bp, "cnbkit-test/hello", "0.0.1", "0.10"))

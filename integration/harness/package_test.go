@@ -98,3 +98,22 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// newerRunImage adds a small layer (/etc/cnbkit-rebased) on top of run, as a patched run
+// image would, and returns the image and the new layer's diffID.
+func newerRunImage(t *testing.T, run v1.Image) (v1.Image, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	body := []byte("patched\n")
+	must(t, tw.WriteHeader(&tar.Header{Name: "etc/cnbkit-rebased", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))}))
+	_, err := tw.Write(body)
+	must(t, err)
+	must(t, tw.Close())
+	layer := static.NewLayer(buf.Bytes(), types.OCIUncompressedLayer)
+	img, err := mutate.AppendLayers(run, layer)
+	must(t, err)
+	id, err := layer.DiffID()
+	must(t, err)
+	return img, id.String()
+}

@@ -238,8 +238,10 @@ func (r *Result) inspect(ctx context.Context, prev *Result) error {
 			}
 		}
 	}
-	if err := readBuildSBOM(filepath.Join(r.LayersDir, "sbom", "build"), r.SBOM); err != nil {
-		return err
+	if r.LayersDir != "" {
+		if err := readBuildSBOM(filepath.Join(r.LayersDir, "sbom", "build"), r.SBOM); err != nil {
+			return err
+		}
 	}
 	if prev != nil && prev.named != nil {
 		for n, sha := range r.named {

@@ -221,35 +221,42 @@ func (c *Container) Wait() error { <-c.done; return c.err }
 func (c *Container) Stop() { c.stop() }
 
 // runLowerDirs returns the overlay lower directories (top first) that make img's file system:
-// the run image's layers unpacked once in the cache (found through the lifecycle metadata's
-// runImage.topLayer) under the app's layers unpacked into work/app, with overlay whiteouts.
-// Images without that metadata, or whose app layers cannot be stacked that way, are unpacked
-// whole into work/full.
+// a base unpacked once in the cache — the longest already cached prefix of the image's layers
+// (e.g. the stack's run image, shared with the build image), else the run image's layers
+// found through the lifecycle metadata's runImage.topLayer — under the remaining layers
+// unpacked into work/app with overlay whiteouts. Images without that metadata, or whose upper
+// layers cannot be stacked that way, are unpacked whole into work/full.
 func runLowerDirs(ctx context.Context, img v1.Image, cf *v1.ConfigFile, work string) ([]string, error) {
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("reading image layers: %w", err)
 	}
-	var lm lifecycleMetadata
-	top := -1
-	if json.Unmarshal([]byte(cf.Config.Labels[LabelLifecycleMetadata]), &lm) == nil && lm.RunImage.TopLayer != "" {
-		for i, l := range layers {
-			if id, err := l.DiffID(); err == nil && id.String() == lm.RunImage.TopLayer {
-				top = i
-				break
+	n, base, err := cachedPrefix(layers)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		var lm lifecycleMetadata
+		if json.Unmarshal([]byte(cf.Config.Labels[LabelLifecycleMetadata]), &lm) == nil && lm.RunImage.TopLayer != "" {
+			for i, l := range layers {
+				if id, err := l.DiffID(); err == nil && id.String() == lm.RunImage.TopLayer {
+					n = i + 1
+					break
+				}
+			}
+		}
+		if n > 0 {
+			if base, err = layersRootFS(ctx, layers[:n]); err != nil {
+				return nil, err
 			}
 		}
 	}
-	if top >= 0 {
-		base, err := layersRootFS(ctx, layers[:top+1])
-		if err != nil {
-			return nil, err
-		}
+	if n > 0 {
 		app := filepath.Join(work, "app")
 		if err := os.Mkdir(app, 0o755); err != nil {
 			return nil, err
 		}
-		if err := extractOverlayLayers(layers[top+1:], app); err == nil {
+		if err := extractOverlayLayers(layers[n:], app); err == nil {
 			return []string{app, base}, nil
 		}
 		if err := os.RemoveAll(app); err != nil {

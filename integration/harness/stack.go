@@ -272,19 +272,14 @@ func buildRootFS(ctx context.Context, img v1.Image) (string, error) {
 // layersRootFS returns the file system of layers (bottom first) unpacked in the cache, keyed
 // by their diffIDs, so a build and a run image with the same layers share one directory.
 func layersRootFS(ctx context.Context, layers []v1.Layer) (string, error) {
-	h := sha256.New()
-	for _, l := range layers {
-		id, err := l.DiffID()
-		if err != nil {
-			return "", fmt.Errorf("reading layer diffID: %w", err)
-		}
-		fmt.Fprintln(h, id.String())
-	}
-	cache, err := CacheDir()
+	keys, err := chainKeys(layers)
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "rootfs", hex.EncodeToString(h.Sum(nil))[:32])
+	dir, err := rootFSDir(keys[len(keys)-1])
+	if err != nil {
+		return "", err
+	}
 	err = cached(ctx, dir, func(tmp string) error {
 		img, err := mutate.AppendLayers(empty.Image, layers...)
 		if err != nil {
@@ -296,6 +291,51 @@ func layersRootFS(ctx context.Context, layers []v1.Layer) (string, error) {
 		return "", fmt.Errorf("unpacking base layers: %w", err)
 	}
 	return dir, nil
+}
+
+// cachedPrefix returns the longest prefix of layers (at least one layer) whose unpacked file
+// system is already in the cache, and its directory; n is 0 when there is none.
+func cachedPrefix(layers []v1.Layer) (n int, dir string, err error) {
+	keys, err := chainKeys(layers)
+	if err != nil {
+		return 0, "", err
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		d, err := rootFSDir(keys[i])
+		if err != nil {
+			return 0, "", err
+		}
+		if _, err := os.Stat(d); err == nil {
+			return i + 1, d, nil
+		}
+	}
+	return 0, "", nil
+}
+
+// chainKeys returns, for each i, a key naming layers[:i+1].
+func chainKeys(layers []v1.Layer) ([]string, error) {
+	h := sha256.New()
+	keys := make([]string, len(layers))
+	for i, l := range layers {
+		id, err := l.DiffID()
+		if err != nil {
+			return nil, fmt.Errorf("reading layer diffID: %w", err)
+		}
+		fmt.Fprintln(h, id.String())
+		keys[i] = hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("image has no layers")
+	}
+	return keys, nil
+}
+
+func rootFSDir(key string) (string, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cache, "rootfs", key), nil
 }
 
 // imageEnv returns the Env of an image's config.
