@@ -35,7 +35,7 @@ func TestGeneratedProjectsWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tmpl := range []scaffold.Template{{Name: scaffold.TemplatePlain}} {
+	for _, tmpl := range scaffold.Templates() {
 		t.Run(tmpl.Name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)

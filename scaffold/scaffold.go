@@ -309,6 +309,7 @@ var funcs = template.FuncMap{
 	"packageCommand": packageCommand,
 	"packageOutput":  packageOutput,
 	"packageNote":    packageNote,
+	"quote":          func(s string) string { return fmt.Sprintf("%q", s) },
 	// modpath quotes a go.mod path when it holds white space.
 	"modpath": func(s string) string {
 		if strings.ContainsAny(s, " \t") {
@@ -416,6 +417,7 @@ const (
 // testdata file whose checksum it carries.
 type exampleDependency struct {
 	Target   spec.Target
+	Platform string // os-arch[-variant]
 	File     string // testdata path in the generated project
 	URI      string
 	Checksum string // sha256:<hex> of Content
@@ -427,7 +429,6 @@ func newExampleDependency(t spec.Target) exampleDependency {
 	if t.Variant != "" {
 		platform += "-" + t.Variant
 	}
-	name := ExampleToolID + "-" + platform
 	content := fmt.Sprintf(`#!/bin/sh
 # An example program standing in for the tool your buildpack installs. The unit tests serve
 # this file in place of the example.com download URI listed in buildpack.toml, whose checksum is
@@ -437,8 +438,9 @@ echo "%s %s (%s)"
 	sum := sha256.Sum256([]byte(content))
 	return exampleDependency{
 		Target:   t,
-		File:     "testdata/dependencies/" + name,
-		URI:      fmt.Sprintf("https://example.com/downloads/%s/%s/%s", ExampleToolID, ExampleToolVersion, name),
+		Platform: platform,
+		File:     "testdata/dependencies/" + platform + "/" + ExampleToolID,
+		URI:      fmt.Sprintf("https://example.com/downloads/%s/%s/%s/%s", ExampleToolID, ExampleToolVersion, platform, ExampleToolID),
 		Checksum: "sha256:" + hex.EncodeToString(sum[:]),
 		Content:  []byte(content),
 	}

@@ -148,7 +148,7 @@ func TestGenerateDependencyInventoryMatchesTestdata(t *testing.T) {
 	files, err := scaffold.Generate(context.Background(), scaffold.Options{ID: "a/tool", Template: scaffold.TemplateDependency, Targets: targets})
 	g.Expect(err).NotTo(HaveOccurred())
 	descriptor := string(fileData(files, "buildpack.toml"))
-	for _, name := range []string{"example-tool-linux-amd64", "example-tool-linux-arm64", "example-tool-linux-arm-v7"} {
+	for _, name := range []string{"linux-amd64/example-tool", "linux-arm64/example-tool", "linux-arm-v7/example-tool"} {
 		data := fileData(files, "testdata/dependencies/"+name)
 		g.Expect(data).NotTo(BeEmpty(), name)
 		g.Expect(descriptor).To(ContainSubstring(sha256sum(data)), "buildpack.toml carries the checksum of %s", name)
