@@ -81,7 +81,7 @@ func (s *server) count(path string) int {
 
 func fastFetcher(t *testing.T, log dependency.Logger) *dependency.Fetcher {
 	return &dependency.Fetcher{CacheDir: filepath.Join(t.TempDir(), "cache"), Backoff: time.Millisecond, Log: log,
-		HeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}
+		HeaderTimeout: 30 * time.Second, IdleTimeout: 30 * time.Second}
 }
 
 // leftovers lists every file under dir (relative paths).

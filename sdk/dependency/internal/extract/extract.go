@@ -37,8 +37,11 @@ type Options struct {
 	// MaxEntries caps the number of entries. 0: DefaultMaxEntries.
 	MaxEntries int
 	// MaxRatio caps written bytes divided by compressed bytes read, checked once more than
-	// 64 MiB were written. 0: DefaultMaxRatio.
+	// RatioAfter bytes were written. 0: DefaultMaxRatio.
 	MaxRatio int64
+	// RatioAfter is how much may be written before MaxRatio applies (small files of zeros
+	// compress extremely well and are harmless). 0: DefaultRatioAfter.
+	RatioAfter int64
 }
 
 // Defaults of the decompression-bomb guards.
@@ -46,7 +49,7 @@ const (
 	DefaultMaxBytes   = 16 << 30
 	DefaultMaxEntries = 1_000_000
 	DefaultMaxRatio   = 1000
-	ratioGrace        = 64 << 20
+	DefaultRatioAfter = 64 << 20
 )
 
 // Format is the detected kind of an artifact.
@@ -207,6 +210,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRatio <= 0 {
 		o.MaxRatio = DefaultMaxRatio
+	}
+	if o.RatioAfter <= 0 {
+		o.RatioAfter = DefaultRatioAfter
 	}
 	return o
 }
@@ -470,7 +476,7 @@ func (g *guardedReader) Read(p []byte) (int, error) {
 	if w.written > w.opts.MaxBytes {
 		return n, fmt.Errorf("extracting: more than %d bytes: %w", w.opts.MaxBytes, ErrTooLarge)
 	}
-	if w.written > ratioGrace && w.compressed != nil && w.compressed.n > 0 && w.written/w.compressed.n > w.opts.MaxRatio {
+	if w.written > w.opts.RatioAfter && w.compressed != nil && w.compressed.n > 0 && w.written/w.compressed.n > w.opts.MaxRatio {
 		return n, fmt.Errorf("extracting: %d bytes from %d compressed bytes exceeds the ratio %d: %w",
 			w.written, w.compressed.n, w.opts.MaxRatio, ErrTooLarge)
 	}

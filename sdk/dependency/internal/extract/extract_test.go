@@ -316,20 +316,25 @@ func TestExtractGuardsAgainstBombs(t *testing.T) {
 	t.Run("ratio", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		// 80 MiB of zeros compresses to a few kB with zstd.
+		// 8 MiB of zeros compresses to a few hundred bytes with zstd.
 		var raw bytes.Buffer
 		tw := tar.NewWriter(&raw)
-		size := int64(80 << 20)
+		size := int64(8 << 20)
 		tw.WriteHeader(&tar.Header{Name: "zeros", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})
 		io.CopyN(tw, zeroReader{}, size)
 		tw.Close()
 		base := t.TempDir()
 		dst := filepath.Join(base, "out")
-		err := extract.Reader(context.Background(), bytes.NewReader(compress(t, "zst", raw.Bytes())), dst, extract.Options{})
+		err := extract.Reader(context.Background(), bytes.NewReader(compress(t, "zst", raw.Bytes())), dst, extract.Options{RatioAfter: 1 << 20})
 		g.Expect(errors.Is(err, extract.ErrTooLarge)).To(BeTrue(), "got %v", err)
 		g.Expect(err.Error()).To(ContainSubstring("exceeds the ratio"))
 		_, statErr := os.Stat(filepath.Join(dst, "zeros"))
 		g.Expect(os.IsNotExist(statErr)).To(BeTrue(), "the partial file is removed")
+
+		// Below the threshold, the same file is fine.
+		ok := filepath.Join(base, "ok")
+		g.Expect(extract.Reader(context.Background(), bytes.NewReader(compress(t, "zst", raw.Bytes())), ok, extract.Options{})).To(Succeed())
+		g.Expect(filepath.Join(ok, "zeros")).To(BeARegularFile())
 	})
 }
 
