@@ -214,7 +214,9 @@ func (o Options) Validate() error {
 		}
 		add("template %q is not known: use one of %s", o.Template, strings.Join(names, ", "))
 	}
-	if !modulePattern.MatchString(o.Module) || strings.Contains(o.Module, "..") {
+	// A module path defaulted from an invalid ID is not reported twice.
+	idErr := spec.ValidateID(o.ID)
+	if (o.Module != o.ID || idErr == nil) && !validModule(o.Module) {
 		add("Go module path %q is invalid: use slash-separated letters, digits, '.', '-', '_' and '~', e.g. \"example.com/my-org/my-buildpack\"", o.Module)
 	}
 	if !sdkVersionPatt.MatchString(o.SDKVersion) {
@@ -227,6 +229,20 @@ func (o Options) Validate() error {
 		return &InvalidOptionsError{Problems: problems}
 	}
 	return nil
+}
+
+// validModule checks a Go module path: slash-separated elements of letters, digits and "-._~",
+// none empty, none starting or ending with a dot.
+func validModule(m string) bool {
+	if !modulePattern.MatchString(m) {
+		return false
+	}
+	for _, e := range strings.Split(m, "/") {
+		if strings.HasPrefix(e, ".") || strings.HasSuffix(e, ".") {
+			return false
+		}
+	}
+	return true
 }
 
 func knownTemplate(name string) bool {

@@ -33,6 +33,7 @@ func TestGenerateRejectsInvalidOptions(t *testing.T) {
 		{name: "duplicate target", opts: scaffold.Options{ID: "a/b", Targets: []spec.Target{{OS: "linux", Arch: "amd64"}, {OS: "linux", Arch: "amd64"}}}, want: []string{"listed twice"}},
 		{name: "unknown template", opts: scaffold.Options{ID: "a/b", Template: "python"}, want: []string{`template "python" is not known: use one of plain, dependency`}},
 		{name: "bad module", opts: scaffold.Options{ID: "a/b", Module: "/abs/path"}, want: []string{"Go module path"}},
+		{name: "module from id", opts: scaffold.Options{ID: "a/.b"}, want: []string{`Go module path "a/.b" is invalid`}},
 		{name: "bad name", opts: scaffold.Options{ID: "a/b", Name: `say "hi"`}, want: []string{"quotes"}},
 		{name: "bad sdk version", opts: scaffold.Options{ID: "a/b", SDKVersion: "1.0.0"}, want: []string{"SDK version"}},
 		{
