@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -305,3 +306,48 @@ func formatConfigValue(v reflect.Value) string {
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
+
+// nearMisses returns, for every variable in env that is not in known but is one or two edits
+// away from a known name, a warning naming both. The platform env is shared by every buildpack,
+// so other unknown variables are normal and not reported.
+func nearMisses(env map[string]string, known []string) []string {
+	isKnown := map[string]bool{}
+	for _, k := range known {
+		isKnown[k] = true
+	}
+	var out []string
+	for name := range env {
+		if isKnown[name] {
+			continue
+		}
+		for _, k := range known {
+			if editDistance(name, k) <= 2 {
+				out = append(out, fmt.Sprintf("%s is set but this buildpack does not read it; did you mean %s?", name, k))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// editDistance is the Levenshtein distance of two short ASCII strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

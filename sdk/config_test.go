@@ -197,3 +197,18 @@ func TestConfigTable(t *testing.T) {
 	l.ConfigTable(42)
 	g.Expect(b.String()).To(BeEmpty())
 }
+
+func TestNearMisses(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	known := []string{"BP_MOTD_STYLE", "BP_MOTD_ENABLED"}
+	g.Expect(nearMisses(map[string]string{
+		"BP_MOTD_STYEL": "x", "BP_MOTD_STYLE": "y", "BP_MOTD_ENABLE": "z", "BP_PYTHON_VERSION": "3", "BP_LOG_LEVEL": "debug",
+	}, known)).To(Equal([]string{
+		"BP_MOTD_ENABLE is set but this buildpack does not read it; did you mean BP_MOTD_ENABLED?",
+		"BP_MOTD_STYEL is set but this buildpack does not read it; did you mean BP_MOTD_STYLE?",
+	}))
+	g.Expect(nearMisses(nil, known)).To(BeEmpty())
+	g.Expect(editDistance("", "abc")).To(Equal(3))
+	g.Expect(editDistance("kitten", "sitting")).To(Equal(3))
+}

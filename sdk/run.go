@@ -216,6 +216,13 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger) (comm
 	sources := map[string]configSource{}
 	c.config, err = decodeConfig[C](c.platform.lookupSource, declared, sources)
 	log.config = sources
+	known := make([]string, 0, len(sources))
+	for name := range sources {
+		known = append(known, name)
+	}
+	for _, w := range nearMisses(c.platform.Env, known) {
+		log.Warn("%s", w)
+	}
 	if err != nil {
 		return c, &Error{Title: "Invalid configuration", Detail: err.Error(), Cause: nil,
 			Fixes: []string{"Correct the value of the variable named above, or unset it to use the default."}}

@@ -411,3 +411,23 @@ func TestRunPlanFile(t *testing.T) {
 		NewWithT(t).Expect(exit.Err).To(MatchError(ContainSubstring("reading the buildpack plan")))
 	})
 }
+
+func TestRunWarnsAboutMisspelledConfiguration(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	w := newWorld(t, "0.12", "[[metadata.configurations]]\nname = \"BP_STYLE\"\ndefault = \"plain\"\n")
+	write(t, filepath.Join(w.platform, "env", "BP_STYEL"), "banner")
+	type config struct {
+		Style string `env:"BP_STYLE"`
+	}
+	var out bytes.Buffer
+	var style string
+	exit := sdk.Run(context.Background(), sdk.Invocation{Phase: "build", Env: w.env, AppDir: w.app, Stdout: &out}, nil,
+		func(_ context.Context, req sdk.BuildRequest[sdk.None, config]) (sdk.BuildResult, error) {
+			style = req.Config.Style
+			return sdk.BuildResult{}, nil
+		})
+	g.Expect(exit.Code).To(Equal(0))
+	g.Expect(style).To(Equal("plain"))
+	g.Expect(out.String()).To(ContainSubstring("WARNING: BP_STYEL is set but this buildpack does not read it; did you mean BP_STYLE?"))
+}
