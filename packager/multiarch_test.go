@@ -137,9 +137,11 @@ func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	ref := strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
-	out, err := p.Publish(ctx(t), ref, packager.RegistryOptions{RetryDelay: 10 * time.Millisecond})
+	var progress strings.Builder
+	out, err := p.Publish(ctx(t), ref, packager.RegistryOptions{RetryDelay: 10 * time.Millisecond, Log: &progress})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(f.failed.Load()).To(BeNumerically(">", 1), "the failing upload was retried")
+	g.Expect(progress.String()).To(ContainSubstring("pushing " + ref + ": 100% of "))
 	info, err := packager.Inspect(ctx(t), ref, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(info.Images[0].Digest).To(Equal(out.Digest))

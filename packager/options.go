@@ -55,6 +55,8 @@ type RegistryOptions struct {
 	RetryDelay time.Duration
 	// Transport is the HTTP transport; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+	// Log receives upload progress lines (every tenth of the bytes) when set.
+	Log io.Writer
 }
 
 func (o RegistryOptions) sink() sink.RegistryOptions {

@@ -3,6 +3,7 @@ package packager
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -161,9 +162,59 @@ func (p *Package) WriteLayout(ctx context.Context, dir string) (Output, error) {
 // index otherwise. The tag is written last, after every blob and manifest.
 func (p *Package) Publish(ctx context.Context, ref string, o RegistryOptions) (Output, error) {
 	m, targets := p.top()
-	d, err := sink.Push(ctx, ref, m, o.sink())
+	so := o.sink()
+	var stop, done chan struct{}
+	if o.Log != nil {
+		updates := make(chan v1.Update, 16)
+		so.Progress = updates
+		stop, done = make(chan struct{}), make(chan struct{})
+		go reportProgress(o.Log, ref, updates, stop, done)
+	}
+	d, err := sink.Push(ctx, ref, m, so)
+	if done != nil {
+		close(stop)
+		<-done
+	}
 	if err != nil {
 		return Output{}, err
 	}
 	return Output{Kind: "image", Location: ref, Digest: d.String(), Targets: targets}, nil
+}
+
+// reportProgress prints a line each time another tenth of the bytes is uploaded, until
+// the registry client closes updates or the push returns (stop); updates already sent when
+// the push returns are still reported.
+func reportProgress(w io.Writer, ref string, updates <-chan v1.Update, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	last := int64(-1)
+	report := func(u v1.Update) {
+		if u.Total <= 0 {
+			return
+		}
+		if tenth := u.Complete * 10 / u.Total; tenth != last {
+			last = tenth
+			fmt.Fprintf(w, "pushing %s: %d%% of %.1f MiB\n", ref, tenth*10, float64(u.Total)/(1<<20))
+		}
+	}
+	for {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				return
+			}
+			report(u)
+		case <-stop:
+			for {
+				select {
+				case u, ok := <-updates:
+					if !ok {
+						return
+					}
+					report(u)
+				default:
+					return
+				}
+			}
+		}
+	}
 }

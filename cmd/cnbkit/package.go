@@ -170,9 +170,7 @@ func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer,
 		out, err = p.WriteLayout(ctx, o.name)
 		outs = []packager.Output{out}
 	case "image":
-		if opts.Log != nil {
-			fmt.Fprintf(stderr, "pushing %s\n", o.name)
-		}
+		opts.Registry.Log = opts.Log
 		var out packager.Output
 		out, err = p.Publish(ctx, o.name, opts.Registry)
 		outs = []packager.Output{out}
