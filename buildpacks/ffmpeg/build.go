@@ -1,0 +1,240 @@
+package ffmpeg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Program names, which are also the dependency ids in buildpack.toml and the layer names.
+const (
+	FFmpeg  = "ffmpeg"
+	FFprobe = "ffprobe"
+)
+
+// Build installs ffmpeg (and ffprobe unless BP_FFMPEG_FFPROBE=false) for the build target.
+func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.BuildResult, error) {
+	merged, ok, err := sdk.Entries[map[string]any](req.Plan, PlanName)
+	if err != nil {
+		return sdk.BuildResult{}, fmt.Errorf("reading the buildpack plan: %w", err)
+	}
+	if !ok {
+		req.Log.Detail("No buildpack asked for ffmpeg in this build: nothing to install")
+		return sdk.BuildResult{}, nil
+	}
+	constraint, source := "", ""
+	if v, ok := merged.Version(); ok {
+		constraint, source = v.Version, v.Source
+	} else if !req.Config.Version.IsZero() {
+		constraint, source = req.Config.Version.String(), "BP_FFMPEG_VERSION"
+	}
+	types := sdk.LayerTypes{Build: merged.Build, Launch: merged.Launch, Cache: true}
+	if !types.Build && !types.Launch {
+		// An entry without flags still wants ffmpeg somewhere: make it usable everywhere.
+		types.Build, types.Launch = true, true
+	}
+
+	inv, err := dependency.Load(req.Buildpack.Dir)
+	if err != nil {
+		return sdk.BuildResult{}, fmt.Errorf("loading the ffmpeg inventory: %w", err)
+	}
+	target := req.Target.Spec()
+
+	req.Log.Section("ffmpeg")
+	ff, err := resolve(inv, FFmpeg, constraint, source, target)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	if constraint == "" {
+		req.Log.Detail("Selected %s %s for %s (the newest; set BP_FFMPEG_VERSION to choose)", ff.DisplayName(), ff.Version, req.Target)
+	} else {
+		req.Log.Detail("Selected %s %s for %s (%q from %s)", ff.DisplayName(), ff.Version, req.Target, constraint, source)
+	}
+	layer, err := install(ctx, req, ff, types)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	program := filepath.Join(layer.Path, "bin", FFmpeg)
+	info, err := SmokeCheck(ctx, program, req.Target)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	req.Log.Detail("Smoke check passed: %s", info.Line)
+	licenceNotice(req.Log, ff, info)
+	// Libraries that drive ffmpeg look for it in these variables before PATH; Default keeps a
+	// value the user set.
+	layer.SharedEnv().Default("IMAGEIO_FFMPEG_EXE", program)
+	layer.SharedEnv().Default("FFMPEG_BINARY", program)
+
+	if req.Config.FFprobe {
+		req.Log.Section("ffprobe")
+		fp, err := resolve(inv, FFprobe, "", "default: newest", target)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		req.Log.Detail("Selected %s %s for %s", fp.DisplayName(), fp.Version, req.Target)
+		probeLayer, err := install(ctx, req, fp, types)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		probe := filepath.Join(probeLayer.Path, "bin", FFprobe)
+		pinfo, err := SmokeCheck(ctx, probe, req.Target)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		req.Log.Detail("Smoke check passed: %s", pinfo.Line)
+		licenceNotice(req.Log, fp, pinfo)
+		probeLayer.SharedEnv().Default("FFPROBE_BINARY", probe)
+	} else {
+		req.Log.Detail("ffprobe skipped (BP_FFMPEG_FFPROBE=false)")
+	}
+	return sdk.BuildResult{}, nil
+}
+
+// resolve picks the highest version of id that satisfies constraint for target, turning a
+// miss into an error that lists what is available.
+func resolve(inv dependency.Inventory, id, constraint, source string, target spec.Target) (dependency.Dependency, error) {
+	dep, err := inv.Resolve(id, constraint, target)
+	if err == nil {
+		return dep, nil
+	}
+	var nm *dependency.NoMatchError
+	if !errors.As(err, &nm) {
+		return dependency.Dependency{}, sdk.Errorf(fmt.Sprintf("Invalid %s version constraint", id),
+			"%q (from %s) is not a version constraint", constraint, source).
+			WithFixes("Use a constraint such as 2019.*, >=2018.12 or an exact version, or unset it for the newest.").
+			WithCause(err)
+	}
+	switch {
+	case len(nm.Available) > 0:
+		return dependency.Dependency{}, sdk.Errorf(fmt.Sprintf("No %s version matches %s", id, constraint),
+			"%s asks for %q; for %s this buildpack offers %s", source, constraint, target, strings.Join(nm.Available, ", ")).
+			WithFixes(fmt.Sprintf("Change %s to one of the versions offered, or remove it to get the newest.", source),
+				"To use a build this buildpack does not ship, add it to the inventory (docs/buildpacks/ffmpeg.md).").
+			WithCause(err)
+	default:
+		return dependency.Dependency{}, sdk.Errorf(fmt.Sprintf("No %s for this build target", id),
+			"the build target is %s; this buildpack has %s for %s", target, id, strings.Join(nm.OtherTargets, ", ")).
+			WithFixes("Build on one of those targets, or add an artifact for this target to the inventory (docs/buildpacks/ffmpeg.md).").
+			WithCause(err)
+	}
+}
+
+// licenceNotice tells the user under which licence the binary is redistributed in the image.
+func licenceNotice(log *sdk.Logger, dep dependency.Dependency, info VersionInfo) {
+	var ids []string
+	for _, l := range dep.Licenses {
+		id := l.Type
+		if l.URI != "" {
+			id += " (" + l.URI + ")"
+		}
+		ids = append(ids, id)
+	}
+	licence := strings.Join(ids, ", ")
+	if licence == "" {
+		licence = "not declared in buildpack.toml"
+	}
+	gpl := ""
+	if info.GPL() {
+		gpl = "; it is a GPL build (configured with --enable-gpl)"
+	}
+	log.Detail("Licence: %s is distributed under %s%s. Shipping it in an image means you redistribute it under those terms.", dep.ID, licence, gpl)
+}
+
+// errPlaceholderHost marks a download from a host that is only a placeholder.
+var errPlaceholderHost = errors.New("the host is a placeholder (the .invalid domain never resolves)")
+
+// placeholderTransport fails every request at once: retrying a name that can never resolve
+// only delays the explanation.
+type placeholderTransport struct{}
+
+func (placeholderTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("%s: %w", r.URL.Host, errPlaceholderHost)
+}
+
+// install puts dep into the layer named after its id with the SDK's dependency support
+// (verified download, mirrors, offline bundles, reuse by checksum, SBOM) and makes sure the
+// program is at <layer>/bin/<id>, executable.
+func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], dep dependency.Dependency, types sdk.LayerTypes) (*sdk.Layer[dependency.LayerMetadata], error) {
+	fetcher, err := dependency.NewFetcher(req.Platform, req.Buildpack, req.Log)
+	if err != nil {
+		return nil, err
+	}
+	source, _, err := fetcher.Source(dep)
+	if err != nil {
+		return nil, fmt.Errorf("finding where to download %s: %w", dep, err)
+	}
+	placeholder := ""
+	if u, err := url.Parse(source); err == nil && strings.HasSuffix(u.Hostname(), ".invalid") {
+		placeholder = u.Hostname()
+		fetcher.Attempts = 1
+		fetcher.Client = &http.Client{Transport: placeholderTransport{}}
+	}
+	layer, res, err := dependency.Install(ctx, req, dep.ID, types, dep, dependency.InstallOptions{Fetcher: fetcher})
+	if err != nil {
+		if placeholder != "" && errors.Is(err, errPlaceholderHost) {
+			return nil, sdk.Errorf(fmt.Sprintf("No download location for %s", dep.ID),
+				"buildpack.toml names %s %s by its npm tarball path under the placeholder host %s, and no mirror is set for that host",
+				dep.DisplayName(), dep.Version, placeholder).
+				WithFixes(
+					fmt.Sprintf("Set %s to an npm registry or mirror the build can reach, e.g. %s=https://npm.example.com", dependency.MirrorEnvFor(placeholder), dependency.MirrorEnvFor(placeholder)),
+					"Or set BP_DEPENDENCY_MIRROR=https://mirror.example.com/{originalHost}, add a dependency-mapping binding, or use a buildpackage made with cnbkit package --include-dependencies.",
+					"docs/buildpacks/ffmpeg.md explains why the buildpack names no registry host.").
+				WithCause(err)
+		}
+		return nil, err
+	}
+	req.Log.Debug("%s", res)
+	if !layer.Status.Restored {
+		if err := placeProgram(layer.Path, dep.ID); err != nil {
+			return nil, err
+		}
+	}
+	return layer, nil
+}
+
+// placeProgram moves the program name of an extracted artifact to <dir>/bin/name: it may be
+// at the root of the extracted tree (the npm tarballs) or already in bin/ (release archives).
+// It makes the program executable, as some artifacts (the ffprobe tarballs) lack the bit.
+func placeProgram(dir, name string) error {
+	bin := filepath.Join(dir, "bin", name)
+	if _, err := os.Stat(bin); err != nil {
+		root := filepath.Join(dir, name)
+		st, statErr := os.Stat(root)
+		if statErr != nil || !st.Mode().IsRegular() {
+			found, _ := os.ReadDir(dir)
+			names := make([]string, 0, len(found))
+			for _, e := range found {
+				names = append(names, e.Name())
+			}
+			return sdk.Errorf(fmt.Sprintf("%s is not in the artifact", name),
+				"after extraction the layer holds %s, but neither %s nor bin/%s", strings.Join(names, ", "), name, name).
+				WithFixes("Set strip-components in the inventory entry so the program lands at the top or in bin/ (docs/buildpacks/ffmpeg.md).")
+		}
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			return fmt.Errorf("placing %s: %w", name, err)
+		}
+		if err := os.Rename(root, bin); err != nil {
+			return fmt.Errorf("placing %s: %w", name, err)
+		}
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		return fmt.Errorf("placing %s: %w", name, err)
+	}
+	if st.Mode().Perm()&0o111 != 0o111 {
+		if err := os.Chmod(bin, st.Mode().Perm()|0o755); err != nil {
+			return fmt.Errorf("making %s executable: %w", name, err)
+		}
+	}
+	return nil
+}
