@@ -165,7 +165,9 @@ type common[M, C any] struct {
 	execEnv   string
 }
 
-func readCommon[M, C any](inv Invocation, platformDir string, log *Logger) (common[M, C], error) {
+// readCommon reads what detect and build share. With title, the build log's title is printed
+// as soon as the descriptor is known, so that every later line (warnings too) follows it.
+func readCommon[M, C any](inv Invocation, platformDir string, log *Logger, title bool) (common[M, C], error) {
 	var c common[M, C]
 	bpDir := inv.Env["CNB_BUILDPACK_DIR"]
 	if bpDir == "" {
@@ -189,6 +191,9 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger) (comm
 	c.buildpack = Buildpack{ID: desc.Info.ID, Name: desc.Info.Name, Version: desc.Info.Version, API: desc.API, Dir: bpDir, Descriptor: desc}
 	if c.buildpack.Name == "" {
 		c.buildpack.Name = desc.Info.ID
+	}
+	if title {
+		log.Title(c.buildpack.Name, c.buildpack.Version)
 	}
 	c.metadata, err = decodeBuildpackMetadata[M](data)
 	if err != nil {
@@ -316,7 +321,7 @@ func runDetect[M, C any](ctx context.Context, inv Invocation, args []string, log
 	if planPath == "" {
 		return Exit{Code: ExitError, Err: missing("CNB_BUILD_PLAN_PATH")}
 	}
-	c, err := readCommon[M, C](inv, platformDir, log)
+	c, err := readCommon[M, C](inv, platformDir, log, false)
 	if err != nil {
 		return Exit{Code: ExitError, Err: err}
 	}
@@ -377,11 +382,10 @@ func runBuild[M, C any](ctx context.Context, inv Invocation, args []string, log 
 	case planPath == "":
 		return Exit{Code: ExitError, Err: missing("CNB_BP_PLAN_PATH")}
 	}
-	c, err := readCommon[M, C](inv, platformDir, log)
+	c, err := readCommon[M, C](inv, platformDir, log, true)
 	if err != nil {
 		return Exit{Code: ExitError, Err: err}
 	}
-	log.Title(c.buildpack.Name, c.buildpack.Version)
 	plan, err := readPlan(planPath)
 	if err != nil {
 		return Exit{Code: ExitError, Err: err}

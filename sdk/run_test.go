@@ -429,5 +429,5 @@ func TestRunWarnsAboutMisspelledConfiguration(t *testing.T) {
 		})
 	g.Expect(exit.Code).To(Equal(0))
 	g.Expect(style).To(Equal("plain"))
-	g.Expect(out.String()).To(ContainSubstring("WARNING: BP_STYEL is set but this buildpack does not read it; did you mean BP_STYLE?"))
+	g.Expect(out.String()).To(Equal("Test BP 1.2.3\n  WARNING: BP_STYEL is set but this buildpack does not read it; did you mean BP_STYLE?\n"))
 }
