@@ -53,7 +53,13 @@ type loader struct {
 }
 
 func (l *loader) problem(format string, args ...any) {
-	l.problems = append(l.problems, fmt.Errorf(format, args...))
+	err := fmt.Errorf(format, args...)
+	for _, p := range l.problems {
+		if p.Error() == err.Error() {
+			return
+		}
+	}
+	l.problems = append(l.problems, err)
 }
 
 // resolveMain works out the main buildpack directory and its package.toml.

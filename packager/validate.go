@@ -15,6 +15,7 @@ var DefaultTarget = spec.Target{OS: "linux", Arch: "amd64"}
 // resolveTargets picks the targets to package for, expanded to one distro each.
 func (l *loader) resolveTargets(main *module, config string) []spec.Target {
 	targets := l.opts.Targets
+	fromFiles := len(targets) == 0
 	if len(targets) == 0 && config != "" {
 		if p, err := spec.ReadPackage(config); err == nil {
 			targets = p.Targets
@@ -29,6 +30,15 @@ func (l *loader) resolveTargets(main *module, config string) []spec.Target {
 	}
 	if len(targets) == 0 {
 		targets = []spec.Target{DefaultTarget}
+	}
+	if fromFiles {
+		// A declared target without an architecture serves any: package it for the default one.
+		targets = append([]spec.Target(nil), targets...)
+		for i := range targets {
+			if targets[i].Arch == "" || targets[i].Arch == "*" {
+				targets[i].Arch, targets[i].Variant = DefaultTarget.Arch, ""
+			}
+		}
 	}
 	var out []spec.Target
 	seen := map[string]bool{}

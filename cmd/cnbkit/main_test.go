@@ -167,3 +167,32 @@ func TestInspectShowsTheOrderTree(t *testing.T) {
 	g.Expect(stdout.String()).To(ContainSubstring("Order:\n  Group #1:\n    t/a@1.0.0 (optional)\n    t/b@1.0.0\n"))
 	g.Expect(stdout.String()).To(MatchRegexp(`layer sha256:[0-9a-f]{64} \(diff sha256:[0-9a-f]{64}, \d+ bytes\): t/comp@2.0.0`))
 }
+
+// TestLayoutInsideTheBuildpackIsNotPackaged packages twice into a layout inside the
+// buildpack directory: the second package must not contain the first.
+func TestLayoutInsideTheBuildpackIsNotPackaged(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/inside\"\nversion = \"0.0.1\"\n[[targets]]\nos = \"linux\"\n",
+		"bin/build":      "#!/bin/sh\n",
+		"bin/detect":     "#!/bin/sh\n",
+	})
+	var digests []string
+	for i := 0; i < 2; i++ {
+		var stdout, stderr bytes.Buffer
+		o := packageOptions{name: filepath.Join(dir, "out", "layout"), format: "layout", path: dir, dependenciesMode: "extend", json: true}
+		g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
+		var res struct {
+			Outputs []struct {
+				Digest  string
+				Targets []string
+			}
+		}
+		g.Expect(json.Unmarshal(stdout.Bytes(), &res)).To(Succeed())
+		g.Expect(res.Outputs[0].Targets).To(Equal([]string{"linux/amd64"}), "a target without arch is packaged for linux/amd64")
+		digests = append(digests, res.Outputs[0].Digest)
+	}
+	g.Expect(digests[1]).To(Equal(digests[0]))
+}

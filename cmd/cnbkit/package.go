@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -156,6 +157,12 @@ func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer,
 	if !o.quiet && (terminal || o.verbose) {
 		opts.Log = stderr
 	}
+	if format == "layout" {
+		// A layout written inside the buildpack directory must not end up in the next package.
+		if rule, ok := insideRule(defaultString(o.path, "."), o.name); ok {
+			opts.Exclude = append(opts.Exclude, rule)
+		}
+	}
 	p, err := packager.Build(ctx, opts)
 	if err != nil {
 		return err
@@ -221,4 +228,25 @@ func environ() map[string]string {
 		env[k] = v
 	}
 	return env
+}
+
+// insideRule returns an exclude rule for out when it lies inside the directory dir.
+func insideRule(dir, out string) (string, bool) {
+	d, err1 := filepath.Abs(dir)
+	o, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(d, o)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return "", false
+	}
+	return "/" + filepath.ToSlash(rel) + "/", true
+}
+
+func defaultString(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }
