@@ -462,3 +462,52 @@ func FuzzExtractTar(f *testing.F) {
 		assertConfined(t, base, dst)
 	})
 }
+
+// FuzzExtractZip is FuzzExtractTar for zip archives ("f", "d" and "l" lines).
+func FuzzExtractZip(f *testing.F) {
+	f.Add("f a/b\nl a/c -> b\nl d -> ../x\n", uint8(0))
+	f.Add("l d -> .\nl d/l -> ..\nf d/l/escape\n", uint8(0))
+	f.Add("f /abs\nf ../up\nf a\\..\\..\\x\n", uint8(1))
+	f.Fuzz(func(t *testing.T, script string, strip uint8) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		n := 0
+		for _, line := range strings.Split(script, "\n") {
+			if len(line) < 3 || line[1] != ' ' || n > 30 {
+				continue
+			}
+			name, link, _ := strings.Cut(line[2:], " -> ")
+			if name == "" || len(name) > 200 || len(link) > 200 {
+				continue
+			}
+			h := &zip.FileHeader{Name: name}
+			body := "data"
+			switch line[0] {
+			case 'f':
+				h.SetMode(0o644)
+			case 'd':
+				h.Name += "/"
+				h.SetMode(fs.ModeDir | 0o755)
+				body = ""
+			case 'l':
+				h.SetMode(fs.ModeSymlink | 0o777)
+				body = link
+			default:
+				continue
+			}
+			w, err := zw.CreateHeader(h)
+			if err != nil {
+				return
+			}
+			w.Write([]byte(body))
+			n++
+		}
+		if zw.Close() != nil {
+			return
+		}
+		base := t.TempDir()
+		dst := filepath.Join(base, "out")
+		_ = extract.Reader(context.Background(), bytes.NewReader(buf.Bytes()), dst, extract.Options{StripComponents: int(strip % 4)})
+		assertConfined(t, base, dst)
+	})
+}
