@@ -140,10 +140,10 @@ func rebuildReason(prev, want venvMetadata) string {
 	switch {
 	case prev.Python != want.Python:
 		return fmt.Sprintf("CPython changed from %s to %s", prev.Python, want.Python)
-	case prev.PythonSHA256 != want.PythonSHA256:
-		return fmt.Sprintf("the CPython %s build changed (sha256 %.12s, was %.12s)", want.Python, want.PythonSHA256, prev.PythonSHA256)
 	case prev.Target != want.Target:
 		return fmt.Sprintf("the target changed from %s to %s", prev.Target, want.Target)
+	case prev.PythonSHA256 != want.PythonSHA256:
+		return fmt.Sprintf("the CPython %s build changed (sha256 %.12s, was %.12s)", want.Python, want.PythonSHA256, prev.PythonSHA256)
 	case prev.Mode != want.Mode:
 		return fmt.Sprintf("the dependencies are now declared differently (%s, was %s)", want.Mode, prev.Mode)
 	case prev.WheelDir != want.WheelDir:

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/pyversion"
-	"github.com/cnbkit/cnbkit/buildpacks/python/internal/sbom"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
@@ -17,13 +15,6 @@ type cpythonInstall struct {
 	Version string
 	SHA256  string
 	Python  string // <layer>/bin/python3
-}
-
-// cpythonMetadata keys the CPython layer: it is reused while these are unchanged.
-type cpythonMetadata struct {
-	Version string `toml:"version"`
-	SHA256  string `toml:"sha256"`
-	Target  string `toml:"target"`
 }
 
 // chooseCPython resolves the version request against the inventory for the build target.
@@ -83,15 +74,6 @@ func chooseCPython(req sdk.BuildRequest[sdk.None, Config]) (dependency.Dependenc
 	if err != nil {
 		return dependency.Dependency{}, fmt.Errorf("resolving CPython %s: %w", choice.Version, err)
 	}
-	if !dep.DeprecationDate.IsZero() {
-		now := time.Now()
-		switch {
-		case now.After(dep.DeprecationDate):
-			log.Warn("CPython %s reached its end of life on %s and gets no more security fixes: move to a newer version (e.g. %s)", choice.Version.Minor(), dep.DeprecationDate.Format(time.DateOnly), available[0].Minor())
-		case now.Add(180 * 24 * time.Hour).After(dep.DeprecationDate):
-			log.Warn("CPython %s reaches its end of life on %s: plan the move to a newer version", choice.Version.Minor(), dep.DeprecationDate.Format(time.DateOnly))
-		}
-	}
 	return dep, nil
 }
 
@@ -102,19 +84,11 @@ func installCPython(ctx context.Context, req sdk.BuildRequest[sdk.None, Config])
 	if err != nil {
 		return cpythonInstall{}, err
 	}
-	want := cpythonMetadata{Version: dep.Version, SHA256: dep.SHA256, Target: req.Target.Spec().String()}
-	layer, err := sdk.OpenLayer(req.Layers, "cpython", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, want, nil)
+	// Reused while the checksum is unchanged (a different version or target is a different
+	// artifact); the download is cached; deprecation warnings and the SBOM come with it.
+	layer, _, err := dependency.Install(ctx, req, "cpython", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, dep, dependency.InstallOptions{})
 	if err != nil {
-		return cpythonInstall{}, fmt.Errorf("opening the CPython layer: %w", err)
-	}
-	if layer.Status.Restored && layer.HasContents() {
-		req.Log.Detail("Reusing CPython %s (version, checksum and target unchanged)", dep.Version)
-	} else {
-		done := req.Log.Timed(fmt.Sprintf("Installing CPython %s", dep.Version))
-		if err := fetchAndExtract(ctx, req, dep, layer.Path); err != nil {
-			return cpythonInstall{}, err
-		}
-		done()
+		return cpythonInstall{}, err
 	}
 	// Runtime hygiene: output is not buffered (logs appear at once), the read-only layers get
 	// no bytecode written at run time, and the web process listens on 8080 unless told.
@@ -123,12 +97,5 @@ func installCPython(ctx context.Context, req sdk.BuildRequest[sdk.None, Config])
 	layer.LaunchEnv().Default("PORT", "8080")
 	layer.BuildEnv().Default("PYTHONUNBUFFERED", "1")
 
-	comp := sbom.Component{Name: dep.DisplayName(), Version: dep.Version, PURL: dep.PURL, CPEs: dep.CPEs, SHA256: dep.SHA256}
-	if len(dep.Licenses) > 0 {
-		comp.License = dep.Licenses[0].Type
-	}
-	if err := writeSBOMs(layer.WriteSBOM, "cpython", []sbom.Component{comp}); err != nil {
-		return cpythonInstall{}, err
-	}
 	return cpythonInstall{Version: dep.Version, SHA256: dep.SHA256, Python: filepath.Join(layer.Path, "bin", "python3")}, nil
 }

@@ -54,36 +54,6 @@ func buildpackDir(t *testing.T) string {
 			return
 		}
 		fake.dir = dir
-		var buf bytes.Buffer
-		gz := gzip.NewWriter(&buf)
-		tw := tar.NewWriter(gz)
-		script := "#!/bin/sh\nexec '" + py + "' \"$@\"\n"
-		for _, h := range []*tar.Header{
-			{Name: "python/", Typeflag: tar.TypeDir, Mode: 0o755},
-			{Name: "python/bin/", Typeflag: tar.TypeDir, Mode: 0o755},
-			{Name: "python/bin/python3", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(script))},
-			{Name: "python/bin/python", Typeflag: tar.TypeSymlink, Linkname: "python3", Mode: 0o777},
-		} {
-			if fake.err = tw.WriteHeader(h); fake.err != nil {
-				return
-			}
-			if h.Typeflag == tar.TypeReg {
-				if _, fake.err = tw.Write([]byte(script)); fake.err != nil {
-					return
-				}
-			}
-		}
-		if fake.err = tw.Close(); fake.err != nil {
-			return
-		}
-		if fake.err = gz.Close(); fake.err != nil {
-			return
-		}
-		tgz := filepath.Join(dir, "cpython.tgz")
-		if fake.err = os.WriteFile(tgz, buf.Bytes(), 0o644); fake.err != nil {
-			return
-		}
-		sum := sha256.Sum256(buf.Bytes())
 		data, err := os.ReadFile("buildpack.toml")
 		if err != nil {
 			fake.err = err
@@ -95,8 +65,14 @@ func buildpackDir(t *testing.T) string {
 			return
 		}
 		for i := range inv {
+			// One artifact per version and arch, so that each has its own checksum as real ones do.
+			tgz, sum, err := fakeCPython(dir, py, inv[i].Version+"-"+inv[i].Target.Arch)
+			if err != nil {
+				fake.err = err
+				return
+			}
 			inv[i].URI = "file://" + tgz
-			inv[i].SHA256 = hex.EncodeToString(sum[:])
+			inv[i].SHA256 = sum
 		}
 		out, err := dependency.WithInventory(data, inv)
 		if err != nil {
@@ -115,6 +91,41 @@ func buildpackDir(t *testing.T) string {
 		t.Fatalf("making the test buildpack: %v", fake.err)
 	}
 	return fake.dir
+}
+
+// fakeCPython writes python/bin/python3 (running the host interpreter) into a tgz.
+func fakeCPython(dir, py, label string) (string, string, error) {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	script := "#!/bin/sh\n# stands in for CPython " + label + "\nexec '" + py + "' \"$@\"\n"
+	for _, h := range []*tar.Header{
+		{Name: "python/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "python/bin/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "python/bin/python3", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(script))},
+		{Name: "python/bin/python", Typeflag: tar.TypeSymlink, Linkname: "python3", Mode: 0o777},
+	} {
+		if err := tw.WriteHeader(h); err != nil {
+			return "", "", err
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := tw.Write([]byte(script)); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return "", "", err
+	}
+	if err := gz.Close(); err != nil {
+		return "", "", err
+	}
+	tgz := filepath.Join(dir, "cpython-"+label+".tgz")
+	if err := os.WriteFile(tgz, buf.Bytes(), 0o644); err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return tgz, hex.EncodeToString(sum[:]), nil
 }
 
 func TestMain(m *testing.M) {

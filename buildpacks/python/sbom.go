@@ -3,32 +3,32 @@ package python
 import (
 	"fmt"
 
-	"github.com/cnbkit/cnbkit/buildpacks/python/internal/sbom"
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/sitepackages"
 	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/dependency/sbom"
 )
 
 // writeEnvironmentSBOM writes the SBOM of the virtual environment layer: one component per
-// distribution installed in it, read from its .dist-info folders.
+// distribution installed in it, read from its .dist-info folders (not from the requirements).
 func writeEnvironmentSBOM(venv *sdk.Layer[venvMetadata], dists []sitepackages.Distribution) error {
-	comps := make([]sbom.Component, 0, len(dists))
+	doc := sbom.Document{Name: "python-packages", Tool: "cnbkit/python"}
 	for _, d := range dists {
-		comps = append(comps, sbom.Component{Name: d.Name, Version: d.Version, PURL: d.PURL(), License: d.License})
+		c := sbom.Component{Type: "library", Name: d.Name, Version: d.Version, PURL: d.PURL(), Description: d.Summary}
+		if d.License != "" {
+			c.Licenses = []string{d.License}
+		}
+		doc.Components = append(doc.Components, c)
 	}
-	return writeSBOMs(venv.WriteSBOM, "python-packages", comps)
-}
-
-func writeSBOMs(write func(sdk.SBOMFormat, []byte) error, name string, comps []sbom.Component) error {
-	cdx, err := sbom.CycloneDX(comps)
+	cdx, err := doc.CycloneDX()
 	if err != nil {
 		return fmt.Errorf("rendering the CycloneDX SBOM: %w", err)
 	}
-	if err := write(sdk.CycloneDX, cdx); err != nil {
+	if err := venv.WriteSBOM(sdk.CycloneDX, cdx); err != nil {
 		return err
 	}
-	spdx, err := sbom.SPDX(name, comps)
+	spdx, err := doc.SPDX()
 	if err != nil {
 		return fmt.Errorf("rendering the SPDX SBOM: %w", err)
 	}
-	return write(sdk.SPDX, spdx)
+	return venv.WriteSBOM(sdk.SPDX, spdx)
 }
