@@ -66,6 +66,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 	program := filepath.Join(layer.Path, "bin", FFmpeg)
 	info, err := SmokeCheck(ctx, program, req.Target)
 	if err != nil {
+		discard(layer.Path)
 		return sdk.BuildResult{}, err
 	}
 	req.Log.Detail("Smoke check passed: %s", info.Line)
@@ -89,6 +90,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 		probe := filepath.Join(probeLayer.Path, "bin", FFprobe)
 		pinfo, err := SmokeCheck(ctx, probe, req.Target)
 		if err != nil {
+			discard(probeLayer.Path)
 			return sdk.BuildResult{}, err
 		}
 		req.Log.Detail("Smoke check passed: %s", pinfo.Line)
@@ -237,4 +239,16 @@ func placeProgram(dir, name string) error {
 		}
 	}
 	return nil
+}
+
+// discard empties a layer whose program failed its smoke check, so that nothing unusable is
+// left behind even by a platform that kept the layers directory.
+func discard(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
 }

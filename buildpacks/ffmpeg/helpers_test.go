@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -165,3 +166,6 @@ licenses = [{ type = "GPL-3.0-or-later" }]
 	}
 	return []byte(b.String())
 }
+
+// errorsAs is errors.As for tests that also import gomega's dot names.
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
