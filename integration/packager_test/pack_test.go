@@ -135,8 +135,11 @@ func TestPackInspectsOurPackages(t *testing.T) {
 		{"go-bp", []string{"it/go", "1.0.0", "IT Go"}},
 		{"comp", []string{"it/comp", "3.0.0", "it/go@1.0.0", "it/bash@2.0.0"}},
 	} {
-		p := build(t, packager.Options{Path: filepath.Join(root, tc.dir), Targets: []spec.Target{hostTarget}})
-		file := writeFile(t, p, filepath.Join(root, "out", tc.dir+".cnb"))
+		// A multi-arch file: pack reads the first image listed.
+		p := build(t, packager.Options{Path: filepath.Join(root, tc.dir), Targets: []spec.Target{hostTarget, {OS: "linux", Arch: "arm64", Variant: "v8"}}})
+		outs, err := p.WriteFiles(ctx, filepath.Join(root, "out", tc.dir+".cnb"), packager.FileOptions{MultiArch: true})
+		g.Expect(err).NotTo(HaveOccurred())
+		file := outs[0].Location
 		out, err := packCmd(ctx, t, root, "buildpack", "inspect", file)
 		g.Expect(err).NotTo(HaveOccurred())
 		for _, w := range tc.want {
@@ -229,7 +232,8 @@ func TestPackBuilderCreateAcceptsOurPackages(t *testing.T) {
 	stackImage(t, reg.Ref("it/build:1"))
 	stackImage(t, reg.Ref("it/run:1"))
 
-	comp := build(t, packager.Options{Path: filepath.Join(root, "comp"), Targets: []spec.Target{hostTarget}})
+	// The composite is published as a multi-arch index: pack picks the image of --target.
+	comp := build(t, packager.Options{Path: filepath.Join(root, "comp"), Targets: []spec.Target{{OS: "linux", Arch: "amd64"}, {OS: "linux", Arch: "arm64"}}})
 	_, err = comp.Publish(ctx, reg.Ref("it/comp:3.0.0"), packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	bash := build(t, packager.Options{Path: filepath.Join(root, "bash-bp"), Targets: []spec.Target{hostTarget}})
@@ -272,9 +276,22 @@ image = "` + reg.Ref("it/run:1") + `"
 		LayerDiffID string `json:"layerDiffID"`
 	}
 	g.Expect(json.Unmarshal([]byte(cfg.Config.Labels["io.buildpacks.buildpack.layers"]), &layers)).To(Succeed())
-	ours, err := packager.Inspect(ctx, reg.Ref("it/comp:3.0.0"), packager.RegistryOptions{})
+	var hostImage v1.Image
+	for _, img := range comp.Images {
+		if img.Target.Arch == runtime.GOARCH {
+			hostImage = img.Image
+		}
+	}
+	g.Expect(hostImage).NotTo(BeNil())
+	hostCfg, err := hostImage.ConfigFile()
 	g.Expect(err).NotTo(HaveOccurred())
-	for _, b := range ours.Buildpacks {
-		g.Expect(layers[b.ID][b.Version].LayerDiffID).To(Equal(b.LayerDiffID), "the builder holds our layer of %s@%s", b.ID, b.Version)
+	var ours map[string]map[string]struct {
+		LayerDiffID string `json:"layerDiffID"`
+	}
+	g.Expect(json.Unmarshal([]byte(hostCfg.Config.Labels["io.buildpacks.buildpack.layers"]), &ours)).To(Succeed())
+	for id, versions := range ours {
+		for v, l := range versions {
+			g.Expect(layers[id][v].LayerDiffID).To(Equal(l.LayerDiffID), "the builder holds our %s layer of %s@%s", runtime.GOARCH, id, v)
+		}
 	}
 }
