@@ -82,9 +82,10 @@ var (
 type configField struct {
 	env   string
 	index []int
-	oneof []string
-	typ   reflect.Type
-	name  string
+	oneof  []string
+	typ    reflect.Type
+	name   string
+	secret bool // `secret:"true"`: ConfigTable masks the value
 }
 
 // configSource records where a configuration value came from, for ConfigTable.
@@ -113,7 +114,8 @@ func configFields(t reflect.Type) []configField {
 		if o := f.Tag.Get("oneof"); o != "" {
 			oneof = strings.Split(o, "|")
 		}
-		out = append(out, configField{env: env, index: []int{i}, oneof: oneof, typ: f.Type, name: f.Name})
+		secret, _ := strconv.ParseBool(f.Tag.Get("secret"))
+		out = append(out, configField{env: env, index: []int{i}, oneof: oneof, typ: f.Type, name: f.Name, secret: secret})
 	}
 	return out
 }

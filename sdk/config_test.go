@@ -194,6 +194,14 @@ func TestConfigTable(t *testing.T) {
 	var nilLog *Logger
 	nilLog.ConfigTable(cfg) // must not panic
 	b.Reset()
+	l.ConfigTable(struct {
+		Token string `env:"BP_TOKEN" secret:"true"`
+		Empty string `env:"BP_EMPTY" secret:"true"`
+	}{Token: "s3cret"})
+	g.Expect(b.String()).To(ContainSubstring("BP_TOKEN  (hidden)"))
+	g.Expect(b.String()).NotTo(ContainSubstring("s3cret"))
+	g.Expect(b.String()).To(ContainSubstring(`BP_EMPTY  ""`))
+	b.Reset()
 	l.ConfigTable(42)
 	g.Expect(b.String()).To(BeEmpty())
 }

@@ -164,7 +164,8 @@ func (l *Logger) errorBlock(e *Error) {
 
 // ConfigTable logs the effective configuration cfg (a configuration struct, or a pointer to
 // one) as a table: variable, value, and where the value came from (platform env, process env,
-// buildpack.toml default, or unset), with the description from buildpack.toml.
+// buildpack.toml default, or unset), with the description from buildpack.toml. Fields tagged
+// `secret:"true"` are shown as "(hidden)" when set.
 func (l *Logger) ConfigTable(cfg any) {
 	if l == nil || l.w == nil {
 		return
@@ -184,7 +185,11 @@ func (l *Logger) ConfigTable(cfg any) {
 	for _, f := range configFields(v.Type()) {
 		fv := v.FieldByIndex(f.index)
 		src := l.config[f.env]
-		rows = append(rows, row{f.env, formatConfigValue(fv), src.origin, src.description})
+		value := formatConfigValue(fv)
+		if f.secret && !fv.IsZero() {
+			value = "(hidden)"
+		}
+		rows = append(rows, row{f.env, value, src.origin, src.description})
 	}
 	if len(rows) == 0 {
 		return

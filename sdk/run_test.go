@@ -30,7 +30,11 @@ version = "1.2.3"
 sbom-formats = ["application/vnd.cyclonedx+json"]
 `
 
-func newWorld(t *testing.T, api string, extra string) *world {
+func newWorld(t *testing.T, api string, extra string) *world { return makeWorld(t, api, extra) }
+
+func newWorldB(b *testing.B) *world { return makeWorld(b, "0.12", "") }
+
+func makeWorld(t testing.TB, api string, extra string) *world {
 	t.Helper()
 	root := t.TempDir()
 	w := &world{root: root, app: filepath.Join(root, "app"), bp: filepath.Join(root, "bp"),
@@ -52,7 +56,7 @@ func newWorld(t *testing.T, api string, extra string) *world {
 	return w
 }
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
