@@ -80,8 +80,8 @@ var (
 
 // configField is one bound field of a configuration struct.
 type configField struct {
-	env   string
-	index []int
+	env    string
+	index  []int
 	oneof  []string
 	typ    reflect.Type
 	name   string
