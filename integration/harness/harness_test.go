@@ -17,6 +17,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
@@ -215,6 +218,19 @@ func TestBuildRunRebuild(t *testing.T) {
 		g.Expect(ok).To(BeTrue(), "layers: %+v", got.Layers)
 	})
 
+	t.Run("two clean builds give the same image", func(t *testing.T) {
+		g := NewWithT(t)
+		opts := harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}, Env: map[string]string{"HELLO_LAYER_VERSION": "1"}}
+		first, err := h.Build(ctx, t, opts)
+		g.Expect(err).NotTo(HaveOccurred())
+		second, err := h.Build(ctx, t, opts)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(first.Success && second.Success).To(BeTrue(), "logs:\n%s\n%s", first.Logs, second.Logs)
+		g.Expect(second.Image).NotTo(Equal(first.Image), "each build gets its own image name")
+		g.Expect(second.Logs).To(ContainSubstring("installing hello-server"), "a clean build reuses nothing")
+		g.Expect(second.Digest).To(Equal(first.Digest))
+	})
+
 	t.Run("failing detect", func(t *testing.T) {
 		g := NewWithT(t)
 		empty := t.TempDir()
@@ -226,6 +242,37 @@ func TestBuildRunRebuild(t *testing.T) {
 		g.Expect(bad.Logs).To(ContainSubstring("hello buildpack: no hello.txt in the app directory"))
 		g.Expect(bad.Digest).To(BeEmpty())
 	})
+}
+
+func TestPlatformAPI015(t *testing.T) {
+	requirePrivileges(t)
+	ctx := t.Context()
+	g := NewWithT(t)
+	h, err := harness.New(ctx, t, harness.Options{PlatformAPI: "0.15"})
+	g.Expect(err).NotTo(HaveOccurred())
+	res, err := h.Build(ctx, t, harness.BuildOptions{App: "testdata/app", Buildpacks: []harness.Buildpack{harness.BuildpackDir(testBuildpack(t))}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Success).To(BeTrue(), "build failed:\n%s", res.Logs)
+	g.Expect(res.Config.Env).To(ContainElement("CNB_PLATFORM_API=0.15"))
+}
+
+func TestOptionsErrors(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	_, err := harness.New(t.Context(), t, harness.Options{PlatformAPI: "0.9"})
+	g.Expect(err).To(MatchError(ContainSubstring(`platform API "0.9" is not supported`)))
+
+	_, err = harness.NewStack(empty.Image, empty.Image)
+	g.Expect(err).To(MatchError(ContainSubstring("no CNB_USER_ID or CNB_GROUP_ID")))
+	cfg, err := mutate.Config(empty.Image, v1.Config{Env: []string{"CNB_USER_ID=x", "CNB_GROUP_ID=1"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = harness.NewStack(cfg, cfg)
+	g.Expect(err).To(MatchError(ContainSubstring(`CNB_USER_ID is not a number: "x"`)))
+	cfg, err = mutate.Config(empty.Image, v1.Config{Env: []string{"CNB_USER_ID=1001", "CNB_GROUP_ID=1002"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	s, err := harness.NewStack(cfg, cfg)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect([]int{s.UID, s.GID}).To(Equal([]int{1001, 1002}))
 }
 
 func TestLifecycleTarball(t *testing.T) {
