@@ -13,6 +13,7 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/ffmpeg"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // fakeFFmpeg is a test artifact whose program reports version.
@@ -218,4 +219,52 @@ func TestBuildExplainsThePlaceholderHost(t *testing.T) {
 	g.Expect(ue.Title).To(Equal("No download location for ffmpeg"))
 	g.Expect(ue.Detail).To(ContainSubstring("placeholder host npm.invalid"))
 	g.Expect(strings.Join(ue.Fixes, " ")).To(ContainSubstring("BP_DEPENDENCY_MIRROR_NPM_INVALID="))
+}
+
+// TestBuildMergesRequestsFromOtherBuildpacks: another buildpack in the group may require
+// ffmpeg too; its version request counts (after environment variables), and a build-only or
+// launch-only request still gets a layer with the types asked for.
+func TestBuildMergesRequestsFromOtherBuildpacks(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name          string
+		plan          []spec.PlanEntry
+		version       string
+		build, launch bool
+	}{
+		{"another buildpack pins a version", []spec.PlanEntry{
+			{Name: "ffmpeg", Metadata: map[string]any{"build": true, "launch": true}},
+			{Name: "ffmpeg", Metadata: map[string]any{"version": "2018.*", "version-source": "media-buildpack"}},
+		}, "2018.12.10", true, true},
+		{"an environment variable beats a buildpack's request", []spec.PlanEntry{
+			{Name: "ffmpeg", Metadata: map[string]any{"version": "2018.*", "version-source": "media-buildpack", "launch": true}},
+			{Name: "ffmpeg", Metadata: map[string]any{"version": "2019.*", "version-source": "BP_FFMPEG_VERSION", "build": true, "launch": true}},
+		}, "2019.6.5", true, true},
+		{"build only", []spec.PlanEntry{{Name: "ffmpeg", Metadata: map[string]any{"build": true}}}, "2019.6.5", true, false},
+		{"launch only", []spec.PlanEntry{{Name: "ffmpeg", Metadata: map[string]any{"launch": true}}}, "2019.6.5", false, true},
+		{"no flags means both", []spec.PlanEntry{{Name: "ffmpeg"}}, "2019.6.5", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			srv := newFileServer(t, map[string][]byte{})
+			out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: c.plan})
+			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+			l := out.Layers["ffmpeg"]
+			g.Expect(l.Metadata).To(HaveKeyWithValue("version", c.version))
+			g.Expect(l.Types.Build).To(Equal(c.build))
+			g.Expect(l.Types.Launch).To(Equal(c.launch))
+		})
+	}
+}
+
+func TestBuildWithoutAPlanEntryDoesNothing(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	srv := newFileServer(t, map[string][]byte{})
+	out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: []spec.PlanEntry{}})
+	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+	g.Expect(out.Layers).To(BeEmpty())
+	g.Expect(srv.Total()).To(BeZero())
 }
