@@ -98,7 +98,7 @@ func TestBuildLayers(t *testing.T) {
 		program := filepath.Join(l.Path, "bin", name)
 		st, err := os.Stat(program)
 		g.Expect(err).NotTo(HaveOccurred(), "the lifecycle puts <layer>/bin on PATH")
-		g.Expect(st.Mode().Perm() & 0o111).To(Equal(os.FileMode(0o111)), "%s is executable", name)
+		g.Expect(st.Mode().Perm()&0o111).To(Equal(os.FileMode(0o111)), "%s is executable", name)
 		g.Expect(l.SBOM).To(ConsistOf(name+".sbom.cdx.json", name+".sbom.spdx.json"))
 		for _, f := range l.SBOM {
 			data, err := os.ReadFile(filepath.Join(out.LayersDir, f))
