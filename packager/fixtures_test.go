@@ -18,7 +18,7 @@ import (
 
 // writeTree writes files (path → content) under dir; a content starting with "#!" gets
 // mode 0755, others 0644.
-func writeTree(t *testing.T, dir string, files map[string]string) {
+func writeTree(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, name)

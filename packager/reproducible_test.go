@@ -267,3 +267,41 @@ func TestCompositeLayerHoldsItsDescriptor(t *testing.T) {
 		"/cnb/buildpacks/c_comp", "/cnb/buildpacks/c_comp/3.0.0", "/cnb/buildpacks/c_comp/3.0.0/buildpack.toml",
 	}), "the composite's own layer")
 }
+
+// TestNestedCompositeFromAPackage uses a packaged composite as a component of another.
+func TestNestedCompositeFromAPackage(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	inner := composite(t)
+	p, err := packager.Build(ctx(t), packager.Options{Path: inner})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer p.Close()
+	root := t.TempDir()
+	_, err = p.WriteLayout(ctx(t), filepath.Join(root, "inner"))
+	g.Expect(err).NotTo(HaveOccurred())
+	writeTree(t, filepath.Join(root, "outer"), map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"c/outer\"\nversion = \"4.0.0\"\n[[order]]\n[[order.group]]\nid = \"c/comp\"\nversion = \"3.0.0\"\n",
+		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../inner\"\n",
+	})
+	outer, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(root, "outer")})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer outer.Close()
+	g.Expect(outer.Buildpacks).To(Equal([]string{"c/a@1.0.0", "c/b@2.0.0", "c/c@2.0.0", "c/comp@3.0.0", "c/d@2.0.0", "c/outer@4.0.0"}))
+	g.Expect(outer.Images).To(HaveLen(2), "the inner package's targets")
+	for i, img := range outer.Images {
+		layers, err := img.Image.Layers()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(layers).To(HaveLen(6))
+		innerLayers, err := p.Images[i].Image.Layers()
+		g.Expect(err).NotTo(HaveOccurred())
+		var outerDigests []string
+		for _, l := range layers {
+			d, _ := l.Digest()
+			outerDigests = append(outerDigests, d.String())
+		}
+		for j, l := range innerLayers {
+			want, _ := l.Digest()
+			g.Expect(outerDigests).To(ContainElement(want.String()), "layer %d of %s is reused byte for byte", j, img.Target)
+		}
+	}
+}

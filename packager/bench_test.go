@@ -1,0 +1,41 @@
+package packager_test
+
+import (
+	"crypto/rand"
+	"path/filepath"
+	"testing"
+
+	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// BenchmarkPackageFile packages a 16 MiB prebuilt buildpack (half random, half text) into a
+// .cnb file. scripts/bench-package.sh compares the CLI with pack and tar.
+func BenchmarkPackageFile(b *testing.B) {
+	dir := b.TempDir()
+	random := make([]byte, 8<<20)
+	if _, err := rand.Read(random); err != nil {
+		b.Fatal(err)
+	}
+	text := make([]byte, 0, 8<<20)
+	for len(text) < 8<<20 {
+		text = append(text, "a line of text in a buildpack resource file\n"...)
+	}
+	files := bashBuildpack("bench/bp", "1.0.0", "")
+	files["data/random.bin"] = string(random)
+	files["data/text.txt"] = string(text)
+	writeTree(b, dir, files)
+	out := filepath.Join(b.TempDir(), "bp.cnb")
+	b.SetBytes(16 << 20)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := packager.Build(b.Context(), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.WriteFiles(b.Context(), out, packager.FileOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
