@@ -177,7 +177,8 @@ func (s LayerStatus) String() string {
 	}
 }
 
-// Layer is a layer opened for this build, with metadata of type M.
+// Layer is a layer opened for this build, with metadata of type M. OpenLayer may be called
+// from several goroutines; one Layer and its Envs belong to one goroutine at a time.
 type Layer[M any] struct {
 	Name  string
 	Path  string // <layers>/<name>; absent for a reused launch-only layer (see HasContents)
@@ -193,7 +194,6 @@ type Layer[M any] struct {
 	build       *Env
 	launch      *Env
 	process     map[string]*Env
-	execD       bool
 }
 
 // HasContents reports whether the layer directory is here. A reused launch-only layer
@@ -217,11 +217,27 @@ func OpenLayer[M any](layers *Layers, name string, types LayerTypes, want M, res
 	if err := checkLayerName(name); err != nil {
 		return nil, err
 	}
+	// Reserve the name, then decide without holding the lock: restore is the author's code.
 	layers.mu.Lock()
-	defer layers.mu.Unlock()
 	if _, dup := layers.opened[name]; dup {
+		layers.mu.Unlock()
 		return nil, fmt.Errorf("opening layer %q: it is already open; open each layer once and keep the *Layer", name)
 	}
+	layers.opened[name] = nil
+	layers.mu.Unlock()
+	l, err := openLayer(layers, name, types, want, restore)
+	layers.mu.Lock()
+	defer layers.mu.Unlock()
+	if err != nil {
+		delete(layers.opened, name)
+		return nil, err
+	}
+	layers.opened[name] = l
+	layers.order = append(layers.order, name)
+	return l, nil
+}
+
+func openLayer[M any](layers *Layers, name string, types LayerTypes, want M, restore func(previous M) Decision) (*Layer[M], error) {
 	l := &Layer[M]{
 		Name: name, Path: filepath.Join(layers.path, name), Types: types, layers: layers,
 		shared: &Env{}, build: &Env{}, launch: &Env{}, process: map[string]*Env{},
@@ -241,8 +257,6 @@ func OpenLayer[M any](layers *Layers, name string, types LayerTypes, want M, res
 		}
 		l.hasContents = true
 	}
-	layers.opened[name] = l
-	layers.order = append(layers.order, name)
 	layers.log.Debug("layer %s (%s): %s", name, types, status)
 	return l, nil
 }
@@ -427,7 +441,6 @@ func (l *Layer[M]) WriteExecD(name string, program io.Reader) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating exec.d of layer %s: %w", l.Name, err)
 	}
-	l.execD = true
 	return cnb.WriteFileAtomic(filepath.Join(dir, name), data, 0o755)
 }
 
@@ -568,7 +581,9 @@ func (l *Layers) statuses() map[string]LayerStatus {
 	defer l.mu.Unlock()
 	out := make(map[string]LayerStatus, len(l.opened))
 	for n, p := range l.opened {
-		out[n] = p.status()
+		if p != nil {
+			out[n] = p.status()
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -309,4 +310,44 @@ func TestSBOMChecks(t *testing.T) {
 		g.Expect(ok).To(BeTrue())
 		g.Expect(mt).To(HavePrefix("application/"))
 	}
+}
+
+func TestOpenLayerConcurrently(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	w := newWorld(t, "0.12", "")
+	previous(t, w, "outer", "[metadata]\nversion = \"1\"\n", true)
+	exit, log := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+		// A restore function may open another layer.
+		_, err := sdk.OpenLayer(req.Layers, "outer", sdk.LayerTypes{Cache: true}, layerMeta{Version: "1"}, func(layerMeta) sdk.Decision {
+			if _, err := sdk.OpenLayer(req.Layers, "inner", sdk.LayerTypes{Cache: true}, sdk.None{}, nil); err != nil {
+				return sdk.Rebuild("inner: %v", err)
+			}
+			return sdk.Keep()
+		})
+		if err != nil {
+			return err
+		}
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				l, err := sdk.OpenLayer(req.Layers, fmt.Sprintf("p%d", i), sdk.LayerTypes{Launch: true}, layerMeta{Size: i}, nil)
+				if err == nil {
+					l.LaunchEnv().Override("I", fmt.Sprint(i))
+				}
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	g.Expect(exit.Code).To(Equal(0), log)
+	g.Expect(exit.Layers).To(HaveLen(10))
+	g.Expect(exit.Layers["outer"].Restored).To(BeTrue())
+	g.Expect(filepath.Join(w.layers, "inner.toml")).To(BeAnExistingFile())
+	g.Expect(filepath.Join(w.layers, "p7", "env.launch", "I.override")).To(BeAnExistingFile())
 }
