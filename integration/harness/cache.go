@@ -47,6 +47,12 @@ func cached(ctx context.Context, dir string, create func(tmp string) error) erro
 	if _, err := os.Stat(dir); err == nil {
 		return nil // made by another process while we waited
 	}
+	// Temporary directories of a process that died while holding the lock.
+	if stale, err := filepath.Glob(filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-*")); err == nil {
+		for _, s := range stale {
+			_ = os.RemoveAll(s)
+		}
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("creating temporary cache directory: %w", err)
