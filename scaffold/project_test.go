@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,13 +36,23 @@ func TestGeneratedProjectsWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One case per template: the plain one with the defaults, the dependency one with an older
+	// API and targets where the first is not amd64 and one has a variant.
+	cases := map[string]scaffold.Options{
+		scaffold.TemplatePlain: {ID: "my-org/plain-bp"},
+		scaffold.TemplateDependency: {ID: "my-org/dependency-bp", API: "0.10",
+			Targets: []spec.Target{{OS: "linux", Arch: "arm64"}, {OS: "linux", Arch: "amd64", Variant: "v3"}}},
+	}
+	g := NewWithT(t)
+	g.Expect(cases).To(HaveLen(len(scaffold.Templates())), "one case per template")
 	for _, tmpl := range scaffold.Templates() {
+		opts := cases[tmpl.Name]
+		opts.Template, opts.SDKReplace = tmpl.Name, checkout
 		t.Run(tmpl.Name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
 			ctx := t.Context()
 			dir := filepath.Join(t.TempDir(), "project")
-			opts := scaffold.Options{ID: "my-org/" + tmpl.Name + "-bp", Template: tmpl.Name, SDKReplace: checkout}
 			files, err := scaffold.Generate(ctx, opts)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(scaffold.Write(ctx, dir, files, scaffold.WriteOptions{})).To(Succeed())
@@ -61,10 +72,10 @@ func TestGeneratedProjectsWork(t *testing.T) {
 			run("mod", "tidy")
 			run("vet", "./...")
 			out := run("test", "-count=1", "./...")
-			g.Expect(out).To(ContainSubstring("ok  \tmy-org/" + tmpl.Name + "-bp"))
+			g.Expect(out).To(ContainSubstring("ok  \t" + opts.ID))
 			cnbkit, err := buildCNBKit()
 			g.Expect(err).NotTo(HaveOccurred())
-			packageProject(ctx, t, cnbkit, dir, tmpl.Name+"-bp")
+			packageProject(ctx, t, cnbkit, dir, opts)
 		})
 	}
 }
@@ -72,7 +83,7 @@ func TestGeneratedProjectsWork(t *testing.T) {
 // packageProject packages the generated project as its README says (`cnbkit package
 // out/<slug>.cnb`) with the cnbkit command built from this checkout, and checks the files the
 // README names with `cnbkit inspect`.
-func packageProject(ctx context.Context, t *testing.T, cnbkit, dir, slug string) {
+func packageProject(ctx context.Context, t *testing.T, cnbkit, dir string, opts scaffold.Options) {
 	t.Helper()
 	g := NewWithT(t)
 	run := func(args ...string) []byte {
@@ -87,16 +98,25 @@ func packageProject(ctx context.Context, t *testing.T, cnbkit, dir, slug string)
 		}
 		return stdout.Bytes()
 	}
+	slug := path.Base(opts.ID)
 	run("package", filepath.Join("out", slug+".cnb"))
 
 	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
 	g.Expect(err).NotTo(HaveOccurred())
+	targets := opts.Targets
+	if len(targets) == 0 {
+		targets = scaffold.DefaultTargets()
+	}
 	var all []string
-	for _, target := range scaffold.DefaultTargets() {
+	for _, target := range targets {
 		all = append(all, target.String())
 	}
-	for _, target := range scaffold.DefaultTargets() {
-		name := filepath.Join("out", slug+"-"+target.OS+"-"+target.Arch+".cnb")
+	api := opts.API
+	if api == "" {
+		api = spec.LatestAPI()
+	}
+	for _, target := range targets {
+		name := filepath.Join("out", slug+"-"+strings.ReplaceAll(target.String(), "/", "-")+".cnb")
 		g.Expect(string(readme)).To(ContainSubstring(name), "the README names the file cnbkit package writes")
 		var info struct {
 			ID         string
@@ -108,10 +128,10 @@ func packageProject(ctx context.Context, t *testing.T, cnbkit, dir, slug string)
 			}
 		}
 		g.Expect(json.Unmarshal(run("inspect", "--json", name), &info)).To(Succeed())
-		g.Expect(info.ID).To(Equal("my-org/" + slug))
+		g.Expect(info.ID).To(Equal(opts.ID))
 		g.Expect(info.Version).To(Equal(scaffold.DefaultVersion))
 		g.Expect(info.Buildpacks).To(HaveLen(1))
-		g.Expect(info.Buildpacks[0].API).To(Equal(spec.LatestAPI()))
+		g.Expect(info.Buildpacks[0].API).To(Equal(api))
 		g.Expect(info.Buildpacks[0].Targets).To(Equal(all))
 		g.Expect(info.Images).To(HaveLen(1))
 		g.Expect(info.Images[0].Platform).To(Equal(target.String()))

@@ -376,6 +376,8 @@ type data struct {
 	SDKModule, GoVersion string
 	// Tool and ToolVersion name the example dependency; VersionFile is the app file asking for it.
 	Tool, ToolVersion, VersionFile string
+	// MissingArch is an architecture none of the targets has, for tests of a missing build.
+	MissingArch string
 }
 
 func newData(o Options) data {
@@ -386,6 +388,16 @@ func newData(o Options) data {
 	if o.Template == TemplateDependency {
 		for _, t := range o.Targets {
 			d.Dependencies = append(d.Dependencies, newExampleDependency(t))
+		}
+	}
+	for _, arch := range []string{"s390x", "ppc64le", "riscv64", "386"} {
+		used := false
+		for _, t := range o.Targets {
+			used = used || t.Arch == arch
+		}
+		if !used {
+			d.MissingArch = arch
+			break
 		}
 	}
 	return d
