@@ -25,8 +25,8 @@ const (
 	ExitDetectFail = 100 // detect decided the buildpack does not apply
 )
 
-// Buildpack API versions the SDK implements, oldest first.
-var (
+// The range of Buildpack API versions the SDK implements.
+const (
 	MinAPI = "0.10"
 	MaxAPI = "0.12"
 )
