@@ -35,6 +35,8 @@ type ImageInfo struct {
 	Platform string      `json:"platform"`
 	Digest   string      `json:"digest"`
 	Layers   []LayerInfo `json:"layers"`
+	// Labels are the image config labels as stored (the two buildpackage labels are JSON).
+	Labels map[string]string `json:"labels"`
 }
 
 // LayerInfo is one layer of an image and the buildpacks it holds.
@@ -86,7 +88,7 @@ func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ref, err)
 		}
-		ii := ImageInfo{Platform: source.PlatformString(img.Platform), Digest: img.Digest.String()}
+		ii := ImageInfo{Platform: source.PlatformString(img.Platform), Digest: img.Digest.String(), Labels: cfg.Config.Labels}
 		m, err := img.Image.Manifest()
 		if err != nil {
 			return nil, fmt.Errorf("reading manifest of %s: %w", ref, err)
