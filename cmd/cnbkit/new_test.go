@@ -181,3 +181,20 @@ func TestNewOffersTheAPIsTheSDKRuns(t *testing.T) {
 	g.Expect(apiChoices()).To(ContainElement(spec.LatestAPI()))
 	g.Expect(apiChoices()[0]).To(Equal(sdk.MinAPI))
 }
+
+func TestNewOutputMatchesTheTutorial(t *testing.T) {
+	g := NewWithT(t)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "getting-started.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	// Not parallel: it runs in a temporary working directory, as the tutorial does.
+	t.Chdir(t.TempDir())
+
+	out, err := executeNew(t, "", "my-org/hello")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	// The tutorial shows the first lines of the output in a text block after `cnbkit new my-org/hello`.
+	_, after, ok := strings.Cut(string(doc), "cnbkit new my-org/hello\n```\n\n```text\n")
+	g.Expect(ok).To(BeTrue(), "docs/getting-started.md shows the output of cnbkit new my-org/hello")
+	shown, _, _ := strings.Cut(after, "```")
+	g.Expect(out).To(HavePrefix(shown))
+	g.Expect(filepath.Join("hello", "buildpack.toml")).To(BeARegularFile())
+}
