@@ -89,6 +89,7 @@ func (h *Harness) Rebuild(ctx context.Context, t testing.TB, prev *Result, chang
 	opts := prev.Options
 	opts.Env = cloneMap(prev.Options.Env)
 	opts.Buildpacks = append([]Buildpack(nil), prev.Options.Buildpacks...)
+	opts.Bindings = append([]Binding(nil), prev.Options.Bindings...)
 	if change != nil {
 		change(&opts)
 	}
@@ -104,7 +105,7 @@ func imageName(testName string) string {
 		n = "app"
 	}
 	if len(n) > 100 {
-		n = n[:100]
+		n = strings.TrimRight(n[:100], "-")
 	}
 	return "apps/" + n
 }
@@ -273,10 +274,8 @@ func writePlatform(dir string, env map[string]string, bindings []Binding) error 
 	return nil
 }
 
+// cloneMap copies m; the copy is never nil, so a Rebuild change func can set keys.
 func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
 	c := make(map[string]string, len(m))
 	for k, v := range m {
 		c[k] = v
