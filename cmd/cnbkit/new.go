@@ -147,7 +147,7 @@ func runNew(ctx context.Context, opts newOptions, streams newIO) error {
 		template = scaffold.DefaultTemplate
 	}
 	fmt.Fprintf(streams.Out, "Created buildpack %s from the %s template in %s (%d files).\n\nNext steps:\n", opts.ID, template, dir, len(files))
-	fmt.Fprintf(streams.Out, "  cd %s\n  go mod tidy\n  go test ./...\n  cnbkit package out/%s.cnb\n\nThe README in %s says more.\n", dir, filepath.Base(defaultPath(opts.ID)), dir)
+	fmt.Fprintf(streams.Out, "  cd %s\n  go mod tidy\n  go test ./...\n  cnbkit package out/%s.cnb\n\nThe README in %s says more.\n", dir, strings.ToLower(filepath.Base(defaultPath(opts.ID))), dir)
 	return nil
 }
 
