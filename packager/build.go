@@ -112,7 +112,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		fetcher: opts.Fetcher}
 	meta := format.MetadataFor(main.bp, stacks)
 	for _, t := range targets {
-		img, err := b.image(t, main, l.order, meta)
+		img, err := b.image(t, main, l.order, l.dups, meta)
 		if err != nil {
 			p.Close()
 			return nil, err
@@ -135,7 +135,7 @@ type builder struct {
 
 // image assembles the image of one target: every component sorted by id and version,
 // then the main buildpack.
-func (b *builder) image(t spec.Target, main *module, modules []*module, meta format.Metadata) (v1.Image, error) {
+func (b *builder) image(t spec.Target, main *module, modules, dups []*module, meta format.Metadata) (v1.Image, error) {
 	sorted := append([]*module(nil), modules...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		if (sorted[i] == main) != (sorted[j] == main) {
@@ -154,9 +154,6 @@ func (b *builder) image(t spec.Target, main *module, modules []*module, meta for
 		if err != nil {
 			return nil, err
 		}
-		if prev, ok := labels.Get(m.bp.Info.ID, m.bp.Info.Version); ok && prev.LayerDiffID != diffID.String() {
-			return nil, fmt.Errorf("buildpack %s comes from two places with different content (%s): use one of them", m.key(), m.origin)
-		}
 		var info format.LayerInfo
 		if m.pkg != nil {
 			info = m.info
@@ -168,6 +165,16 @@ func (b *builder) image(t spec.Target, main *module, modules []*module, meta for
 		if !seen[diffID] {
 			seen[diffID] = true
 			layers = append(layers, l)
+		}
+	}
+	for _, d := range dups {
+		_, diffID, err := b.layer(t, d)
+		if err != nil {
+			return nil, err
+		}
+		if prev, ok := labels.Get(d.bp.Info.ID, d.bp.Info.Version); ok && prev.LayerDiffID != diffID.String() {
+			return nil, fmt.Errorf("buildpack %s comes from two places with different content (%s and %s): keep one of them, or give them different versions",
+				d.key(), originOf(modules, d.key()), d.origin)
 		}
 	}
 	img, err := format.Image(t, layers, meta, labels)
@@ -278,4 +285,13 @@ func sortFiles(files []layer.File) []layer.File {
 		return len(a) < len(b)
 	})
 	return out
+}
+
+func originOf(modules []*module, key string) string {
+	for _, m := range modules {
+		if m.key() == key {
+			return m.origin
+		}
+	}
+	return "?"
 }

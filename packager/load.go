@@ -47,6 +47,7 @@ type loader struct {
 	problems []error
 	modules  map[string]*module // by id@version
 	order    []*module          // load order, main first
+	dups     []*module          // id@version already in modules, from another source
 	dirs     map[string]*module // by absolute directory
 	deps     []packageDep
 	packages []*source.Package
@@ -181,11 +182,11 @@ func negate(include []string) []string {
 
 func (l *loader) add(m *module) {
 	if prev, ok := l.modules[m.key()]; ok {
-		if prev.dir != "" && prev.dir == m.dir {
-			return
+		if prev.dir == "" || prev.dir != m.dir {
+			// The same id@version from two places: allowed when their layers are
+			// identical, which is checked when the layers are built.
+			l.dups = append(l.dups, m)
 		}
-		// The same id@version from two places: allowed when their layers are identical,
-		// which is checked when the layers are built.
 		return
 	}
 	l.modules[m.key()] = m

@@ -107,3 +107,35 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring("is not an OCI layout")))
 	g.Expect(filepath.Join(out, "keep.txt")).To(BeAnExistingFile())
 }
+
+func TestSameBuildpackFromTwoPlaces(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	root := t.TempDir()
+	writeTree(t, filepath.Join(root, "one"), bashBuildpack("x/dup", "1.0.0", ""))
+	writeTree(t, filepath.Join(root, "same"), bashBuildpack("x/dup", "1.0.0", ""))
+	other := bashBuildpack("x/dup", "1.0.0", "")
+	other["bin/build"] = "#!/bin/sh\necho changed\n"
+	writeTree(t, filepath.Join(root, "other"), other)
+	comp := "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/dup\"\nversion = \"1.0.0\"\n"
+	for _, tc := range []struct {
+		second  string
+		wantErr string
+	}{
+		{"../same", ""},
+		{"../other", `buildpack x/dup@1.0.0 comes from two places with different content (dependency "../one"`},
+	} {
+		dir := filepath.Join(root, "comp-"+filepath.Base(tc.second))
+		writeTree(t, dir, map[string]string{
+			"buildpack.toml": comp,
+			"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../one\"\n[[dependencies]]\nuri = \"" + tc.second + "\"\n",
+		})
+		p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+		if tc.wantErr == "" {
+			g.Expect(err).NotTo(HaveOccurred())
+			p.Close()
+			continue
+		}
+		g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+	}
+}
