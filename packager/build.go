@@ -89,8 +89,8 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	l.checkTargets(targets)
 	l.checkOrders()
 	stacks := l.resolvedStacks(main)
-	if len(stacks) == 0 && !main.bp.IsComposite() {
-		l.problem("the buildpacks of the package share no stack: check their [[stacks]]")
+	if len(stacks) == 0 {
+		l.problem("the buildpacks of the package share no stack: check their [[stacks]] (or use [[targets]] only)")
 	}
 	bundles := l.planBundles(main, targets)
 	if len(l.problems) > 0 {
