@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -165,7 +166,9 @@ func Reader(ctx context.Context, r io.Reader, dst string, opts Options) error {
 			return fmt.Errorf("extracting: reading %s stream: %w", format, err)
 		}
 		defer closeFn()
-		inner := bufio.NewReaderSize(dec, 1<<20)
+		async := newAsyncReader(dec)
+		defer async.Close() // runs before closeFn: the goroutine stops using dec first
+		inner := bufio.NewReaderSize(async, 1<<20)
 		head, _ = inner.Peek(512)
 		content = inner
 		if Detect(head) == Tar {
@@ -254,14 +257,15 @@ func openRoot(dst string) (*os.Root, error) {
 	return root, nil
 }
 
+// countingReader counts compressed bytes; it may run in the asyncReader's goroutine.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -476,9 +480,11 @@ func (g *guardedReader) Read(p []byte) (int, error) {
 	if w.written > w.opts.MaxBytes {
 		return n, fmt.Errorf("extracting: more than %d bytes: %w", w.opts.MaxBytes, ErrTooLarge)
 	}
-	if w.written > w.opts.RatioAfter && w.compressed != nil && w.compressed.n > 0 && w.written/w.compressed.n > w.opts.MaxRatio {
-		return n, fmt.Errorf("extracting: %d bytes from %d compressed bytes exceeds the ratio %d: %w",
-			w.written, w.compressed.n, w.opts.MaxRatio, ErrTooLarge)
+	if w.written > w.opts.RatioAfter && w.compressed != nil {
+		if c := w.compressed.n.Load(); c > 0 && w.written/c > w.opts.MaxRatio {
+			return n, fmt.Errorf("extracting: %d bytes from %d compressed bytes exceeds the ratio %d: %w",
+				w.written, c, w.opts.MaxRatio, ErrTooLarge)
+		}
 	}
 	return n, err
 }
@@ -602,7 +608,8 @@ func extractZip(ctx context.Context, ra io.ReaderAt, size int64, dst string, opt
 		return err
 	}
 	defer root.Close()
-	compressed := &countingReader{n: size}
+	compressed := &countingReader{}
+	compressed.n.Store(size)
 	w := &writer{ctx: ctx, root: root, opts: opts, compressed: compressed}
 	for _, f := range zr.File {
 		if err := w.count(); err != nil {
