@@ -25,6 +25,7 @@ func newRootCmd() *cobra.Command {
 It packages buildpacks into buildpackages (.cnb files, OCI layouts or registry images)
 that pack, kpack and the lifecycle read, with no Docker daemon, reproducibly and for
 several targets at once.`,
+		Version:           cliVersion(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		DisableAutoGenTag: true,
