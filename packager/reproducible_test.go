@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -304,4 +305,25 @@ func TestNestedCompositeFromAPackage(t *testing.T) {
 			g.Expect(outerDigests).To(ContainElement(want.String()), "layer %d of %s is reused byte for byte", j, img.Target)
 		}
 	}
+}
+
+// TestUmaskDoesNotMatter writes and packages the same buildpack under two umasks. The umask
+// belongs to the process, so this test is not parallel (parallel tests wait for it).
+func TestUmaskDoesNotMatter(t *testing.T) {
+	g := NewWithT(t)
+	var got [][]string
+	for _, mask := range []int{0o077, 0o002} {
+		old := syscall.Umask(mask)
+		dir := filepath.Join(t.TempDir(), "bp")
+		writeTree(t, dir, goBuildpack("r/umask", "0.1.0"))
+		p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+		if err == nil {
+			_, err = p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "x.cnb"), packager.FileOptions{MultiArch: true})
+		}
+		syscall.Umask(old)
+		g.Expect(err).NotTo(HaveOccurred())
+		got = append(got, digests(t, p))
+		g.Expect(p.Close()).To(Succeed())
+	}
+	g.Expect(got[1]).To(Equal(got[0]), "digests under umask 077 and 002")
 }
