@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -86,11 +89,12 @@ func TestGeneratedProjectsWork(t *testing.T) {
 func packageProject(ctx context.Context, t *testing.T, cnbkit, dir string, opts scaffold.Options) {
 	t.Helper()
 	g := NewWithT(t)
+	var extraEnv []string
 	run := func(args ...string) []byte {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, cnbkit, args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local")
+		cmd.Env = append(os.Environ(), append([]string{"GOWORK=off", "GOTOOLCHAIN=local"}, extraEnv...)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {
@@ -135,6 +139,24 @@ func packageProject(ctx context.Context, t *testing.T, cnbkit, dir string, opts 
 		g.Expect(info.Buildpacks[0].Targets).To(Equal(all))
 		g.Expect(info.Images).To(HaveLen(1))
 		g.Expect(info.Images[0].Platform).To(Equal(target.String()))
+	}
+
+	if opts.Template == scaffold.TemplateDependency {
+		// The example inventory is consistent end to end: bundling its dependencies, with the
+		// packager verifying their checksums, works when a mirror serves the testdata files.
+		var requests atomic.Int32
+		server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			platform, file := path.Split(r.URL.Path)
+			http.ServeFile(w, r, filepath.Join(dir, "testdata", "dependencies", path.Base(platform), file))
+		}))
+		defer server.Close()
+		extraEnv = []string{"BP_DEPENDENCY_MIRROR=" + server.URL}
+		run("package", filepath.Join("offline", slug+".cnb"), "--include-dependencies")
+		g.Expect(requests.Load()).To(BeEquivalentTo(len(targets)), "one download per target")
+		for _, target := range targets {
+			g.Expect(filepath.Join(dir, "offline", slug+"-"+strings.ReplaceAll(target.String(), "/", "-")+".cnb")).To(BeARegularFile())
+		}
 	}
 }
 
