@@ -32,8 +32,9 @@ type Package struct {
 	// Buildpacks lists every buildpack in the package as id@version, sorted.
 	Buildpacks []string
 
-	work     string
-	packages []*source.Package
+	work      string
+	extracted string
+	packages  []*source.Package
 }
 
 // Image is the buildpackage image of one target.
@@ -46,6 +47,9 @@ type Image struct {
 func (p *Package) Close() error {
 	for _, s := range p.packages {
 		_ = s.Close()
+	}
+	if p.extracted != "" {
+		_ = os.RemoveAll(p.extracted)
 	}
 	if p.work == "" {
 		return nil
@@ -80,6 +84,9 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		for _, p := range l.packages {
 			_ = p.Close()
 		}
+		if l.tmp != "" {
+			_ = os.RemoveAll(l.tmp)
+		}
 	}
 	if main == nil {
 		closeAll()
@@ -103,7 +110,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		closeAll()
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
-	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages}
+	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages, extracted: l.tmp}
 	for _, m := range l.order {
 		p.Buildpacks = append(p.Buildpacks, m.key())
 	}

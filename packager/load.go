@@ -51,6 +51,19 @@ type loader struct {
 	dirs     map[string]*module // by absolute directory
 	deps     []packageDep
 	packages []*source.Package
+	tmp      string // extracted buildpack archives, removed with the package
+}
+
+// extract unpacks a buildpack archive into the loader's temporary directory.
+func (l *loader) extract(archive string) (string, error) {
+	if l.tmp == "" {
+		dir, err := os.MkdirTemp("", "cnbkit-archives-")
+		if err != nil {
+			return "", err
+		}
+		l.tmp = dir
+	}
+	return extractArchive(archive, l.tmp)
 }
 
 func (l *loader) problem(format string, args ...any) {
@@ -244,6 +257,15 @@ func (l *loader) loadDependency(owner *module, uri, base, config string) {
 				}
 			} else {
 				l.openPackage(&dep, path, origin, false)
+			}
+		case err == nil && isBuildpackArchive(path):
+			dir, err := l.extract(path)
+			if err != nil {
+				l.problem("%s: %v", origin, err)
+				return
+			}
+			if m := l.loadDir(dir, "", origin); m != nil {
+				dep.top = []*module{m}
 			}
 		case err == nil:
 			l.openPackage(&dep, path, origin, false)
