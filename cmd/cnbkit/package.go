@@ -75,7 +75,7 @@ atomically. The same inputs always give the same digests.`,
 	f.BoolVar(&o.multiArchFile, "multi-arch-file", false, "with several targets and --format file, write one .cnb holding every target instead of one file per target")
 	f.BoolVar(&o.includeDependencies, "include-dependencies", false, "bundle the dependencies of buildpack.toml [[metadata.dependencies]] for the package's targets (offline builds); BP_DEPENDENCY_MIRROR[_<HOST>] apply")
 	f.StringArrayVar(&o.dependencyFilter, "dependency-filter", nil, "with --include-dependencies, bundle only this dependency id or id@version, repeatable")
-	f.StringVar(&o.dependencies, "dependencies", "", "TOML file of [[metadata.dependencies]] that replaces or extends the buildpack's inventory")
+	f.StringVar(&o.dependencies, "dependencies", "", "TOML file of [[dependencies]] entries (or a buildpack.toml) that replaces or extends the buildpack's inventory")
 	f.StringVar(&o.dependenciesMode, "dependencies-mode", "extend", "how --dependencies applies: replace or extend")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "extra pattern of files to leave out (gitignore-like), repeatable")
 	f.StringArrayVar(&o.include, "include", nil, "pattern of files to keep even if excluded, repeatable")
