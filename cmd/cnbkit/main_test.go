@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,4 +199,31 @@ func TestLayoutInsideTheBuildpackIsNotPackaged(t *testing.T) {
 		digests = append(digests, res.Outputs[0].Digest)
 	}
 	g.Expect(digests[1]).To(Equal(digests[0]))
+}
+
+// TestIncludeDependenciesHonoursMirrors sets BP_DEPENDENCY_MIRROR_UPSTREAM_INVALID for the
+// process, so it does not run in parallel.
+func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
+	g := NewWithT(t)
+	content := "artifact bytes"
+	sum := sha256.Sum256([]byte(content))
+	var requested []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requested = append(requested, r.URL.Path)
+		fmt.Fprint(w, content)
+	}))
+	defer srv.Close()
+	t.Setenv("BP_DEPENDENCY_MIRROR_UPSTREAM_INVALID", srv.URL+"/mirror/{originalHost}")
+	dir := t.TempDir()
+	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/offline\"\nversion = \"0.0.1\"\n[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.0.0\"\nuri = \"https://upstream.invalid/tool.tgz\"\nchecksum = \"sha256:" + hex.EncodeToString(sum[:]) + "\"\nos = \"linux\"\narch = \"amd64\"\n",
+		"bin/build":      "#!/bin/sh\n",
+		"bin/detect":     "#!/bin/sh\n",
+	})
+	out := filepath.Join(dir, "offline.cnb")
+	var stdout, stderr bytes.Buffer
+	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, dependenciesMode: "extend", verbose: true}
+	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
+	g.Expect(requested).To(Equal([]string{"/mirror/upstream.invalid/tool.tgz"}))
+	g.Expect(stderr.String()).To(ContainSubstring("bundling tool 1.0.0 for linux/amd64 into cli/offline@0.0.1"))
 }
