@@ -1,0 +1,348 @@
+package walkthrough
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// dockerd is a Docker daemon (Debian's docker.io) started by a test with everything of its
+// own under root: socket, data, exec state, pid file, client config. It has no bridge and
+// touches no iptables rule, so containers use the host network.
+type dockerd struct {
+	root   string // private directory of this daemon
+	host   string // DOCKER_HOST value, unix://<root>/docker.sock
+	driver string // storage driver in use
+	docker string // docker CLI
+	cmd    *exec.Cmd
+	done   chan struct{} // closed when the daemon process has exited
+	log    string        // daemon log file
+
+	stopOnce sync.Once
+}
+
+// running holds every daemon not yet stopped, so TestMain can stop them whatever happened.
+var (
+	runningMu sync.Mutex
+	running   = map[*dockerd]bool{}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	runningMu.Lock()
+	var left []*dockerd
+	for d := range running {
+		left = append(left, d)
+	}
+	runningMu.Unlock()
+	for _, d := range left {
+		fmt.Fprintf(os.Stderr, "walkthrough: stopping a daemon left running at %s\n", d.root)
+		if err := d.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "walkthrough: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// startDockerd starts a private daemon, overlay2 first and vfs when overlay2 is not usable,
+// and stops it (containers, process group, mounts, files) with t.Cleanup.
+func startDockerd(ctx context.Context, t *testing.T) *dockerd {
+	t.Helper()
+	bin := need(t, "dockerd", "docker.io")
+	docker := need(t, "docker", "docker.io")
+	if _, err := os.Stat("/usr/bin/docker"); err == nil {
+		docker = "/usr/bin/docker" // Debian's client, next to Debian's daemon
+	}
+	need(t, "containerd", "containerd")
+	need(t, "runc", "runc")
+	var errs []error
+	for _, driver := range []string{"overlay2", "vfs"} {
+		d, err := launchDockerd(ctx, bin, driver)
+		if err != nil {
+			errs = append(errs, err)
+			t.Logf("dockerd with %s: %v", driver, err)
+			continue
+		}
+		d.docker = docker
+		t.Cleanup(func() {
+			if err := d.stop(); err != nil {
+				t.Error(err)
+			}
+		})
+		return d
+	}
+	t.Fatalf("starting dockerd: %v", errors.Join(errs...))
+	return nil
+}
+
+func launchDockerd(ctx context.Context, bin, driver string) (*dockerd, error) {
+	// A short path: the daemon's and containerd's unix sockets live under it (108-byte limit).
+	root, err := os.MkdirTemp("", "cnbkit-dockerd-")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(root, 0o755); err != nil {
+		return nil, err
+	}
+	d := &dockerd{root: root, host: "unix://" + filepath.Join(root, "docker.sock"), driver: driver, done: make(chan struct{}), log: filepath.Join(root, "dockerd.log")}
+	logFile, err := os.Create(d.log)
+	if err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	defer logFile.Close()
+	d.cmd = exec.Command(bin,
+		"--iptables=false", "--ip6tables=false", "--ip-masq=false", "--bridge=none",
+		"--storage-driver="+driver,
+		"-H", d.host,
+		"--data-root", filepath.Join(root, "data"),
+		"--exec-root", filepath.Join(root, "exec"),
+		"--pidfile", filepath.Join(root, "docker.pid"),
+		"--config-file", filepath.Join(root, "daemon.json"),
+	)
+	if err := os.WriteFile(filepath.Join(root, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
+		os.RemoveAll(root)
+		return nil, err
+	}
+	d.cmd.Stdout, d.cmd.Stderr = logFile, logFile
+	// Its own process group (so containerd and shims can be killed with it) and SIGTERM if
+	// the test process dies without cleaning up.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := d.cmd.Start(); err != nil {
+		os.RemoveAll(root)
+		return nil, fmt.Errorf("running %s: %w", bin, err)
+	}
+	runningMu.Lock()
+	running[d] = true
+	runningMu.Unlock()
+	go func() { _ = d.cmd.Wait(); close(d.done) }()
+
+	// Ready when /_ping answers on the socket.
+	client := d.httpClient()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case <-d.done:
+			logs, _ := os.ReadFile(d.log)
+			err := fmt.Errorf("dockerd (%s) exited at start: %s", driver, tail(string(logs), 15))
+			if serr := d.stop(); serr != nil {
+				err = errors.Join(err, serr)
+			}
+			return nil, err
+		case <-ctx.Done():
+			return nil, errors.Join(ctx.Err(), d.stop())
+		case <-time.After(200 * time.Millisecond):
+		}
+		resp, err := client.Get("http://docker/_ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return d, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			logs, _ := os.ReadFile(d.log)
+			return nil, errors.Join(fmt.Errorf("dockerd (%s) did not answer on %s within 2 minutes: %s", driver, d.host, tail(string(logs), 15)), d.stop())
+		}
+	}
+}
+
+func (d *dockerd) httpClient() *http.Client {
+	sock := strings.TrimPrefix(d.host, "unix://")
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var dl net.Dialer
+			return dl.DialContext(ctx, "unix", sock)
+		},
+	}}
+}
+
+// env is the environment for the docker CLI and pack: this daemon, API 1.41 (pack v0.40's
+// client needs it pinned with Debian's 20.10 daemon), and a private client config.
+func (d *dockerd) env() []string {
+	return append(os.Environ(),
+		"DOCKER_HOST="+d.host,
+		"DOCKER_API_VERSION=1.41",
+		"DOCKER_CONFIG="+filepath.Join(d.root, "client"),
+		"NO_COLOR=1",
+	)
+}
+
+// run runs the docker CLI against this daemon and returns its stdout; stderr goes into the
+// error.
+func (d *dockerd) run(ctx context.Context, args ...string) (string, error) {
+	return d.runEnv(ctx, nil, args...)
+}
+
+func (d *dockerd) runEnv(ctx context.Context, extra []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, d.docker, args...)
+	cmd.Env = append(d.env(), extra...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("docker %s: %w: %s%s", strings.Join(args, " "), err, tail(stdout.String(), 30), tail(stderr.String(), 30))
+	}
+	return stdout.String(), nil
+}
+
+// stop removes every container, stops the daemon by its pid (SIGTERM, then SIGKILL to its
+// process group), unmounts whatever is left under its root and deletes the root.
+func (d *dockerd) stop() error {
+	var errs []error
+	d.stopOnce.Do(func() {
+		defer func() {
+			runningMu.Lock()
+			delete(running, d)
+			runningMu.Unlock()
+		}()
+		alive := true
+		select {
+		case <-d.done:
+			alive = false
+		default:
+		}
+		if alive && d.docker != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if ids, err := d.run(ctx, "ps", "-aq"); err == nil && strings.TrimSpace(ids) != "" {
+				if _, err := d.run(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...); err != nil {
+					errs = append(errs, fmt.Errorf("removing containers: %w", err))
+				}
+			}
+			cancel()
+		}
+		if alive {
+			_ = d.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-d.done:
+			case <-time.After(45 * time.Second):
+				errs = append(errs, fmt.Errorf("dockerd (pid %d) did not stop within 45s of SIGTERM: killed", d.cmd.Process.Pid))
+			}
+		}
+		// Whatever is left of its process group (containerd, shims): gone.
+		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+		<-d.done
+		if err := unmountUnder(d.root); err != nil {
+			errs = append(errs, err)
+		}
+		if err := os.RemoveAll(d.root); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", d.root, err))
+		}
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("stopping dockerd at %s: %w", d.root, errors.Join(errs...))
+	}
+	return nil
+}
+
+// unmountUnder detaches every mount point under dir, deepest first.
+func unmountUnder(dir string) error {
+	mounts, err := mountsUnder(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range mounts {
+		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("unmounting %s: %w", m, err))
+		}
+	}
+	if left, err := mountsUnder(dir); err == nil && len(left) > 0 {
+		errs = append(errs, fmt.Errorf("still mounted after unmounting: %s", strings.Join(left, ", ")))
+	}
+	return errors.Join(errs...)
+}
+
+// mountsUnder lists the mount points at or below dir, deepest first.
+func mountsUnder(dir string) ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("reading mounts: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 1<<16), 1<<20)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) < 5 {
+			continue
+		}
+		p := unescapeMount(fields[4])
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out, s.Err()
+}
+
+// unescapeMount decodes the octal escapes (\040 for a space) of /proc/self/mountinfo.
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			var c byte
+			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &c); err == nil {
+				b.WriteByte(c)
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// need returns the path of a tool; a missing tool skips the test outside CI and fails it
+// under CI=true.
+func need(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err == nil {
+		return p
+	}
+	msg := fmt.Sprintf("%s is not installed: apt-get install -y --no-install-recommends %s", tool, pkg)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("the walkthrough runs dockerd and needs root")
+	}
+	t.Skip("the walkthrough runs dockerd and needs root")
+}

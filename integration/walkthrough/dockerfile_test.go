@@ -1,0 +1,109 @@
+package walkthrough
+
+import (
+	"archive/tar"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/integration/fixtures"
+)
+
+// seedDockerfile is the seed's Dockerfile (FROM python:3.9-slim, pip install -r
+// requirements.txt, COPY . ., CMD uvicorn) rebuilt on what is reachable offline: the same
+// Debian base as our run image, the fixture CPython added where python:*-slim would have
+// it, pip from the loopback index into a virtual environment.
+const seedDockerfile = `FROM ` + runImage + `
+USER root
+ADD cpython.tar.gz /opt/
+ENV PATH=/opt/venv/bin:/opt/python/bin:$PATH
+ARG PIP_INDEX_URL
+WORKDIR /app
+COPY requirements.txt .
+RUN python3 -m venv /opt/venv && pip install --no-cache-dir --index-url "$PIP_INDEX_URL" -r requirements.txt
+COPY . .
+USER 1000:1000
+CMD ["sh", "-c", "exec uvicorn app:app --host 0.0.0.0 --port ${PORT:-8080}"]
+`
+
+// dockerfileComparison builds the app with the seed's Dockerfile approach (legacy builder,
+// host network for the loopback index), cold and then warm, records time and size and
+// checks the image serves the same JSON.
+func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work string, mirror *fixtures.Mirror, timings *report) {
+	g := NewWithT(t)
+	dir := filepath.Join(work, "dockerfile-app")
+	files := map[string]string{"Dockerfile": seedDockerfile, ".dockerignore": "Dockerfile\n.dockerignore\ncpython.tar.gz\n"}
+	for k, v := range appFiles {
+		files[k] = v
+	}
+	writeFiles(t, dir, files)
+	g.Expect(copyFile(mirror.CPython.Path, filepath.Join(dir, "cpython.tar.gz"))).To(Succeed())
+	args := []string{"build", "--network", "host", "--build-arg", "PIP_INDEX_URL=" + mirror.IndexURL, "-t", seedImage, dir}
+	legacy := []string{"DOCKER_BUILDKIT=0"}
+	start := time.Now()
+	_, err := d.runEnv(ctx, legacy, args...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("docker build (Dockerfile), cold", time.Since(start))
+	start = time.Now()
+	_, err = d.runEnv(ctx, legacy, args...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("docker build (Dockerfile), warm (no change)", time.Since(start))
+	timings.addSize("app image (Dockerfile)", imageSize(ctx, t, d, seedImage))
+
+	port := freePort(t)
+	out, err := d.run(ctx, "run", "-d", "--network", "host", "-e", "PORT="+strconv.Itoa(port), seedImage)
+	g.Expect(err).NotTo(HaveOccurred())
+	id := out[:12]
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := d.run(cctx, "rm", "-f", id); err != nil {
+			t.Error(err)
+		}
+	})
+	g.Expect(getJSON(ctx, t, port)).To(Equal(wantBody))
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// writeTar writes files (name to content, mode 0644, fixed time) as a tar stream.
+func writeTar(w io.Writer, files map[string]string) error {
+	tw := tar.NewWriter(w)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	mtime := time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		if _, err := tw.Write([]byte(files[n])); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}

@@ -1,0 +1,612 @@
+package walkthrough
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/cnbkit/cnbkit/integration/fixtures"
+	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/packtool"
+	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/spec"
+)
+
+// Image names inside the test's private daemon.
+const (
+	buildImage   = "cnbkit/walkthrough-build:bookworm"
+	runImage     = "cnbkit/walkthrough-run:bookworm"
+	newRunImage  = "cnbkit/walkthrough-run:bookworm-2"
+	builderImage = "cnbkit/walkthrough-builder:latest"
+	appImage     = "my-python-app"
+	seedImage    = "my-python-app-dockerfile"
+)
+
+// The FastAPI app of the seed: app.py with `app = FastAPI()` and a JSON route, a package of
+// its own, requirements.txt, no Procfile.
+var appFiles = map[string]string{
+	"app.py": `from fastapi import FastAPI
+
+from greetings import greeting
+
+app = FastAPI()
+
+
+@app.get("/")
+def read_root():
+    return {"message": greeting("World"), "app": "my-python-app"}
+`,
+	"greetings/__init__.py": `def greeting(name):
+    return "Hello, " + name + "!"
+`,
+	"requirements.txt": "fastapi\nuvicorn\n",
+}
+
+var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"}
+
+// TestWalkthrough is the seed's walkthrough with the real tools: Debian's dockerd started
+// here, our buildpacks packaged to .cnb with cnbkit (their dependency inventories replaced at
+// package time by the loopback mirror's), `pack builder create` from those files, the Debian
+// stack and the lifecycle tgz, `pack build` of the FastAPI app, `docker run` of the image,
+// `pack rebase` onto a newer run image and `pack sbom download`. It records the cold and
+// warm build times and the image size, next to a Dockerfile build of the same app.
+func TestWalkthrough(t *testing.T) {
+	needRoot(t)
+	g := NewWithT(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	t.Cleanup(cancel)
+	timings := &report{t: t}
+	t.Cleanup(timings.log)
+
+	lc, err := harness.Lifecycle(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building the lifecycle")
+	stack, err := harness.DebianStack(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "making the Debian stack")
+	fx, err := fixtures.New(fixtures.Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	mirror, err := fx.Mirror(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building the fixtures")
+	t.Cleanup(mirror.Close)
+	pack, err := packtool.Binary(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building pack")
+
+	work, err := os.MkdirTemp("", "cnbkit-walkthrough-")
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { os.RemoveAll(work) })
+	g.Expect(os.Chmod(work, 0o755)).To(Succeed())
+
+	// 1. The daemon.
+	start := time.Now()
+	d := startDockerd(ctx, t)
+	timings.add("dockerd ready ("+d.driver+")", time.Since(start))
+	p := &packCLI{bin: pack, d: d, home: filepath.Join(work, "pack-home")}
+
+	// 2. Our buildpacks as .cnb files, with the organisation's own inventory.
+	start = time.Now()
+	cnb := packageBuildpacks(ctx, t, work, mirror)
+	timings.add("cnbkit package python-ffmpeg.cnb", time.Since(start))
+
+	// 3. The stack in the daemon, the builder, the app.
+	start = time.Now()
+	loadImages(ctx, t, d, work, map[string]v1.Image{buildImage: stack.Build, runImage: stack.Run})
+	timings.add("docker load of the stack", time.Since(start))
+	builderDir := filepath.Join(work, "builder")
+	writeFiles(t, builderDir, map[string]string{"builder.toml": builderTOML(cnb, lc.Tarball)})
+	start = time.Now()
+	out, err := p.run(ctx, builderDir, "builder", "create", builderImage, "--config", "builder.toml", "--pull-policy", "never")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out).To(ContainSubstring("Successfully created builder image"))
+	timings.add("pack builder create", time.Since(start))
+
+	appDir := filepath.Join(work, "app")
+	writeFiles(t, appDir, appFiles)
+	buildArgs := []string{"build", appImage, "--builder", builderImage, "--trust-builder", "--docker-host", "inherit",
+		"--pull-policy", "never", "--network", "host", "--path", appDir, "--env", "PIP_INDEX_URL=" + mirror.IndexURL}
+	start = time.Now()
+	out, err = p.run(ctx, work, buildArgs...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("pack build, cold", time.Since(start))
+	g.Expect(out).To(ContainSubstring("Successfully built image"))
+	g.Expect(out).To(ContainSubstring("cnbkit/python"))
+	firstID := imageID(ctx, t, d, appImage)
+
+	// Same app again: the cache volume and the previous image make it a warm build; the
+	// Python buildpack reuses its layers and runs no pip.
+	start = time.Now()
+	out, err = p.run(ctx, work, buildArgs...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("pack build, warm (no change)", time.Since(start))
+	g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"), "the rebuild reuses the Python layers")
+	g.Expect(out).NotTo(MatchRegexp(`(?i)collecting fastapi|installing collected packages`), "the warm rebuild must not run pip")
+	g.Expect(imageID(ctx, t, d, appImage)).To(Equal(firstID), "a rebuild with no change gives the same image")
+	size := imageSize(ctx, t, d, appImage)
+	timings.addSize("app image (pack build)", size)
+
+	cfgUser, err := d.run(ctx, "image", "inspect", "-f", "{{.Config.User}}", appImage)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(strings.TrimSpace(cfgUser)).To(Equal("1000:1000"))
+
+	// 4. docker run: the default port in the container's own network namespace (8080 of
+	// the host may be taken by a parallel test), $PORT on the host network.
+	t.Run("docker run serves GET / on 8080 as uid 1000", func(t *testing.T) {
+		g := NewWithT(t)
+		id := runApp(ctx, t, d, "--network", "none")
+		pid := containerPID(ctx, t, d, id)
+		g.Expect(procUID(t, pid)).To(Equal(1000), "the app process runs as uid 1000")
+		g.Expect(getJSONInNetNS(ctx, t, pid, 8080)).To(Equal(wantBody))
+	})
+	t.Run("docker run on the host network serves GET / on $PORT", func(t *testing.T) {
+		g := NewWithT(t)
+		port := freePort(t)
+		runApp(ctx, t, d, "--network", "host", "-e", "PORT="+strconv.Itoa(port))
+		g.Expect(getJSON(ctx, t, port)).To(Equal(wantBody))
+	})
+
+	// 6. pack sbom download (before the rebase: it reads the image's SBOM layer).
+	t.Run("pack sbom download lists CPython and the installed packages", func(t *testing.T) {
+		g := NewWithT(t)
+		dir := filepath.Join(work, "sbom")
+		_, err := p.run(ctx, work, "sbom", "download", appImage, "--output-dir", dir)
+		g.Expect(err).NotTo(HaveOccurred())
+		spdx, cdx := sbomFiles(t, dir)
+		g.Expect(spdx).NotTo(BeEmpty(), "no *.spdx.json under %s", dir)
+		g.Expect(cdx).NotTo(BeEmpty(), "no *.cdx.json under %s", dir)
+		for format, files := range map[string][]string{"SPDX": spdx, "CycloneDX": cdx} {
+			names := sbomNames(t, files)
+			g.Expect(names).To(ContainElements("cpython", "fastapi", "uvicorn", "starlette", "pydantic"), "%s documents %v list %v", format, files, names)
+		}
+	})
+
+	// 5. pack rebase onto a newer run image keeps the app working.
+	t.Run("pack rebase onto a newer run image keeps the app working", func(t *testing.T) {
+		g := NewWithT(t)
+		newer, err := newerRunImage(stack.Run)
+		g.Expect(err).NotTo(HaveOccurred())
+		loadImages(ctx, t, d, work, map[string]v1.Image{newRunImage: newer})
+		start := time.Now()
+		_, err = p.run(ctx, work, "rebase", appImage, "--run-image", newRunImage, "--pull-policy", "never")
+		g.Expect(err).NotTo(HaveOccurred())
+		timings.add("pack rebase", time.Since(start))
+		label, err := d.run(ctx, "image", "inspect", "-f", `{{index .Config.Labels "io.buildpacks.lifecycle.metadata"}}`, appImage)
+		g.Expect(err).NotTo(HaveOccurred())
+		var md struct {
+			RunImage struct {
+				Reference string `json:"reference"`
+				Image     string `json:"image"`
+			} `json:"runImage"`
+		}
+		g.Expect(json.Unmarshal([]byte(label), &md)).To(Succeed())
+		newID := imageID(ctx, t, d, newRunImage)
+		g.Expect(md.RunImage.Reference + " " + md.RunImage.Image).To(ContainSubstring(strings.TrimPrefix(newID, "sha256:")[:12]), "lifecycle metadata names the new run image: %s", label)
+		// The file of the newer run image is in the app image.
+		out, err := d.run(ctx, "run", "--rm", "--network", "none", "--entrypoint", "/bin/cat", appImage, "/etc/cnbkit-run-image")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out).To(Equal("bookworm-2\n"))
+		port := freePort(t)
+		runApp(ctx, t, d, "--network", "host", "-e", "PORT="+strconv.Itoa(port))
+		g.Expect(getJSON(ctx, t, port)).To(Equal(wantBody))
+	})
+
+	// 7. The seed's Dockerfile approach on the same base, for comparison.
+	t.Run("a Dockerfile build of the same app, for comparison", func(t *testing.T) {
+		dockerfileComparison(ctx, t, d, work, mirror, timings)
+	})
+}
+
+// packageBuildpacks packages buildpacks/python-ffmpeg (the composite with cnbkit/python and
+// cnbkit/ffmpeg) for the host with the mirror's inventory replacing the buildpacks' own, as
+// `cnbkit package python-ffmpeg.cnb --path buildpacks/python-ffmpeg --dependencies
+// inventory.toml --dependencies-mode replace` does.
+func packageBuildpacks(ctx context.Context, t *testing.T, work string, mirror *fixtures.Mirror) string {
+	t.Helper()
+	inv := filepath.Join(work, "inventory.toml")
+	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
+		t.Fatal(err)
+	}
+	src, err := filepath.Abs(filepath.Join("..", "..", "buildpacks", "python-ffmpeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := packager.Build(ctx, packager.Options{
+		Path:          src,
+		Targets:       []spec.Target{{OS: "linux", Arch: runtime.GOARCH}},
+		Inventory:     inv,
+		InventoryMode: "replace",
+	})
+	if err != nil {
+		t.Fatalf("cnbkit package %s: %v", src, err)
+	}
+	defer pkg.Close()
+	outs, err := pkg.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
+	if err != nil {
+		t.Fatalf("writing python-ffmpeg.cnb: %v", err)
+	}
+	t.Logf("packaged %v into %s", pkg.Buildpacks, outs[0].Location)
+	return outs[0].Location
+}
+
+func builderTOML(cnb, lifecycle string) string {
+	return `description = "cnbkit walkthrough builder: Debian bookworm, cnbkit Python and ffmpeg"
+
+[[buildpacks]]
+uri = "` + cnb + `"
+
+[[order]]
+[[order.group]]
+id = "cnbkit/python-ffmpeg"
+version = "0.1.0"
+
+[[order]]
+[[order.group]]
+id = "cnbkit/python"
+version = "0.1.0"
+
+[lifecycle]
+uri = "` + lifecycle + `"
+
+[build]
+image = "` + buildImage + `"
+
+[run]
+[[run.images]]
+image = "` + runImage + `"
+`
+}
+
+// loadImages writes images as a `docker save` tarball and loads it into the daemon.
+func loadImages(ctx context.Context, t *testing.T, d *dockerd, work string, images map[string]v1.Image) {
+	t.Helper()
+	refs := map[name.Reference]v1.Image{}
+	for ref, img := range images {
+		r, err := name.NewTag(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[r] = img
+	}
+	f, err := os.CreateTemp(work, "images-*.tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	if err := tarball.MultiRefWrite(refs, f); err != nil {
+		f.Close()
+		t.Fatalf("writing images tarball: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.run(ctx, "load", "-i", f.Name()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newerRunImage is the run image with one more layer (/etc/cnbkit-run-image) and label, as
+// a base image update would be.
+func newerRunImage(base v1.Image) (v1.Image, error) {
+	var buf bytes.Buffer
+	if err := writeTar(&buf, map[string]string{"etc/cnbkit-run-image": "bookworm-2\n"}); err != nil {
+		return nil, err
+	}
+	data := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.AppendLayers(base, layer)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Labels["io.cnbkit.walkthrough.run-image"] = "bookworm-2"
+	return mutate.ConfigFile(img, cf)
+}
+
+// runApp starts the app image detached with extra docker run flags; the container is removed
+// with t.Cleanup.
+func runApp(ctx context.Context, t *testing.T, d *dockerd, flags ...string) string {
+	t.Helper()
+	args := append(append([]string{"run", "-d"}, flags...), appImage)
+	out, err := d.run(ctx, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(out)
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if logs, err := d.run(cctx, "logs", id); err == nil && t.Failed() {
+			t.Logf("container %s logs:\n%s", id[:12], logs)
+		}
+		if _, err := d.run(cctx, "rm", "-f", id); err != nil {
+			t.Error(err)
+		}
+	})
+	return id
+}
+
+func containerPID(ctx context.Context, t *testing.T, d *dockerd, id string) int {
+	t.Helper()
+	out, err := d.run(ctx, "inspect", "-f", "{{.State.Pid}}", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil || pid <= 0 {
+		t.Fatalf("container %s has no running process (State.Pid %q): it exited", id, out)
+	}
+	return pid
+}
+
+// procUID reads the real uid of a process from /proc/<pid>/status.
+func procUID(t *testing.T, pid int) int {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "Uid:"); ok {
+			uid, err := strconv.Atoi(strings.Fields(rest)[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return uid
+		}
+	}
+	t.Fatalf("/proc/%d/status has no Uid line", pid)
+	return -1
+}
+
+// getJSON polls GET http://127.0.0.1:<port>/ until the app answers (or two minutes pass) and
+// decodes the JSON body.
+func getJSON(ctx context.Context, t *testing.T, port int) map[string]any {
+	t.Helper()
+	return poll(ctx, t, port, func() (*http.Response, error) {
+		c := &http.Client{Timeout: 5 * time.Second}
+		return c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+	})
+}
+
+// getJSONInNetNS is getJSON inside the network namespace of process pid: the connection is
+// opened on an OS thread moved into that namespace, which is thrown away afterwards.
+func getJSONInNetNS(ctx context.Context, t *testing.T, pid, port int) map[string]any {
+	t.Helper()
+	return poll(ctx, t, port, func() (*http.Response, error) {
+		type result struct {
+			conn net.Conn
+			err  error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			// No UnlockOSThread: the thread ends with the goroutine instead of going back to
+			// the scheduler in another namespace.
+			runtime.LockOSThread()
+			fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/net", pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				ch <- result{err: err}
+				return
+			}
+			defer unix.Close(fd)
+			if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+				ch <- result{err: fmt.Errorf("entering the network namespace of pid %d: %w", pid, err)}
+				return
+			}
+			conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+			ch <- result{conn, err}
+		}()
+		r := <-ch
+		if r.err != nil {
+			return nil, r.err
+		}
+		_ = r.conn.SetDeadline(time.Now().Add(10 * time.Second))
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/", port), nil)
+		if err != nil {
+			r.conn.Close()
+			return nil, err
+		}
+		req.Close = true
+		if err := req.Write(r.conn); err != nil {
+			r.conn.Close()
+			return nil, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(r.conn), req)
+		if err != nil {
+			r.conn.Close()
+			return nil, err
+		}
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{resp.Body, r.conn}
+		return resp, nil
+	})
+}
+
+func poll(ctx context.Context, t *testing.T, port int, get func() (*http.Response, error)) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	var last error
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		resp, err := get()
+		if err == nil {
+			body, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if rerr != nil {
+				last = rerr
+			} else if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET / on port %d: status %d, body %s", port, resp.StatusCode, body)
+			} else {
+				var v map[string]any
+				if err := json.Unmarshal(body, &v); err != nil {
+					t.Fatalf("GET / on port %d: body is not JSON: %s", port, body)
+				}
+				return v
+			}
+		} else {
+			last = err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("GET / on port %d: no answer within 2 minutes: %v", port, last)
+	return nil
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func imageID(ctx context.Context, t *testing.T, d *dockerd, ref string) string {
+	t.Helper()
+	out, err := d.run(ctx, "image", "inspect", "-f", "{{.Id}}", ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func imageSize(ctx context.Context, t *testing.T, d *dockerd, ref string) int64 {
+	t.Helper()
+	out, err := d.run(ctx, "image", "inspect", "-f", "{{.Size}}", ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	if err != nil {
+		t.Fatalf("docker image inspect %s: size %q: %v", ref, out, err)
+	}
+	return n
+}
+
+// sbomFiles finds the SPDX and CycloneDX documents pack downloaded.
+func sbomFiles(t *testing.T, dir string) (spdx, cdx []string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case strings.HasSuffix(p, ".spdx.json"):
+			spdx = append(spdx, p)
+		case strings.HasSuffix(p, ".cdx.json"):
+			cdx = append(cdx, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading downloaded SBOMs: %v", err)
+	}
+	return spdx, cdx
+}
+
+// sbomNames returns the lowercase package/component names of SPDX or CycloneDX JSON files.
+func sbomNames(t *testing.T, files []string) []string {
+	t.Helper()
+	var names []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Packages []struct {
+				Name string `json:"name"`
+			} `json:"packages"`
+			Components []struct {
+				Name string `json:"name"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s is not JSON: %v", f, err)
+		}
+		for _, p := range doc.Packages {
+			names = append(names, strings.ToLower(p.Name))
+		}
+		for _, c := range doc.Components {
+			names = append(names, strings.ToLower(c.Name))
+		}
+	}
+	return names
+}
+
+// packCLI runs pack against the test's daemon with a private PACK_HOME.
+type packCLI struct {
+	bin, home string
+	d         *dockerd
+}
+
+func (p *packCLI) run(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, p.bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(p.d.env(), "PACK_HOME="+p.home)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Run(); err != nil {
+		return buf.String(), fmt.Errorf("pack %s: %w\n%s", strings.Join(args, " "), err, buf.String())
+	}
+	return buf.String(), nil
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, content := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// report collects the walkthrough's measurements and logs them at the end.
+type report struct {
+	t     *testing.T
+	lines []string
+}
+
+func (r *report) add(what string, d time.Duration) {
+	r.lines = append(r.lines, fmt.Sprintf("%-45s %8.1fs", what, d.Seconds()))
+}
+
+func (r *report) addSize(what string, n int64) {
+	r.lines = append(r.lines, fmt.Sprintf("%-45s %8.1f MB", what, float64(n)/1e6))
+}
+
+func (r *report) log() {
+	r.t.Logf("walkthrough measurements (%d cores):\n%s", runtime.NumCPU(), strings.Join(r.lines, "\n"))
+}
