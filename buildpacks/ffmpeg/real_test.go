@@ -1,7 +1,12 @@
 package ffmpeg_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"debug/elf"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -87,9 +92,14 @@ func npmPack(t *testing.T, dep dependency.Dependency) []byte {
 	if got := sha256Hex(data); got != dep.SHA256 {
 		t.Fatalf("npm pack %s@%s gave sha256 %s, buildpack.toml says %s", pkg, version, got, dep.SHA256)
 	}
-	tmp := cached + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err == nil {
-		_ = os.Rename(tmp, cached)
+	// Write the cache entry atomically: parallel tests may pack the same tarball at once.
+	if tmp, err := os.CreateTemp(filepath.Dir(cached), ".pack-*"); err == nil {
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if werr == nil && cerr == nil {
+			_ = os.Rename(tmp.Name(), cached)
+		}
+		_ = os.Remove(tmp.Name())
 	}
 	return data
 }
@@ -158,5 +168,56 @@ func TestRealFFmpeg(t *testing.T) {
 		d, err := strconv.ParseFloat(fields["duration"], 64)
 		g.Expect(err).NotTo(HaveOccurred(), "duration in %v", fields)
 		g.Expect(d).To(BeNumerically("~", 1.0, 0.1))
+	}
+}
+
+// TestShippedArtifacts fetches every artifact of the shipped inventory with npm pack (cached
+// between runs), checks its sha256 against buildpack.toml, and checks that the program inside
+// is a static ELF executable for the entry's architecture: what the smoke check cannot prove
+// for the architecture the tests do not run on.
+func TestShippedArtifacts(t *testing.T) {
+	t.Parallel()
+	inv, err := dependency.Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range inv {
+		t.Run(dep.String(), func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			data := npmPack(t, dep)
+			program := programFromTarball(t, data, dep.ID)
+			f, err := elf.NewFile(bytes.NewReader(program))
+			g.Expect(err).NotTo(HaveOccurred(), "package/%s is an ELF file", dep.ID)
+			want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[dep.Target.Arch]
+			g.Expect(f.Machine).To(Equal(want), "machine of %s", dep)
+			g.Expect(f.Class).To(Equal(elf.ELFCLASS64))
+			for _, p := range f.Progs {
+				g.Expect(p.Type).NotTo(Equal(elf.PT_INTERP), "%s is static: it needs no program loader", dep)
+			}
+		})
+	}
+}
+
+// programFromTarball returns package/<name> of an npm tarball.
+func programFromTarball(t *testing.T, data []byte, name string) []byte {
+	t.Helper()
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("package/%s not found in the tarball: %v", name, err)
+		}
+		if h.Name == "package/"+name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
 	}
 }
