@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,25 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnbkit/cnbkit/sdk/spec"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 )
+
+// layoutPath is where the lifecycle's layout mode keeps ref below dir:
+// <registry>/<repository>/<tag> (or <algorithm>/<hex> for a digest).
+func layoutPath(dir, ref string) (string, error) {
+	r, err := name.ParseReference(ref, name.WeakValidation)
+	if err != nil {
+		return "", fmt.Errorf("parsing image reference %q: %w", ref, err)
+	}
+	p := filepath.Join(dir, r.Context().RegistryStr(), r.Context().RepositoryStr())
+	id := r.Identifier()
+	if algo, hex, ok := strings.Cut(id, ":"); ok {
+		return filepath.Join(p, algo, hex), nil
+	}
+	return filepath.Join(p, id), nil
+}
 
 // BuildOptions describe one build.
 type BuildOptions struct {
@@ -41,6 +60,10 @@ type BuildOptions struct {
 	LogLevel string
 	// Output, if set, also receives the lifecycle's output as it runs.
 	Output io.Writer
+	// Layout exports the image to an OCI layout directory (the lifecycle's experimental
+	// -layout mode) instead of the registry; Result.LayoutPath tells where. Image then names
+	// the image without a registry, e.g. "apps/my-app:latest".
+	Layout bool
 }
 
 // Binding is a service binding (the Kubernetes service binding spec layout).
@@ -74,7 +97,13 @@ func (h *Harness) Build(ctx context.Context, t testing.TB, opts BuildOptions) (*
 		// the previous image, and a first build must start clean.
 		opts.Image = fmt.Sprintf("%s:build-%d", imageName(t.Name()), h.builds.Add(1))
 	}
-	return h.build(ctx, t, opts, cache, nil)
+	state := lineage{cache: cache}
+	if opts.Layout {
+		if state.layout, err = h.newLayoutRepo(t); err != nil {
+			return nil, err
+		}
+	}
+	return h.build(ctx, t, opts, state, nil)
 }
 
 // Rebuild builds again with the cache of prev (the same /cache) and prev's image as the
@@ -83,7 +112,7 @@ func (h *Harness) Build(ctx context.Context, t testing.TB, opts BuildOptions) (*
 // tells which layers the new image reused from prev's image.
 func (h *Harness) Rebuild(ctx context.Context, t testing.TB, prev *Result, change func(*BuildOptions)) (*Result, error) {
 	t.Helper()
-	if prev == nil || prev.cacheDir == "" {
+	if prev == nil || prev.lineage.cache == "" {
 		return nil, errors.New("rebuild needs the result of a previous Build")
 	}
 	opts := prev.Options
@@ -93,7 +122,10 @@ func (h *Harness) Rebuild(ctx context.Context, t testing.TB, prev *Result, chang
 	if change != nil {
 		change(&opts)
 	}
-	return h.build(ctx, t, opts, prev.cacheDir, prev)
+	if opts.Layout != (prev.lineage.layout != "") {
+		return nil, errors.New("rebuild cannot switch between registry and OCI layout export: start with Build")
+	}
+	return h.build(ctx, t, opts, prev.lineage, prev)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -110,7 +142,41 @@ func imageName(testName string) string {
 	return "apps/" + n
 }
 
-func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, cache string, prev *Result) (*Result, error) {
+// lineage is what consecutive builds of one app share.
+type lineage struct {
+	cache  string // the /cache directory
+	layout string // the /layout-repo directory, for OCI layout export
+}
+
+// layoutRunImage is the run image's reference in layout mode, stored at
+// <layout-repo>/index.docker.io/cnbkit/run/latest.
+const layoutRunImage = "cnbkit/run:latest"
+
+// newLayoutRepo makes a layout directory holding the run image, owned by the build user.
+func (h *Harness) newLayoutRepo(t testing.TB) (string, error) {
+	dir, err := os.MkdirTemp("", "cnbkit-layout-")
+	if err != nil {
+		return "", err
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	p, err := layout.Write(filepath.Join(dir, "index.docker.io", "cnbkit", "run", "latest"), empty.Index)
+	if err != nil {
+		return "", fmt.Errorf("writing the run image layout: %w", err)
+	}
+	if err := p.AppendImage(h.Stack.Run); err != nil {
+		return "", fmt.Errorf("writing the run image layout: %w", err)
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, h.Stack.UID, h.Stack.GID)
+	})
+	return dir, err
+}
+
+func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, state lineage, prev *Result) (*Result, error) {
+	cache := state.cache
 	if opts.App == "" {
 		return nil, errors.New("build: BuildOptions.App is empty: give the app source directory")
 	}
@@ -161,7 +227,11 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, ca
 	if err := writeTOML(filepath.Join(dirs["cnb"], "order.toml"), orderTOML(order)); err != nil {
 		return nil, err
 	}
-	runTOML := fmt.Sprintf("[[images]]\n  image = %q\n", h.RunImage)
+	runImage := h.RunImage
+	if opts.Layout {
+		runImage = layoutRunImage
+	}
+	runTOML := fmt.Sprintf("[[images]]\n  image = %q\n", runImage)
 	if err := os.WriteFile(filepath.Join(dirs["cnb"], "run.toml"), []byte(runTOML), 0o644); err != nil {
 		return nil, err
 	}
@@ -173,23 +243,33 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, ca
 	}
 
 	image := h.Registry.Ref(opts.Image)
-	args := []string{"/cnb/lifecycle/creator",
-		"-app", "/workspace", "-layers", "/layers", "-platform", "/platform",
-		"-buildpacks", "/cnb/buildpacks", "-order", "/cnb/order.toml", "-run", "/cnb/run.toml",
-		"-cache-dir", "/cache", "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid),
-		"-log-level", opts.LogLevel, "-no-color"}
-	if prev != nil {
-		args = append(args, "-previous-image", prev.Image)
-	}
-	args = append(args, image)
-	run, err := h.runLifecycle(ctx, work, []mount{
+	mounts := []mount{
 		{dirs["cnb"], "/cnb", true},
 		{h.Lifecycle.Dir, "/cnb/lifecycle", true},
 		{dirs["workspace"], "/workspace", false},
 		{dirs["layers"], "/layers", false},
 		{dirs["platform"], "/platform", true},
 		{cache, "/cache", false},
-	}, args, opts.Output)
+	}
+	var env []string
+	if opts.Layout {
+		image = opts.Image
+		mounts = append(mounts, mount{state.layout, "/layout-repo", false})
+		env = append(env, "CNB_EXPERIMENTAL_MODE=warn")
+	}
+	args := []string{"/cnb/lifecycle/creator",
+		"-app", "/workspace", "-layers", "/layers", "-platform", "/platform",
+		"-buildpacks", "/cnb/buildpacks", "-order", "/cnb/order.toml", "-run", "/cnb/run.toml",
+		"-cache-dir", "/cache", "-uid", strconv.Itoa(uid), "-gid", strconv.Itoa(gid),
+		"-log-level", opts.LogLevel, "-no-color"}
+	if opts.Layout {
+		args = append(args, "-layout", "-layout-dir", "/layout-repo")
+	}
+	if prev != nil {
+		args = append(args, "-previous-image", prev.Image)
+	}
+	args = append(args, image)
+	run, err := h.runLifecycle(ctx, work, mounts, env, args, opts.Output)
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", image, err)
 	}
@@ -200,7 +280,13 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, ca
 		Image:     image,
 		LayersDir: dirs["layers"],
 		Options:   opts,
-		cacheDir:  cache,
+		lineage:   state,
+	}
+	if opts.Layout {
+		res.LayoutPath, err = layoutPath(state.layout, image)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if !res.Success {
 		return res, nil
@@ -317,7 +403,7 @@ type lifecycleRun struct {
 // upper directory in work, the mounts, /proc and a minimal /dev, in new mount and pid
 // namespaces, with the build image's environment plus CNB_PLATFORM_API. A non-zero exit is
 // not an error: it is in exitCode.
-func (h *Harness) runLifecycle(ctx context.Context, work string, mounts []mount, args []string, output io.Writer) (lifecycleRun, error) {
+func (h *Harness) runLifecycle(ctx context.Context, work string, mounts []mount, extraEnv, args []string, output io.Writer) (lifecycleRun, error) {
 	dirs := map[string]string{}
 	for _, d := range []string{"upper", "overlay-work", "root"} {
 		dirs[d] = filepath.Join(work, d)
@@ -339,6 +425,7 @@ func (h *Harness) runLifecycle(ctx context.Context, work string, mounts []mount,
 		return lifecycleRun{}, err
 	}
 	env = append(env, "HOME=/home/cnb", "CNB_PLATFORM_API="+h.platformAPI)
+	env = append(env, extraEnv...)
 	cmdline := append([]string{"env", "-i"}, env...)
 	cmdline = append(cmdline, "chroot", root)
 	cmdline = append(cmdline, args...)

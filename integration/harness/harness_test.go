@@ -231,6 +231,31 @@ func TestBuildRunRebuild(t *testing.T) {
 		g.Expect(second.Digest).To(Equal(first.Digest))
 	})
 
+	t.Run("export to an OCI layout, rebuild from it", func(t *testing.T) {
+		g := NewWithT(t)
+		start := time.Now()
+		got, err := h.Build(ctx, t, harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}, Layout: true})
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Logf("build to a layout took %s", time.Since(start).Round(time.Millisecond))
+		g.Expect(got.Success).To(BeTrue(), "build failed:\n%s", got.Logs)
+		g.Expect(filepath.Join(got.LayoutPath, "index.json")).To(BeAnExistingFile())
+		_, ok := got.LayerNamed("cnbkit-test/hello:server")
+		g.Expect(ok).To(BeTrue(), "layers: %+v", got.Layers)
+
+		c, err := harness.Run(ctx, t, got.OCIImage(), harness.RunOptions{Process: "greeting"})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(c.Wait()).To(Succeed(), "output: %s", c.Logs())
+		g.Expect(c.Logs()).To(Equal("hello from the harness test app\n"))
+
+		start = time.Now()
+		again, err := h.Rebuild(ctx, t, got, nil)
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Logf("rebuild in a layout took %s", time.Since(start).Round(time.Millisecond))
+		g.Expect(again.Success).To(BeTrue(), "rebuild failed:\n%s", again.Logs)
+		g.Expect(again.Rebuilt).To(BeEmpty())
+		g.Expect(again.Reused).To(ContainElement("cnbkit-test/hello:server"))
+	})
+
 	t.Run("failing detect", func(t *testing.T) {
 		g := NewWithT(t)
 		empty := t.TempDir()

@@ -25,6 +25,9 @@ func (h *Harness) Rebase(ctx context.Context, t testing.TB, prev *Result, run v1
 	if prev == nil || !prev.Success {
 		return nil, errors.New("rebase needs the result of a successful Build")
 	}
+	if prev.LayoutPath != "" {
+		return nil, errors.New("rebase works on images in the harness registry, not in an OCI layout: build without Layout")
+	}
 	runRef := h.RunImage
 	ref, err := name.ParseReference(runRef)
 	if err != nil {
@@ -44,7 +47,7 @@ func (h *Harness) Rebase(ctx context.Context, t testing.TB, prev *Result, run v1
 	})
 	args := []string{"/cnb/lifecycle/rebaser", "-run-image", runRef, "-previous-image", prev.Ref,
 		"-uid", strconv.Itoa(h.Stack.UID), "-gid", strconv.Itoa(h.Stack.GID), "-no-color", prev.Image}
-	r, err := h.runLifecycle(ctx, work, []mount{{h.Lifecycle.Dir, "/cnb/lifecycle", true}}, args, prev.Options.Output)
+	r, err := h.runLifecycle(ctx, work, []mount{{h.Lifecycle.Dir, "/cnb/lifecycle", true}}, nil, args, prev.Options.Output)
 	if err != nil {
 		return nil, fmt.Errorf("rebasing %s: %w", prev.Image, err)
 	}
@@ -55,7 +58,7 @@ func (h *Harness) Rebase(ctx context.Context, t testing.TB, prev *Result, run v1
 		Image:     prev.Image,
 		LayersDir: prev.LayersDir,
 		Options:   prev.Options,
-		cacheDir:  prev.cacheDir,
+		lineage:   prev.lineage,
 	}
 	if !res.Success {
 		return res, nil

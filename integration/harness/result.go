@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -54,12 +55,15 @@ type Result struct {
 	Reused, Rebuilt []string
 	// LayersDir is the build's /layers directory on the host, kept until the test ends.
 	LayersDir string
+	// LayoutPath is the OCI layout directory holding the image when the build exported to
+	// a layout (BuildOptions.Layout); empty otherwise.
+	LayoutPath string
 	// Options are the options the build ran with (defaults filled in).
 	Options BuildOptions
 
-	cacheDir string
-	img      v1.Image
-	named    map[string]string // layer name -> diffID
+	lineage lineage
+	img     v1.Image
+	named   map[string]string // layer name -> diffID
 }
 
 // Process is a launch process of the image.
@@ -161,11 +165,16 @@ type buildMetadata struct {
 
 // inspect reads the exported image and fills in the result.
 func (r *Result) inspect(ctx context.Context, prev *Result) error {
-	ref, err := name.ParseReference(r.Image)
+	ref, err := name.ParseReference(r.Image, name.WeakValidation)
 	if err != nil {
 		return err
 	}
-	img, err := remote.Image(ref, remote.WithContext(ctx))
+	var img v1.Image
+	if r.LayoutPath != "" {
+		img, err = layoutImage(r.LayoutPath)
+	} else {
+		img, err = remote.Image(ref, remote.WithContext(ctx))
+	}
 	if err != nil {
 		return fmt.Errorf("reading exported image %s: %w", r.Image, err)
 	}
@@ -176,6 +185,9 @@ func (r *Result) inspect(ctx context.Context, prev *Result) error {
 	}
 	r.Digest = d.String()
 	r.Ref = ref.Context().Digest(r.Digest).String()
+	if r.LayoutPath != "" {
+		r.Ref = r.Image + "@" + r.Digest
+	}
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return fmt.Errorf("reading image config: %w", err)
@@ -336,4 +348,24 @@ func readBuildSBOM(dir string, into map[string][]byte) error {
 		return nil
 	}
 	return err
+}
+
+// layoutImage reads the single image of an OCI layout directory.
+func layoutImage(dir string) (v1.Image, error) {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Manifests) == 0 {
+		return nil, fmt.Errorf("layout %s holds no image", dir)
+	}
+	return idx.Image(m.Manifests[len(m.Manifests)-1].Digest)
 }
