@@ -196,7 +196,8 @@ func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], dep de
 		return nil, err
 	}
 	req.Log.Debug("%s", res)
-	if !layer.Status.Restored {
+	// Also for a reused layer: one left by an older buildpack version may predate bin/.
+	if layer.HasContents() {
 		if err := placeProgram(layer.Path, dep.ID); err != nil {
 			return nil, err
 		}
