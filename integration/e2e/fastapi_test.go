@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/integration/harness"
+)
+
+// TestFastAPI builds the FastAPI app with the packaged composite (its default order, as a
+// builder would run it: ffmpeg is optional and drops out), runs the image, and rebuilds it
+// unchanged and with changed requirements.
+func TestFastAPI(t *testing.T) {
+	e := setup(t)
+	h := newHarness(t)
+	g := NewWithT(t)
+
+	app := writeApp(t, fastapiApp)
+	res, cold := build(t, h, harness.BuildOptions{
+		App:        app,
+		Buildpacks: []harness.Buildpack{harness.BuildpackFile(e.composite)},
+		Env:        map[string]string{"PIP_INDEX_URL": e.indexURL},
+	})
+	expectSuccess(g, res)
+	record(t, "FastAPI app, cold build (empty cache, no previous image): %s", cold.Round(100*time.Millisecond))
+	total, base := imageSize(res)
+	record(t, "FastAPI app image: %s compressed (%d layers), of which the Debian run image %s; buildpack layers %s",
+		mb(total), len(res.Layers), mb(base), layerSizes(res))
+
+	g.Expect(res.Buildpacks).To(HaveLen(1), "ffmpeg is optional and the app does not ask for it")
+	g.Expect(res.Buildpacks[0].ID).To(Equal(pythonID))
+	g.Expect(res.Logs).To(ContainSubstring("Using CPython " + e.mirror.CPython.Version))
+	g.Expect(string(res.SBOM["launch/cnbkit_python/cpython/sbom.cdx.json"])).To(ContainSubstring(e.mirror.CPython.SHA256),
+		"the CPython installed is the organisation's, from the inventory given at package time")
+	g.Expect(res.Config.User).To(Equal("1000:1000"))
+	web, ok := res.Process("web")
+	g.Expect(ok).To(BeTrue(), "processes: %+v", res.Processes)
+	g.Expect(web.Default).To(BeTrue())
+	g.Expect(layerNames(res)).To(ContainElements(pythonID+":cpython", pythonID+":venv"))
+	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "uvicorn", "starlette", "pydantic"))
+	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/cpython/sbom.cdx.json")).To(ContainElement(ContainSubstring("python")))
+
+	t.Run("default process serves GET / on $PORT as uid 1000", func(t *testing.T) {
+		g := NewWithT(t)
+		port, err := harness.FreePort()
+		g.Expect(err).NotTo(HaveOccurred())
+		c, err := harness.Run(t.Context(), t, res.OCIImage(), harness.RunOptions{
+			Env:  map[string]string{"PORT": strconv.Itoa(port)},
+			Port: port,
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+		resp, err := http.Get(c.URL("/"))
+		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(resp.StatusCode).To(Equal(http.StatusOK), "logs:\n%s", c.Logs())
+		g.Expect(body).To(MatchJSON(fastapiBody))
+
+		l, err := findListener(port, "/proc/net/tcp", "/proc/net/tcp6")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(l.SocketUID).To(Equal(1000))
+		g.Expect(l.UIDs).To(Equal([]int{1000, 1000, 1000, 1000}), "real, effective, saved and fs uid of %v", l.Cmdline)
+		g.Expect(strings.Join(l.Cmdline, " ")).To(ContainSubstring("uvicorn"))
+	})
+
+	t.Run("default process serves GET / on 8080 without PORT", func(t *testing.T) {
+		g := NewWithT(t)
+		var status int
+		var body []byte
+		var l listener
+		// A network namespace of its own, so 8080 is free whatever else runs on the machine.
+		err := inNewNetNS(func() error {
+			c, err := harness.Run(t.Context(), t, res.OCIImage(), harness.RunOptions{})
+			if err != nil {
+				return err
+			}
+			if status, body, err = getHere(t.Context(), 8080, "/", c.Done()); err != nil {
+				return &runError{err, c.Logs()}
+			}
+			l, err = findListener(8080, "/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6")
+			return err
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(status).To(Equal(http.StatusOK))
+		g.Expect(body).To(MatchJSON(fastapiBody))
+		g.Expect(l.UIDs).To(Equal([]int{1000, 1000, 1000, 1000}), "real, effective, saved and fs uid of %v", l.Cmdline)
+	})
+
+	t.Run("an unchanged rebuild reuses every layer and runs no pip", func(t *testing.T) {
+		g := NewWithT(t)
+		again, warm := rebuild(t, h, res, nil)
+		expectSuccess(g, again)
+		record(t, "FastAPI app, warm rebuild (cache and previous image, no change): %s", warm.Round(100*time.Millisecond))
+		g.Expect(again.Rebuilt).To(BeEmpty(), "layers rebuilt by an unchanged rebuild")
+		g.Expect(again.Reused).To(ContainElements(pythonID+":cpython", pythonID+":venv", "app", "launcher"))
+		g.Expect(again.Logs).To(ContainSubstring("Reusing the virtual environment"))
+		g.Expect(again.Logs).NotTo(MatchRegexp(`(?i)collecting |successfully installed|installing collected packages|preparing pip`), "the rebuild ran pip")
+		g.Expect(again.Digest).To(Equal(res.Digest), "an unchanged rebuild gives the same image")
+	})
+
+	t.Run("a requirements change rebuilds only the environment", func(t *testing.T) {
+		g := NewWithT(t)
+		// Rebuild reads the app directory again, as pack build does.
+		g.Expect(os.WriteFile(filepath.Join(app, "requirements.txt"), []byte("fastapi\nuvicorn\nitsdangerous\n"), 0o644)).To(Succeed())
+		changed, took := rebuild(t, h, res, nil)
+		expectSuccess(g, changed)
+		record(t, "FastAPI app, rebuild after a requirements.txt change: %s", took.Round(100*time.Millisecond))
+		g.Expect(changed.Logs).To(ContainSubstring("Rebuilding the virtual environment from scratch (requirements.txt changed)"))
+		g.Expect(changed.Logs).NotTo(ContainSubstring("Preparing pip"), "pip itself is kept in the cache")
+		var rebuiltBP []string
+		for _, n := range changed.Rebuilt {
+			if strings.HasPrefix(n, "cnbkit/") {
+				rebuiltBP = append(rebuiltBP, n)
+			}
+		}
+		g.Expect(rebuiltBP).To(Equal([]string{pythonID + ":venv"}), "buildpack layers rebuilt (all rebuilt: %v)", changed.Rebuilt)
+		g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"))
+		g.Expect(sbomPackages(t, changed, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "itsdangerous"))
+
+		port, err := harness.FreePort()
+		g.Expect(err).NotTo(HaveOccurred())
+		c, err := harness.Run(t.Context(), t, changed.OCIImage(), harness.RunOptions{Env: map[string]string{"PORT": strconv.Itoa(port)}, Port: port})
+		g.Expect(err).NotTo(HaveOccurred())
+		resp, err := http.Get(c.URL("/"))
+		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		g.Expect(body).To(MatchJSON(fastapiBody))
+	})
+}
+
+type runError struct {
+	err  error
+	logs string
+}
+
+func (e *runError) Error() string { return e.err.Error() + "; output:\n" + e.logs }
+
+// sbomPackages returns the lower-cased component names of a CycloneDX file of the image.
+func sbomPackages(t *testing.T, res *harness.Result, path string) []string {
+	t.Helper()
+	data, ok := res.SBOM[path]
+	if !ok {
+		var have []string
+		for p := range res.SBOM {
+			have = append(have, p)
+		}
+		slices.Sort(have)
+		t.Fatalf("no SBOM file %s; the image has %v", path, have)
+	}
+	var doc struct {
+		Components []struct {
+			Name string `json:"name"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var names []string
+	for _, c := range doc.Components {
+		names = append(names, strings.ToLower(c.Name))
+	}
+	return names
+}
+
+// layerSizes lists the buildpack layers with their compressed sizes.
+func layerSizes(res *harness.Result) string {
+	var parts []string
+	for _, l := range res.Layers {
+		if strings.HasPrefix(l.Name, "cnbkit/") {
+			parts = append(parts, l.Name+" "+mb(l.Size))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
