@@ -9,6 +9,7 @@ packages=(
   uidmap          # unshare helpers
   docker.io containerd runc iptables   # the pack walkthrough's daemon
   docker-registry # the registry server people run, for publish tests
+  bzip2 xz-utils tar  # archive formats the extraction tests compare with
 )
 
 missing=()
