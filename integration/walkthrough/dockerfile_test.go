@@ -26,9 +26,9 @@ ADD cpython.tar.gz /opt/
 ENV PATH=/opt/venv/bin:/opt/python/bin:$PATH
 ARG PIP_INDEX_URL
 WORKDIR /app
-COPY requirements.txt .
+COPY app/requirements.txt .
 RUN python3 -m venv /opt/venv && pip install --no-cache-dir --index-url "$PIP_INDEX_URL" -r requirements.txt
-COPY . .
+COPY app/ .
 USER 1000:1000
 CMD ["sh", "-c", "exec uvicorn app:app --host 0.0.0.0 --port ${PORT:-8080}"]
 `
@@ -39,9 +39,10 @@ CMD ["sh", "-c", "exec uvicorn app:app --host 0.0.0.0 --port ${PORT:-8080}"]
 func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work string, mirror *fixtures.Mirror, timings *report) {
 	g := NewWithT(t)
 	dir := filepath.Join(work, "dockerfile-app")
-	files := map[string]string{"Dockerfile": seedDockerfile, ".dockerignore": "Dockerfile\n.dockerignore\ncpython.tar.gz\n"}
+	// The app in app/, the CPython archive beside it, so `COPY app/ .` copies the app only.
+	files := map[string]string{"Dockerfile": seedDockerfile}
 	for k, v := range appFiles {
-		files[k] = v
+		files["app/"+k] = v
 	}
 	writeFiles(t, dir, files)
 	g.Expect(copyFile(mirror.CPython.Path, filepath.Join(dir, "cpython.tar.gz"))).To(Succeed())
