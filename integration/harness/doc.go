@@ -4,8 +4,9 @@
 // bookworm build and run image pair with mmdebstrap (see [DebianStack]) or takes the author's
 // own images (see [NewStack]), serves an OCI registry on 127.0.0.1 inside the test process
 // (see [StartRegistry]), runs the lifecycle's creator inside the unpacked build image under
-// unshare and chroot (see [Harness.Build] and [Harness.Rebuild]) and runs the exported image
-// the same way (see [Run]), sharing the host network so a test can make HTTP requests to it.
+// unshare and chroot (see [Harness.Build], [Harness.Rebuild] and [Harness.Rebase]), exporting
+// to that registry or to an OCI layout, and runs the exported image the same way (see [Run]),
+// sharing the host network so a test can make HTTP requests to it.
 //
 // Results are values an author asserts on without parsing logs: whether the build passed,
 // the logs, the image reference and digest, its config (labels, env, user, entrypoint), its
