@@ -90,7 +90,7 @@ func Main[M, C any](detect DetectFunc[M, C], build BuildFunc[M, C], opts ...Opti
 	}
 	_, noColor := env["NO_COLOR"]
 	exit := Run(ctx, Invocation{
-		Phase:  filepath.Base(os.Args[0]),
+		Phase:  strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe"),
 		Args:   os.Args[1:],
 		Env:    env,
 		AppDir: cwd,
