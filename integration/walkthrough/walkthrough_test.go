@@ -74,7 +74,13 @@ var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"
 func TestWalkthrough(t *testing.T) {
 	needRoot(t)
 	g := NewWithT(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	// Stop work a little before go test's -timeout so the cleanups (containers, daemon,
+	// mounts) still run; the walkthrough takes about 2 minutes warm, 6 cold.
+	deadline := time.Now().Add(45 * time.Minute)
+	if d, ok := t.Deadline(); ok && d.Add(-90*time.Second).Before(deadline) {
+		deadline = d.Add(-90 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	t.Cleanup(cancel)
 	timings := &report{t: t}
 	t.Cleanup(timings.log)
@@ -129,6 +135,7 @@ func TestWalkthrough(t *testing.T) {
 	timings.add("pack build, cold", time.Since(start))
 	g.Expect(out).To(ContainSubstring("Successfully built image"))
 	g.Expect(out).To(ContainSubstring("cnbkit/python"))
+	g.Expect(out).To(ContainSubstring("Successfully installed"), "the cold build runs pip (the warm one must not)")
 	firstID := imageID(ctx, t, d, appImage)
 
 	// Same app again: the cache volume and the previous image make it a warm build; the
@@ -137,8 +144,10 @@ func TestWalkthrough(t *testing.T) {
 	out, err = p.run(ctx, work, buildArgs...)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("pack build, warm (no change)", time.Since(start))
-	g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"), "the rebuild reuses the Python layers")
-	g.Expect(out).NotTo(MatchRegexp(`(?i)collecting fastapi|installing collected packages`), "the warm rebuild must not run pip")
+	for _, layer := range []string{"cpython", "venv"} {
+		g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"+layer+"'"), "the rebuild reuses the Python layers:\n%s", out)
+	}
+	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "the warm rebuild must not run pip:\n%s", out)
 	g.Expect(imageID(ctx, t, d, appImage)).To(Equal(firstID), "a rebuild with no change gives the same image")
 	timings.addSize("run image (Debian bookworm minbase + cnb user)", imageSize(ctx, t, d, runImage))
 	timings.addSize("app image (pack build)", imageSize(ctx, t, d, appImage))
@@ -202,7 +211,7 @@ func TestWalkthrough(t *testing.T) {
 		}
 		g.Expect(json.Unmarshal([]byte(label), &md)).To(Succeed())
 		newID := imageID(ctx, t, d, newRunImage)
-		g.Expect(md.RunImage.Reference + " " + md.RunImage.Image).To(ContainSubstring(strings.TrimPrefix(newID, "sha256:")[:12]), "lifecycle metadata names the new run image: %s", label)
+		g.Expect(md.RunImage.Reference+" "+md.RunImage.Image).To(ContainSubstring(strings.TrimPrefix(newID, "sha256:")[:12]), "lifecycle metadata names the new run image: %s", label)
 		// The file of the newer run image is in the app image.
 		out, err := d.run(ctx, "run", "--rm", "--network", "none", "--entrypoint", "/bin/cat", appImage, "/etc/cnbkit-run-image")
 		g.Expect(err).NotTo(HaveOccurred())
