@@ -9,13 +9,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/packager"
@@ -226,4 +230,28 @@ func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
 	g.Expect(requested).To(Equal([]string{"/mirror/upstream.invalid/tool.tgz"}))
 	g.Expect(stderr.String()).To(ContainSubstring("bundling tool 1.0.0 for linux/amd64 into cli/offline@0.0.1"))
+}
+
+func TestPublishWithProgress(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/pub\"\nversion = \"0.0.1\"\n",
+		"bin/build":      "#!/bin/sh\n",
+		"bin/detect":     "#!/bin/sh\n",
+	})
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/cli/pub:0.0.1"
+	var stdout, stderr bytes.Buffer
+	o := packageOptions{name: ref, publish: true, path: dir, dependenciesMode: "extend", targets: []string{"linux/amd64", "linux/arm64"}}
+	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, true)).To(Succeed())
+	g.Expect(stderr.String()).To(ContainSubstring("pushing " + ref + ": 100% of "))
+	g.Expect(stdout.String()).To(MatchRegexp(`^wrote image ` + regexp.QuoteMeta(ref) + ` sha256:[0-9a-f]{64} \(linux/amd64, linux/arm64\)\n$`))
+	stdout.Reset()
+	g.Expect(runInspect(context.Background(), inspectOptions{ref: ref, json: true}, &stdout)).To(Succeed())
+	var info struct{ MediaType string }
+	g.Expect(json.Unmarshal(stdout.Bytes(), &info)).To(Succeed())
+	g.Expect(info.MediaType).To(Equal("application/vnd.oci.image.index.v1+json"))
 }
