@@ -222,12 +222,12 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 			log.Detail("Rebuilding the virtual environment from scratch (%s): %s", venv.Status.Reason.Detail, plan.Describe())
 		}
 		inst := pip.Installer{Python: py.Python, Env: pip.Environ(os.Environ(), req.Platform.Env, bindingEnv), Out: detailWriter(log)}
-		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "bin", "python")) {
+		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "pip", "__main__.py")) {
 			done := log.Timed("Preparing pip (kept out of the image)")
 			if err := os.RemoveAll(pipLayer.Path); err != nil {
 				return nil, fmt.Errorf("clearing the pip layer: %w", err)
 			}
-			v, err := inst.MakePip(ctx, pipLayer.Path)
+			v, err := inst.PreparePip(ctx, pipLayer.Path)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package pip
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -69,21 +71,78 @@ func (i Installer) env(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// MakePip makes a virtual environment holding pip (from the interpreter's bundled ensurepip
-// wheel, no network) at dir, and returns pip's version. The app's environment never holds pip.
-func (i Installer) MakePip(ctx context.Context, dir string) (string, error) {
-	if err := i.run(ctx, "", i.env(), i.Python, "-m", "venv", dir); err != nil {
-		return "", err
-	}
-	py := filepath.Join(dir, "bin", "python")
+// PreparePip unpacks the pip wheel that comes with the interpreter (the one ensurepip
+// installs, found under sys.base_prefix) into dir, and returns pip's version. pip then runs
+// from dir with PYTHONPATH, inside the app's environment, without ever being installed in
+// it. This skips ensurepip, which installs pip by running pip.
+func (i Installer) PreparePip(ctx context.Context, dir string) (string, error) {
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, py, "-c", "import pip; print(pip.__version__)")
+	cmd := exec.CommandContext(ctx, i.Python, "-c", "import sys; print(sys.base_prefix)")
 	cmd.Env = i.env()
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
-		return "", &CommandError{Command: "python -c 'import pip'", Err: err}
+		return "", &CommandError{Command: "python -c 'import sys; print(sys.base_prefix)'", Err: err}
 	}
-	return strings.TrimSpace(out.String()), nil
+	home := strings.TrimSpace(out.String())
+	var wheels []string
+	for _, pattern := range []string{"lib/python3*/ensurepip/_bundled/pip-*.whl", "share/python-wheels/pip-*.whl"} {
+		m, _ := filepath.Glob(filepath.Join(home, pattern))
+		wheels = append(wheels, m...)
+	}
+	if len(wheels) == 0 {
+		return "", fmt.Errorf("preparing pip: no pip wheel bundled with the Python at %s (looked in lib/python3*/ensurepip/_bundled and share/python-wheels)", home)
+	}
+	slices.Sort(wheels)
+	wheel := wheels[len(wheels)-1]
+	if err := unzip(wheel, dir); err != nil {
+		return "", fmt.Errorf("preparing pip: %w", err)
+	}
+	// pip-23.2.1-py3-none-any.whl
+	version := strings.SplitN(strings.TrimPrefix(filepath.Base(wheel), "pip-"), "-", 2)[0]
+	return version, nil
+}
+
+// unzip extracts the zip file at src into dir, refusing paths that leave dir.
+func unzip(src, dir string) error {
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		name := filepath.Clean(filepath.FromSlash(f.Name))
+		if filepath.IsAbs(name) || name == ".." || strings.HasPrefix(name, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("%s: entry %q leaves the folder", src, f.Name)
+		}
+		target := filepath.Join(dir, name)
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		r, err := f.Open()
+		if err != nil {
+			return err
+		}
+		w, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			r.Close()
+			return err
+		}
+		_, err = io.Copy(w, r)
+		r.Close()
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MakeVenv makes an empty virtual environment (no pip, no setuptools) at dir.
@@ -91,10 +150,11 @@ func (i Installer) MakeVenv(ctx context.Context, dir string) error {
 	return i.run(ctx, "", i.env(), i.Python, "-m", "venv", "--without-pip", dir)
 }
 
-// Install installs the plan's dependencies into the environment at venv with the pip of
-// pipVenv, caching downloads in cacheDir. appDir is the app; pip runs there.
-func (i Installer) Install(ctx context.Context, pipVenv, venv, appDir, cacheDir string, plan Plan) error {
-	args := []string{"-m", "pip", "--python", filepath.Join(venv, "bin", "python"), "install",
+// Install installs the plan's dependencies into the environment at venv with the pip
+// unpacked in pipDir (see PreparePip), caching downloads in cacheDir. appDir is the app; pip
+// runs there, with the environment's interpreter.
+func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir string, plan Plan) error {
+	args := []string{"-m", "pip", "install",
 		"--no-input", "--progress-bar", "off", "--no-compile", "--no-warn-script-location",
 		"--cache-dir", cacheDir}
 	if plan.WheelDir != "" {
@@ -124,7 +184,7 @@ func (i Installer) Install(ctx context.Context, pipVenv, venv, appDir, cacheDir 
 	default:
 		return nil
 	}
-	return i.run(ctx, appDir, i.env(), filepath.Join(pipVenv, "bin", "python"), args...)
+	return i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), filepath.Join(venv, "bin", "python"), args...)
 }
 
 // Compile writes bytecode for the environment's site-packages deterministically (hash-based

@@ -135,7 +135,7 @@ func TestInstallerOffline(t *testing.T) {
 	// No index is reachable: PIP_INDEX_URL points at a closed port, so only the wheels work.
 	inst := pip.Installer{Python: py, Env: pip.Environ(os.Environ(), map[string]string{"PIP_INDEX_URL": "http://127.0.0.1:9/simple"}, nil)}
 	pipDir := filepath.Join(root, "pip")
-	version, err := inst.MakePip(ctx, pipDir)
+	version, err := inst.PreparePip(ctx, pipDir)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(version).To(MatchRegexp(`^\d+\.\d+`))
 
@@ -182,7 +182,7 @@ func TestInstallerFailure(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	inst := pip.Installer{Python: py, Env: pip.Environ(os.Environ(), nil, nil)}
 	g.Expect(inst.MakeVenv(ctx, filepath.Join(root, "venv"))).To(Succeed())
-	_, err = inst.MakePip(ctx, filepath.Join(root, "pip"))
+	_, err = inst.PreparePip(ctx, filepath.Join(root, "pip"))
 	g.Expect(err).NotTo(HaveOccurred())
 	err = inst.Install(ctx, filepath.Join(root, "pip"), filepath.Join(root, "venv"), app, filepath.Join(root, "cache"), plan)
 	var ce *pip.CommandError
