@@ -74,7 +74,7 @@ func startDockerd(ctx context.Context, t *testing.T) *dockerd {
 	var errs []error
 	for _, driver := range []string{"overlay2", "vfs"} {
 		d, err := launchDockerd(ctx, bin, driver)
-		if err != nil {
+		if err != nil { // launchDockerd has stopped it and removed its files
 			errs = append(errs, err)
 			t.Logf("dockerd with %s: %v", driver, err)
 			continue
@@ -91,6 +91,9 @@ func startDockerd(ctx context.Context, t *testing.T) *dockerd {
 	return nil
 }
 
+// launchDockerd starts dockerd and waits until it answers. When it fails after the process
+// started, the daemon has been stopped and its directory removed; the returned value then
+// only tells what was used.
 func launchDockerd(ctx context.Context, bin, driver string) (*dockerd, error) {
 	// A short path: the daemon's and containerd's unix sockets live under it (108-byte limit).
 	root, err := os.MkdirTemp("", "cnbkit-dockerd-")
@@ -144,9 +147,9 @@ func launchDockerd(ctx context.Context, bin, driver string) (*dockerd, error) {
 			if serr := d.stop(); serr != nil {
 				err = errors.Join(err, serr)
 			}
-			return nil, err
+			return d, err
 		case <-ctx.Done():
-			return nil, errors.Join(ctx.Err(), d.stop())
+			return d, errors.Join(ctx.Err(), d.stop())
 		case <-time.After(200 * time.Millisecond):
 		}
 		resp, err := client.Get("http://docker/_ping")
@@ -158,7 +161,7 @@ func launchDockerd(ctx context.Context, bin, driver string) (*dockerd, error) {
 		}
 		if time.Now().After(deadline) {
 			logs, _ := os.ReadFile(d.log)
-			return nil, errors.Join(fmt.Errorf("dockerd (%s) did not answer on %s within 2 minutes: %s", driver, d.host, tail(string(logs), 15)), d.stop())
+			return d, errors.Join(fmt.Errorf("dockerd (%s) did not answer on %s within 2 minutes: %s", driver, d.host, tail(string(logs), 15)), d.stop())
 		}
 	}
 }

@@ -56,10 +56,17 @@ func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work st
 	_, err = d.runEnv(ctx, legacy, args...)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), warm (no change)", time.Since(start))
+	writeFiles(t, dir, map[string]string{"app/greetings/farewell.py": farewellPy})
+	start = time.Now()
+	out, err := d.runEnv(ctx, legacy, args...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("docker build (Dockerfile), app code changed", time.Since(start))
+	g.Expect(out).To(MatchRegexp(`RUN python3 -m venv[^\n]*\n ---> Using cache`), "the pip step comes from the build cache after a code change:\n%s", out)
 	timings.addSize("app image (Dockerfile)", imageSize(ctx, t, d, seedImage))
+	logHistory(ctx, t, d, seedImage)
 
 	port := freePort(t)
-	out, err := d.run(ctx, "run", "-d", "--network", "host", "-e", "PORT="+strconv.Itoa(port), seedImage)
+	out, err = d.run(ctx, "run", "-d", "--network", "host", "-e", "PORT="+strconv.Itoa(port), seedImage)
 	g.Expect(err).NotTo(HaveOccurred())
 	id := out[:12]
 	t.Cleanup(func() {

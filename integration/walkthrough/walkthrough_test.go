@@ -63,6 +63,11 @@ def read_root():
 	"requirements.txt": "fastapi\nuvicorn\n",
 }
 
+// farewellPy is the code change of the rebuild test.
+const farewellPy = `def farewell(name):
+    return "Goodbye, " + name + "!"
+`
+
 var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"}
 
 // TestWalkthrough is the seed's walkthrough with the real tools: Debian's dockerd started
@@ -149,6 +154,19 @@ func TestWalkthrough(t *testing.T) {
 	}
 	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "the warm rebuild must not run pip:\n%s", out)
 	g.Expect(imageID(ctx, t, d, appImage)).To(Equal(firstID), "a rebuild with no change gives the same image")
+	// A code change: the app layer changes, CPython and the environment are reused.
+	writeFiles(t, appDir, map[string]string{"greetings/farewell.py": farewellPy})
+	start = time.Now()
+	out, err = p.run(ctx, work, buildArgs...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add("pack build, warm (app code changed)", time.Since(start))
+	for _, layer := range []string{"cpython", "venv"} {
+		g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"+layer+"'"), "the rebuild after a code change reuses the Python layers:\n%s", out)
+	}
+	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "a code change must not run pip:\n%s", out)
+	g.Expect(imageID(ctx, t, d, appImage)).NotTo(Equal(firstID), "a code change gives a new image")
+	logHistory(ctx, t, d, appImage)
+
 	timings.addSize("run image (Debian bookworm minbase + cnb user)", imageSize(ctx, t, d, runImage))
 	timings.addSize("app image (pack build)", imageSize(ctx, t, d, appImage))
 
@@ -531,6 +549,24 @@ func imageSize(ctx context.Context, t *testing.T, d *dockerd, ref string) int64 
 		t.Fatalf("docker image inspect %s: size %q: %v", ref, out, err)
 	}
 	return n
+}
+
+// logHistory logs the layers of an image with their sizes, for the size comparison.
+func logHistory(ctx context.Context, t *testing.T, d *dockerd, ref string) {
+	t.Helper()
+	out, err := d.run(ctx, "history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", ref)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if len(l) > 140 {
+			l = l[:140] + "…"
+		}
+		lines = append(lines, l)
+	}
+	t.Logf("layers of %s (newest first):\n%s", ref, strings.Join(lines, "\n"))
 }
 
 // sbomFiles finds the SPDX and CycloneDX documents pack downloaded.
