@@ -8,78 +8,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/packtool"
 )
 
-// PackVersion is the pack release the tests build and run.
-const PackVersion = "0.40.0"
-
-// packBinary returns pack, building it once into the harness cache
-// (<cache>/pack-<version>-<arch>/pack) in a temporary module, under a file lock shared
-// with other test processes.
+// packBinary returns pack (packtool.Version), built once per machine into the harness cache
+// by integration/internal/packtool, which the walkthrough shares.
 func packBinary(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	cache, err := harness.CacheDir()
+	bin, err := packtool.Binary(ctx)
 	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(cache, "pack-"+PackVersion+"-"+runtime.GOARCH)
-	bin := filepath.Join(dir, "pack")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	unlock := lock(t, dir+".lock")
-	defer unlock()
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	tmp, err := os.MkdirTemp(cache, ".pack-build-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	run := func(args ...string) {
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("building pack: go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	run("mod", "init", "cnbkit-pack-build")
-	run("get", "github.com/buildpacks/pack@v"+PackVersion)
-	out := filepath.Join(tmp, "out")
-	run("build", "-trimpath", "-ldflags", "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version="+PackVersion+"'", "-o", filepath.Join(out, "pack"), "github.com/buildpacks/pack")
-	if err := os.Rename(out, dir); err != nil {
 		t.Fatal(err)
 	}
 	return bin
-}
-
-func lock(t *testing.T, path string) func() {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}
 }
 
 // packCmd runs pack with its own home (PACK_HOME, DOCKER_CONFIG) so the host's settings do
