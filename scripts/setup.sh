@@ -10,6 +10,8 @@ packages=(
   docker.io containerd runc iptables   # the pack walkthrough's daemon
   docker-registry # the registry server people run, for publish tests
   bzip2 xz-utils tar  # archive formats the extraction tests compare with
+  apache2-utils   # htpasswd, for the registry credential tests
+  util-linux      # unshare, setpriv
 )
 
 missing=()
