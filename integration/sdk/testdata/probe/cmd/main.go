@@ -1,0 +1,88 @@
+// Command probe is a buildpack written on the SDK for integration/sdk. It shows, under the real
+// lifecycle, what the motd example has no reason to show:
+//
+//   - the target detect and build see (labels org.cnbkit-it.probe.detect-target and
+//     .build-target, rendered as os/arch[/variant][:distro@version]);
+//   - store.toml carrying over between builds (a build counter read from the previous store,
+//     label org.cnbkit-it.probe.builds);
+//   - a launch-only layer ("stamp", metadata from BP_PROBE_VERSION, compared by the SDK):
+//     its file records the build that created it, and the "stamp" process prints it, so a run
+//     shows whether the image's layer came from this build or from the previous image.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/cnbkit/cnbkit/sdk"
+)
+
+// Config is the probe's configuration.
+type Config struct {
+	Version string `env:"BP_PROBE_VERSION"`
+}
+
+// Requirement is the metadata of the "probe" plan entry.
+type Requirement struct {
+	Target string `toml:"target"`
+}
+
+// StampMetadata is the metadata of the launch-only layer.
+type StampMetadata struct {
+	Version string `toml:"version"`
+}
+
+// Store is the store.toml metadata.
+type Store struct {
+	Builds int `toml:"builds"`
+}
+
+func detect(ctx context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.DetectResult, error) {
+	return sdk.Pass(sdk.BuildPlan{
+		Provides: []sdk.Provide{{Name: "probe"}},
+		Requires: []sdk.Require{{Name: "probe", Metadata: Requirement{Target: req.Target.String()}}},
+	}), nil
+}
+
+func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.BuildResult, error) {
+	plan, ok, err := sdk.Entries[Requirement](req.Plan, "probe")
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	if !ok || len(plan.Entries) != 1 {
+		return sdk.BuildResult{}, fmt.Errorf("expected one probe plan entry, got %d", len(plan.Entries))
+	}
+	var store Store
+	if err := req.Store.Decode(&store); err != nil {
+		return sdk.BuildResult{}, err
+	}
+	store.Builds++
+	req.Log.Section("Probe")
+	req.Log.Detail("build %d, target %s", store.Builds, req.Target)
+
+	stamp, err := sdk.OpenLayer(req.Layers, "stamp", sdk.LayerTypes{Launch: true}, StampMetadata{Version: req.Config.Version}, nil)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	req.Log.Detail("layer stamp %s (contents here: %t)", stamp.Status, stamp.HasContents())
+	if !stamp.Status.Restored {
+		text := fmt.Sprintf("stamp version %s made by build %d\n", req.Config.Version, store.Builds)
+		if err := os.WriteFile(filepath.Join(stamp.Path, "stamp.txt"), []byte(text), 0o644); err != nil {
+			return sdk.BuildResult{}, fmt.Errorf("writing the stamp: %w", err)
+		}
+	}
+	return sdk.BuildResult{
+		Processes: []sdk.Process{{Type: "stamp", Command: []string{"cat", filepath.Join(stamp.Path, "stamp.txt")}, Default: true}},
+		Labels: []sdk.Label{
+			{Key: "org.cnbkit-it.probe.detect-target", Value: plan.Entries[0].Target},
+			{Key: "org.cnbkit-it.probe.build-target", Value: req.Target.String()},
+			{Key: "org.cnbkit-it.probe.builds", Value: strconv.Itoa(store.Builds)},
+		},
+		Store: store,
+	}, nil
+}
+
+func main() { sdk.Main(detect, build) }
