@@ -26,8 +26,9 @@ const (
 	// ModeProjectDependencies: a pyproject.toml with [project] dependencies and no
 	// [build-system]: an application, not a package; its dependencies are installed.
 	ModeProjectDependencies Mode = "pyproject-dependencies"
-	// ModePackage: a pyproject.toml with [build-system], or setup.py/setup.cfg: the project is
-	// built and installed with pip install . (with its dependencies).
+	// ModePackage: a pyproject.toml with [build-system] (setuptools, hatchling, flit,
+	// poetry-core, ...), or setup.py/setup.cfg: the project is built and installed with
+	// pip install . (with its dependencies).
 	ModePackage Mode = "package"
 )
 
@@ -211,7 +212,8 @@ func (p *Plan) readProject(app fs.FS) error {
 			return &UnsupportedError{Tool: l.tool, File: l.file, Export: l.export}
 		}
 	}
-	if doc.Tool.Poetry != nil && doc.Project == nil {
+	if doc.Tool.Poetry != nil && doc.Project == nil && doc.BuildSystem == nil {
+		// Poetry's own settings without a build backend pip could use.
 		return &UnsupportedError{Tool: "Poetry", File: "pyproject.toml [tool.poetry]", Export: lockFiles[0].export}
 	}
 	p.Files = append(p.Files, "pyproject.toml")

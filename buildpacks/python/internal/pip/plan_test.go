@@ -39,6 +39,8 @@ func TestNewPlan(t *testing.T) {
 		{name: "pyproject package", app: fstest.MapFS{"pyproject.toml": file("[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"a\"\n")},
 			mode: pip.ModePackage, files: []string{"pyproject.toml"}},
 		{name: "pyproject with only tool settings", app: fstest.MapFS{"pyproject.toml": file("[tool.black]\nline-length = 100\n")}, mode: pip.ModeNone},
+		{name: "Poetry project built with poetry-core, no lock file", app: fstest.MapFS{"pyproject.toml": file("[build-system]\nrequires = [\"poetry-core\"]\nbuild-backend = \"poetry.core.masonry.api\"\n[tool.poetry]\nname = \"a\"\n")},
+			mode: pip.ModePackage, files: []string{"pyproject.toml"}},
 		{name: "setup.py", app: fstest.MapFS{"setup.py": file("from setuptools import setup\nsetup()\n")}, mode: pip.ModePackage, files: []string{"setup.py"}},
 		{name: "nothing", app: fstest.MapFS{"main.py": file("")}, mode: pip.ModeNone},
 		{name: "vendored wheels by default", app: fstest.MapFS{"requirements.txt": file("x\n"), "wheels/x-1-py3-none-any.whl": file("zip")},
