@@ -629,7 +629,9 @@ type packCLI struct {
 func (p *packCLI) run(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, p.bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(p.d.env(), "PACK_HOME="+p.home)
+	// A fixed volume key: pack running as root on a host it takes for a container otherwise
+	// names a new cache volume for every build.
+	cmd.Env = append(p.d.env(), "PACK_HOME="+p.home, "PACK_VOLUME_KEY=cnbkit-walkthrough")
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if err := cmd.Run(); err != nil {
