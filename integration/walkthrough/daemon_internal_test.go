@@ -3,32 +3,53 @@ package walkthrough
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 )
 
-// A daemon that cannot start (an unknown storage driver) leaves no process, no mount and no
-// directory behind.
-func TestDockerdStartFailureLeavesNothing(t *testing.T) {
+// The vfs fallback starts and stops cleanly; a daemon that cannot start (an unknown storage
+// driver) is stopped at once. Either way no process, mount or directory is left behind.
+func TestDockerdStartAndStopLeaveNothing(t *testing.T) {
 	needRoot(t)
 	bin := need(t, "dockerd", "docker.io")
-	g := NewWithT(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	d, err := launchDockerd(ctx, bin, "cnbkit-no-such-driver")
-	g.Expect(err).To(MatchError(ContainSubstring("exited at start")))
-	g.Expect(d).NotTo(BeNil())
-	g.Expect(d.done).To(BeClosed(), "the daemon process has exited")
-	_, err = os.Stat(d.root)
-	g.Expect(os.IsNotExist(err)).To(BeTrue(), "%s is removed (stat: %v)", d.root, err)
-	mounts, err := mountsUnder(d.root)
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(mounts).To(BeEmpty())
-	runningMu.Lock()
-	defer runningMu.Unlock()
-	g.Expect(running).NotTo(HaveKey(d))
+	docker := need(t, "docker", "docker.io")
+	for _, tt := range []struct {
+		driver  string
+		wantErr string
+	}{
+		{driver: "vfs"},
+		{driver: "cnbkit-no-such-driver", wantErr: "exited at start"},
+	} {
+		t.Run(tt.driver, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			d, err := launchDockerd(ctx, bin, tt.driver)
+			g.Expect(d).NotTo(BeNil())
+			if tt.wantErr != "" {
+				g.Expect(err).To(MatchError(ContainSubstring(tt.wantErr)))
+			} else {
+				g.Expect(err).NotTo(HaveOccurred())
+				d.docker = docker
+				out, err := d.run(ctx, "info", "--format", "{{.Driver}}")
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(strings.TrimSpace(out)).To(Equal(tt.driver))
+				g.Expect(d.stop()).To(Succeed())
+			}
+			g.Expect(d.done).To(BeClosed(), "the daemon process has exited")
+			_, err = os.Stat(d.root)
+			g.Expect(os.IsNotExist(err)).To(BeTrue(), "%s is removed (stat: %v)", d.root, err)
+			mounts, err := mountsUnder(d.root)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(mounts).To(BeEmpty())
+			runningMu.Lock()
+			defer runningMu.Unlock()
+			g.Expect(running).NotTo(HaveKey(d))
+		})
+	}
 }
 
 func TestUnescapeMount(t *testing.T) {

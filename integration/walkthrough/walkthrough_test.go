@@ -78,6 +78,11 @@ var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"
 // warm build times and the image size, next to a Dockerfile build of the same app.
 func TestWalkthrough(t *testing.T) {
 	needRoot(t)
+	// What the cached pieces are made with on a fresh machine (integration/scripts/setup.sh)
+	// and the daemon (docker.io); startDockerd checks the daemon's own tools.
+	for tool, pkg := range map[string]string{"mmdebstrap": "mmdebstrap", "patchelf": "patchelf", "npm": "npm", "dpkg-deb": "dpkg", "apt-get": "apt"} {
+		need(t, tool, pkg)
+	}
 	g := NewWithT(t)
 	// Stop work a little before go test's -timeout so the cleanups (containers, daemon,
 	// mounts) still run; the walkthrough takes about 2 minutes warm, 6 cold.
