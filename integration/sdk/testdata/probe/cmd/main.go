@@ -7,7 +7,13 @@
 //     label org.cnbkit-it.probe.builds);
 //   - a launch-only layer ("stamp", metadata from BP_PROBE_VERSION, compared by the SDK):
 //     its file records the build that created it, and the "stamp" process prints it, so a run
-//     shows whether the image's layer came from this build or from the previous image.
+//     shows whether the image's layer came from this build or from the previous image;
+//   - with BP_PROBE_INTEGERS=true, integers in store.toml (a second counter, label
+//     org.cnbkit-it.probe.count) and in the metadata of a cached launch layer ("numbers"),
+//     which the lifecycle keeps as JSON numbers in the image's metadata label.
+//
+// The build counter is kept as a decimal string so that the store carry-over is shown apart
+// from how integers survive the lifecycle.
 package main
 
 import (
@@ -22,7 +28,8 @@ import (
 
 // Config is the probe's configuration.
 type Config struct {
-	Version string `env:"BP_PROBE_VERSION"`
+	Version  string `env:"BP_PROBE_VERSION"`
+	Integers bool   `env:"BP_PROBE_INTEGERS"`
 }
 
 // Requirement is the metadata of the "probe" plan entry.
@@ -35,9 +42,21 @@ type StampMetadata struct {
 	Version string `toml:"version"`
 }
 
+// NumbersMetadata is the metadata of the "numbers" layer.
+type NumbersMetadata struct {
+	Lines int `toml:"lines"`
+}
+
 // Store is the store.toml metadata.
 type Store struct {
-	Builds int `toml:"builds"`
+	Builds string `toml:"builds"` // a decimal counter
+	// Count is an integer counter, kept with BP_PROBE_INTEGERS=true only.
+	Count int `toml:"count"`
+}
+
+// plainStore is Store without Count, written when BP_PROBE_INTEGERS is false.
+type plainStore struct {
+	Builds string `toml:"builds"`
 }
 
 func detect(ctx context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.DetectResult, error) {
@@ -59,9 +78,21 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if err := req.Store.Decode(&store); err != nil {
 		return sdk.BuildResult{}, err
 	}
-	store.Builds++
+	builds := 0
+	if store.Builds != "" {
+		if builds, err = strconv.Atoi(store.Builds); err != nil {
+			return sdk.BuildResult{}, fmt.Errorf("reading the build counter: %w", err)
+		}
+	}
+	builds++
+	store.Builds = strconv.Itoa(builds)
 	req.Log.Section("Probe")
-	req.Log.Detail("build %d, target %s", store.Builds, req.Target)
+	req.Log.Detail("build %d, target %s", builds, req.Target)
+	labels := []sdk.Label{
+		{Key: "org.cnbkit-it.probe.detect-target", Value: plan.Entries[0].Target},
+		{Key: "org.cnbkit-it.probe.build-target", Value: req.Target.String()},
+		{Key: "org.cnbkit-it.probe.builds", Value: store.Builds},
+	}
 
 	stamp, err := sdk.OpenLayer(req.Layers, "stamp", sdk.LayerTypes{Launch: true}, StampMetadata{Version: req.Config.Version}, nil)
 	if err != nil {
@@ -69,19 +100,33 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	}
 	req.Log.Detail("layer stamp %s (contents here: %t)", stamp.Status, stamp.HasContents())
 	if !stamp.Status.Restored {
-		text := fmt.Sprintf("stamp version %s made by build %d\n", req.Config.Version, store.Builds)
+		text := fmt.Sprintf("stamp version %s made by build %d\n", req.Config.Version, builds)
 		if err := os.WriteFile(filepath.Join(stamp.Path, "stamp.txt"), []byte(text), 0o644); err != nil {
 			return sdk.BuildResult{}, fmt.Errorf("writing the stamp: %w", err)
 		}
 	}
+	if req.Config.Integers {
+		store.Count++
+		labels = append(labels, sdk.Label{Key: "org.cnbkit-it.probe.count", Value: strconv.Itoa(store.Count)})
+		numbers, err := sdk.OpenLayer(req.Layers, "numbers", sdk.LayerTypes{Launch: true, Cache: true}, NumbersMetadata{Lines: 3}, nil)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		req.Log.Detail("layer numbers %s", numbers.Status)
+		if !numbers.Status.Restored {
+			if err := os.WriteFile(filepath.Join(numbers.Path, "numbers.txt"), []byte("1\n2\n3\n"), 0o644); err != nil {
+				return sdk.BuildResult{}, fmt.Errorf("writing numbers: %w", err)
+			}
+		}
+	}
+	var keep any = plainStore{Builds: store.Builds}
+	if req.Config.Integers {
+		keep = store
+	}
 	return sdk.BuildResult{
 		Processes: []sdk.Process{{Type: "stamp", Command: []string{"cat", filepath.Join(stamp.Path, "stamp.txt")}, Default: true}},
-		Labels: []sdk.Label{
-			{Key: "org.cnbkit-it.probe.detect-target", Value: plan.Entries[0].Target},
-			{Key: "org.cnbkit-it.probe.build-target", Value: req.Target.String()},
-			{Key: "org.cnbkit-it.probe.builds", Value: strconv.Itoa(store.Builds)},
-		},
-		Store: store,
+		Labels:    labels,
+		Store:     keep,
 	}, nil
 }
 
