@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	removeStaleDaemonDirs()
 	code := m.Run()
 	runningMu.Lock()
 	var left []*dockerd
@@ -58,6 +60,31 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// removeStaleDaemonDirs removes what a killed test process may have left (its daemon got
+// SIGTERM through the parent-death signal): daemon and work directories of ours older than
+// an hour whose daemon no longer runs, after detaching their mounts.
+func removeStaleDaemonDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "cnbkit-dockerd-*"))
+	work, _ := filepath.Glob(filepath.Join(os.TempDir(), "cnbkit-walkthrough-*"))
+	for _, dir := range append(dirs, work...) {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		if pid, err := os.ReadFile(filepath.Join(dir, "docker.pid")); err == nil {
+			if cmdline, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/cmdline"); err == nil && bytes.Contains(cmdline, []byte(dir)) {
+				continue // still running: not ours to stop
+			}
+		}
+		if err := unmountUnder(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "walkthrough: stale daemon directory %s: %v\n", dir, err)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "walkthrough: removing stale directory %s\n", dir)
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // startDockerd starts a private daemon, overlay2 first and vfs when overlay2 is not usable,
@@ -127,14 +154,28 @@ func launchDockerd(ctx context.Context, bin, driver string) (*dockerd, error) {
 	// Its own process group (so containerd and shims can be killed with it) and SIGTERM if
 	// the test process dies without cleaning up.
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := d.cmd.Start(); err != nil {
+	// The parent-death signal follows the OS thread that forked, not the process: fork from
+	// a thread locked to a goroutine that lives as long as the daemon, so no other goroutine
+	// (one that ends locked, like getJSONInNetNS's) can take that thread and end it.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := d.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		runningMu.Lock()
+		running[d] = true
+		runningMu.Unlock()
+		started <- nil
+		_ = d.cmd.Wait()
+		close(d.done)
+	}()
+	if err := <-started; err != nil {
 		os.RemoveAll(root)
 		return nil, fmt.Errorf("running %s: %w", bin, err)
 	}
-	runningMu.Lock()
-	running[d] = true
-	runningMu.Unlock()
-	go func() { _ = d.cmd.Wait(); close(d.done) }()
 
 	// Ready when /_ping answers on the socket.
 	client := d.httpClient()
