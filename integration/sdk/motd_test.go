@@ -34,13 +34,12 @@ func copyApp(t *testing.T, name string) string {
 	return dst
 }
 
-// TestMotdUnderTheLifecycle builds sdk/examples/motd, packaged as a .cnb, with the real
-// lifecycle: detection both ways, the image it makes, running it, and rebuilds that reuse or
-// rebuild its layer for the reasons the SDK reports. The subtests run in order: each rebuild
-// starts from the image of the one before.
-func TestMotdUnderTheLifecycle(t *testing.T) {
+// testMotd builds sdk/examples/motd, packaged as a .cnb, with the real lifecycle: detection
+// both ways, the image it makes, running it, and rebuilds that reuse or rebuild its layer for
+// the reasons the SDK reports. The subtests run in order: each rebuild starts from the image of
+// the one before.
+func testMotd(t *testing.T, h *harness.Harness, motd harness.Buildpack) {
 	top := t
-	h, motd, _ := setup(t)
 	bps := []harness.Buildpack{motd}
 	app := copyApp(t, "motd")
 

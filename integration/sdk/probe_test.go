@@ -15,14 +15,13 @@ const (
 	stampLayer = probeID + ":stamp"
 )
 
-// TestProbeUnderTheLifecycle builds testdata/probe, a buildpack written on the SDK and compiled
+// testProbe builds testdata/probe, a buildpack written on the SDK and compiled
 // by the packager, for what the motd example does not show: the target the lifecycle gives
 // detect and build, store.toml carrying over from build to build, and a launch-only layer that
 // comes back from the previous image (metadata only) and is reused by the exporter until its
 // metadata changes. The subtests run in order, each rebuilding from the one before.
-func TestProbeUnderTheLifecycle(t *testing.T) {
+func testProbe(t *testing.T, h *harness.Harness, probe harness.Buildpack) {
 	top := t
-	h, _, probe := setup(t)
 	app := filepath.Join("testdata", "apps", "probe")
 
 	var first *harness.Result

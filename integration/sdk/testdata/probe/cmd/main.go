@@ -8,9 +8,10 @@
 //   - a launch-only layer ("stamp", metadata from BP_PROBE_VERSION, compared by the SDK):
 //     its file records the build that created it, and the "stamp" process prints it, so a run
 //     shows whether the image's layer came from this build or from the previous image;
-//   - with BP_PROBE_INTEGERS=true, integers in store.toml (a second counter, label
-//     org.cnbkit-it.probe.count) and in the metadata of a cached launch layer ("numbers"),
-//     which the lifecycle keeps as JSON numbers in the image's metadata label.
+//   - integers where the lifecycle keeps them as JSON numbers (the image's metadata label) and
+//     gives them back as TOML: in store.toml with BP_PROBE_INTEGER_STORE=true (a second
+//     counter, label org.cnbkit-it.probe.count), in the metadata of a cached launch layer
+//     ("numbers") with BP_PROBE_INTEGER_LAYER=true.
 //
 // The build counter is kept as a decimal string so that the store carry-over is shown apart
 // from how integers survive the lifecycle.
@@ -28,8 +29,9 @@ import (
 
 // Config is the probe's configuration.
 type Config struct {
-	Version  string `env:"BP_PROBE_VERSION"`
-	Integers bool   `env:"BP_PROBE_INTEGERS"`
+	Version      string `env:"BP_PROBE_VERSION"`
+	IntegerStore bool   `env:"BP_PROBE_INTEGER_STORE"`
+	IntegerLayer bool   `env:"BP_PROBE_INTEGER_LAYER"`
 }
 
 // Requirement is the metadata of the "probe" plan entry.
@@ -50,11 +52,11 @@ type NumbersMetadata struct {
 // Store is the store.toml metadata.
 type Store struct {
 	Builds string `toml:"builds"` // a decimal counter
-	// Count is an integer counter, kept with BP_PROBE_INTEGERS=true only.
+	// Count is an integer counter, kept with BP_PROBE_INTEGER_STORE=true only.
 	Count int `toml:"count"`
 }
 
-// plainStore is Store without Count, written when BP_PROBE_INTEGERS is false.
+// plainStore is Store without Count, written when BP_PROBE_INTEGER_STORE is false.
 type plainStore struct {
 	Builds string `toml:"builds"`
 }
@@ -105,9 +107,11 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 			return sdk.BuildResult{}, fmt.Errorf("writing the stamp: %w", err)
 		}
 	}
-	if req.Config.Integers {
+	if req.Config.IntegerStore {
 		store.Count++
 		labels = append(labels, sdk.Label{Key: "org.cnbkit-it.probe.count", Value: strconv.Itoa(store.Count)})
+	}
+	if req.Config.IntegerLayer {
 		numbers, err := sdk.OpenLayer(req.Layers, "numbers", sdk.LayerTypes{Launch: true, Cache: true}, NumbersMetadata{Lines: 3}, nil)
 		if err != nil {
 			return sdk.BuildResult{}, err
@@ -120,7 +124,7 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 		}
 	}
 	var keep any = plainStore{Builds: store.Builds}
-	if req.Config.Integers {
+	if req.Config.IntegerStore {
 		keep = store
 	}
 	return sdk.BuildResult{
