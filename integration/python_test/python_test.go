@@ -20,6 +20,7 @@ import (
 
 	"github.com/cnbkit/cnbkit/buildpacks/python"
 	"github.com/cnbkit/cnbkit/integration/fixtures"
+	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
@@ -154,7 +155,12 @@ func appFS(files map[string]string) fsys {
 // build runs the buildpack's real build in-process with pip pointed at the fixture index.
 func build(tb testing.TB, e env, files map[string]string, layers string) cnbtest.BuildOutcome {
 	tb.Helper()
-	return cnbtest.Build(tb, python.Build, cnbtest.Options{App: appFS(files).FS(), BuildpackDir: e.bpDir, Layers: layers,
+	return buildWith(tb, python.Build, e, files, layers)
+}
+
+func buildWith(tb testing.TB, fn sdk.BuildFunc[sdk.None, python.Config], e env, files map[string]string, layers string) cnbtest.BuildOutcome {
+	tb.Helper()
+	return cnbtest.Build(tb, fn, cnbtest.Options{App: appFS(files).FS(), BuildpackDir: e.bpDir, Layers: layers,
 		Env: map[string]string{"PIP_INDEX_URL": e.indexURL}})
 }
 
