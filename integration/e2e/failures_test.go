@@ -13,12 +13,10 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
 
-// TestFailures builds broken apps and a tampered dependency: each build fails with the
+// testFailures builds broken apps and a tampered dependency: each build fails with the
 // buildpack's titled message (not a stack trace or an "unexpected" failure), and a good build
 // of the fixed app with the same cache right after it works.
-func TestFailures(t *testing.T) {
-	e := setup(t)
-	h := newHarness(t)
+func testFailures(t *testing.T, e env, h *harness.Harness) {
 	composite := harness.BuildpackFile(e.composite)
 
 	cases := []struct {

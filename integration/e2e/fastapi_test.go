@@ -17,12 +17,10 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
 
-// TestFastAPI builds the FastAPI app with the packaged composite (its default order, as a
+// testFastAPI builds the FastAPI app with the packaged composite (its default order, as a
 // builder would run it: ffmpeg is optional and drops out), runs the image, and rebuilds it
 // unchanged and with changed requirements.
-func TestFastAPI(t *testing.T) {
-	e := setup(t)
-	h := newHarness(t)
+func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	g := NewWithT(t)
 
 	app := writeApp(t, fastapiApp)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,12 +15,10 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
 
-// TestPythonFFmpeg builds an app that requires pydub with the packaged composite: the
+// testPythonFFmpeg builds an app that requires pydub with the packaged composite: the
 // optional ffmpeg buildpack joins because of the requirement, and at launch ffmpeg is on
 // PATH and transcodes, both from a shell and through pydub in the app's environment.
-func TestPythonFFmpeg(t *testing.T) {
-	e := setup(t)
-	h := newHarness(t)
+func testPythonFFmpeg(t *testing.T, e env, h *harness.Harness) {
 	g := NewWithT(t)
 
 	res, took := build(t, h, harness.BuildOptions{
@@ -41,6 +40,9 @@ func TestPythonFFmpeg(t *testing.T) {
 		}
 	}
 	g.Expect(ffLayers).NotTo(BeEmpty(), "the image has no layer of %s: %v", ffmpegID, layerNames(res))
+	ff := e.mirror.FFmpeg[runtime.GOARCH].FFmpeg
+	g.Expect(string(res.SBOM["launch/cnbkit_ffmpeg/ffmpeg/sbom.cdx.json"])).To(ContainSubstring(ff.SHA256),
+		"the ffmpeg installed is the organisation's, from the inventory given at package time")
 	total, _ := imageSize(res)
 	record(t, "pydub app image with ffmpeg: %s compressed; buildpack layers %s", mb(total), layerSizes(res))
 
@@ -93,5 +95,21 @@ ffprobe -v error -show_entries format=format_name,duration -of default=noprint_w
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		g.Expect(string(body)).To(Equal("audio app"))
+	})
+
+	t.Run("an unchanged rebuild reuses the ffmpeg layers and they still run", func(t *testing.T) {
+		g := NewWithT(t)
+		again, took := rebuild(t, h, res, nil)
+		expectSuccess(g, again)
+		record(t, "pydub app with the composite, warm rebuild (no change): %s", took.Round(100*time.Millisecond))
+		g.Expect(again.Rebuilt).To(BeEmpty(), "layers rebuilt by an unchanged rebuild")
+		g.Expect(again.Reused).To(ContainElements(ffLayers))
+		g.Expect(again.Digest).To(Equal(res.Digest))
+		img, err := withCommand(again.OCIImage(), "ffmpeg", "-hide_banner", "-version")
+		g.Expect(err).NotTo(HaveOccurred())
+		c, err := harness.Run(t.Context(), t, img, harness.RunOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(c.Wait()).To(Succeed(), "output:\n%s", c.Logs())
+		g.Expect(c.Logs()).To(ContainSubstring("ffmpeg version"))
 	})
 }

@@ -81,6 +81,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// TestE2E runs every end-to-end test with one harness (lifecycle, Debian stack, registry on
+// 127.0.0.1), one set of fixtures and one packaging of the buildpacks. The builds run one
+// after the other: each one uses both cores. Run one part with e.g. -run 'TestE2E/FastAPI'.
+func TestE2E(t *testing.T) {
+	e := setup(t)
+	h := newHarness(t)
+	t.Run("FastAPI", func(t *testing.T) { testFastAPI(t, e, h) })
+	t.Run("PythonFFmpeg", func(t *testing.T) { testPythonFFmpeg(t, e, h) })
+	t.Run("Reproducible", func(t *testing.T) { testReproducible(t, e, h) })
+	t.Run("Failures", func(t *testing.T) { testFailures(t, e, h) })
+}
+
 // needRoot skips a test that needs root when it cannot have it, except under CI=true, where
 // a missing prerequisite is a failure.
 func needRoot(t *testing.T) {

@@ -12,11 +12,9 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
 
-// TestReproducible builds the FastAPI app twice from clean caches and no previous image, from
+// testReproducible builds the FastAPI app twice from clean caches and no previous image, from
 // two copies of its source with different file times: the image digests are the same.
-func TestReproducible(t *testing.T) {
-	e := setup(t)
-	h := newHarness(t)
+func testReproducible(t *testing.T, e env, h *harness.Harness) {
 	g := NewWithT(t)
 
 	var results []*harness.Result
