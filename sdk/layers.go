@@ -271,11 +271,27 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 	if err != nil {
 		return LayerStatus{}, zero, fmt.Errorf("reading previous layer %s: %w", name, err)
 	}
-	var doc struct {
+	// The metadata is read as a table first: numbers restored by the lifecycle are floats
+	// (see lifecycleNumbers) and must still decode into the author's integer fields.
+	var raw struct {
 		Types    *spec.LayerTypes `toml:"types"`
-		Metadata M                `toml:"metadata"`
+		Metadata map[string]any   `toml:"metadata"`
 	}
-	md, err := toml.Decode(string(data), &doc)
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
+	}
+	table, _ := lifecycleNumbers(raw.Metadata).(map[string]any)
+	if table == nil {
+		table = map[string]any{}
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(map[string]any{"metadata": table}); err != nil {
+		return LayerStatus{}, zero, fmt.Errorf("reading previous layer %s: %w", name, err)
+	}
+	var doc struct {
+		Metadata M `toml:"metadata"`
+	}
+	md, err := toml.Decode(buf.String(), &doc)
 	if err != nil {
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
 	}
@@ -289,8 +305,8 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable,
 			Detail: "previous metadata has keys " + strings.Join(collapseKeys(unknown), ", ") + " that " + typeName[M]() + " does not declare"}}, zero, nil
 	}
-	if doc.Types != nil && (*doc.Types != spec.LayerTypes{}) && *doc.Types != types.spec() {
-		pt := LayerTypes{Build: doc.Types.Build, Launch: doc.Types.Launch, Cache: doc.Types.Cache}
+	if raw.Types != nil && (*raw.Types != spec.LayerTypes{}) && *raw.Types != types.spec() {
+		pt := LayerTypes{Build: raw.Types.Build, Launch: raw.Types.Launch, Cache: raw.Types.Cache}
 		return LayerStatus{Reason: Reason{Kind: ReasonTypesChanged, Detail: fmt.Sprintf("was %s, now %s", pt, types)}}, zero, nil
 	}
 	if !dirExists(filepath.Join(dir, name)) && (types.Build || types.Cache || !types.Launch) {

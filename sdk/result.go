@@ -94,7 +94,8 @@ func readStore(layersDir string) (Store, error) {
 	if _, err := toml.Decode(string(data), &st); err != nil {
 		return Store{}, fmt.Errorf("decoding store.toml: %w", err)
 	}
-	return Store{metadata: st.Metadata}, nil
+	metadata, _ := lifecycleNumbers(st.Metadata).(map[string]any)
+	return Store{metadata: metadata}, nil
 }
 
 // writeResult writes launch.toml, build.toml and store.toml for r.

@@ -3,6 +3,7 @@ package cnbtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -350,7 +351,7 @@ func restoreLayers(dir string) error {
 	}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".toml")
-		if !ok || e.IsDir() || name == "store" {
+		if !ok || e.IsDir() {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -361,6 +362,18 @@ func restoreLayers(dir string) error {
 		var lt spec.LayerTOML
 		if _, err := toml.Decode(string(data), &lt); err != nil {
 			return fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		// The lifecycle keeps layer and store metadata as JSON in the image label and writes it
+		// back as TOML: every number returns as a float. Do the same so tests see what real
+		// rebuilds see.
+		if lt.Metadata, err = throughJSON(lt.Metadata); err != nil {
+			return fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		if name == "store" {
+			if err := writeFile(path, spec.LayerTOML{Metadata: lt.Metadata}); err != nil {
+				return err
+			}
+			continue
 		}
 		sboms, _ := filepath.Glob(filepath.Join(dir, name+".sbom.*"))
 		remove := func(paths ...string) error {
@@ -392,6 +405,22 @@ func restoreLayers(dir string) error {
 		}
 	}
 	return nil
+}
+
+// throughJSON returns m as it comes back from a JSON round trip.
+func throughJSON(m map[string]any) (map[string]any, error) {
+	if len(m) == 0 {
+		return m, nil
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encoding metadata as the lifecycle does: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("decoding metadata as the lifecycle does: %w", err)
+	}
+	return out, nil
 }
 
 // writeFile writes the restored layer metadata: only a [metadata] table (as the lifecycle does).

@@ -224,3 +224,36 @@ func TestMatcherMessages(t *testing.T) {
 	_, err = cnbtest.HaveLayer("a").Match("not an outcome")
 	g.Expect(err).To(MatchError(ContainSubstring("this matcher takes a cnbtest.BuildOutcome, got string")))
 }
+
+// The lifecycle returns layer and store metadata through JSON, so integers come back as
+// floats; a second cnbtest build must see the same and still reuse the layer.
+func TestSecondBuildSeesNumbersAsTheLifecycleRestoresThem(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	type counted struct {
+		Count int `toml:"count"`
+	}
+	type store struct {
+		Builds int `toml:"builds"`
+	}
+	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		var prev store
+		if err := req.Store.Decode(&prev); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		if _, err := sdk.OpenLayer(req.Layers, "n", sdk.LayerTypes{Launch: true, Cache: true}, counted{Count: 7}, nil); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		return sdk.BuildResult{Store: store{Builds: prev.Builds + 1}}, nil
+	}
+	first := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor)})
+	g.Expect(first).To(cnbtest.HavePassed())
+	restored, err := os.ReadFile(filepath.Join(first.LayersDir, "n.toml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(restored)).To(ContainSubstring("count = 7"))
+
+	second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
+	g.Expect(second).To(cnbtest.HavePassed())
+	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
+	g.Expect(second.Store).To(HaveKeyWithValue("builds", BeNumerically("==", 2)))
+}
