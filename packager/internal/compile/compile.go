@@ -19,8 +19,9 @@ import (
 // Candidates are the directories, relative to the buildpack, searched for a main package.
 var Candidates = []string{"cmd", "."}
 
-// FindMain returns the package path ("./cmd" or ".") of the buildpack's Go main package,
-// or "" when it has none.
+// FindMain returns the package path ("./cmd", "." or "./cmd/<name>") of the buildpack's Go
+// main package, or "" when it has none. ./cmd and the root are tried first; otherwise the one
+// main package among the folders of ./cmd is used, and several of them are an error.
 func FindMain(dir string) (string, error) {
 	for _, c := range Candidates {
 		ok, err := isMainPackage(filepath.Join(dir, c))
@@ -34,7 +35,34 @@ func FindMain(dir string) (string, error) {
 			return "./" + c, nil
 		}
 	}
-	return "", nil
+	subdirs, err := os.ReadDir(filepath.Join(dir, "cmd"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("looking for a Go main package: %w", err)
+	}
+	var found []string
+	for _, e := range subdirs {
+		if !e.IsDir() {
+			continue
+		}
+		ok, err := isMainPackage(filepath.Join(dir, "cmd", e.Name()))
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			found = append(found, "./cmd/"+e.Name())
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("several Go main packages under %s: %s; a buildpack has one executable, so keep one main package in ./cmd or ./cmd/<name>",
+		filepath.Join(dir, "cmd"), strings.Join(found, ", "))
 }
 
 func isMainPackage(dir string) (bool, error) {

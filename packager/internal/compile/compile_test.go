@@ -48,6 +48,8 @@ func TestFindMain(t *testing.T) {
 		{"root", map[string]string{"main.go": "package main\n"}, "."},
 		{"library only", map[string]string{"lib.go": "package lib\n", "cmd/x_test.go": "package main\n"}, ""},
 		{"none", map[string]string{"bin/build": "#!/bin/sh\n"}, ""},
+		{"one folder of cmd", map[string]string{"cmd/motd/main.go": "package main\n", "cmd/tools/doc.go": "package tools\n"}, "./cmd/motd"},
+		{"cmd wins over its folders", map[string]string{"cmd/main.go": "package main\n", "cmd/other/main.go": "package main\n"}, "./cmd"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,4 +65,17 @@ func TestFindMain(t *testing.T) {
 			g.Expect(got).To(Equal(tc.want))
 		})
 	}
+}
+
+func TestFindMainRefusesSeveralMainPackages(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	for _, n := range []string{"cmd/a/main.go", "cmd/b/main.go"} {
+		g.Expect(os.MkdirAll(filepath.Join(dir, filepath.Dir(n)), 0o755)).To(Succeed())
+		g.Expect(os.WriteFile(filepath.Join(dir, n), []byte("package main\n"), 0o644)).To(Succeed())
+	}
+	_, err := compile.FindMain(dir)
+	g.Expect(err).To(MatchError(ContainSubstring("several Go main packages")))
+	g.Expect(err).To(MatchError(ContainSubstring("./cmd/a, ./cmd/b")))
 }
