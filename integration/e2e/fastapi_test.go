@@ -24,6 +24,18 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	g := NewWithT(t)
 
 	app := writeApp(t, fastapiApp)
+	// What the build asks the organisation's mirror for: CPython, pip's index page and wheel.
+	fastapiWheel, ok := e.mirror.Wheels.Wheel("fastapi")
+	g.Expect(ok).To(BeTrue(), "the fixture index has no fastapi wheel")
+	mirrorPaths := []string{e.mirror.CPython.Name, "simple/fastapi", "wheels/" + fastapiWheel.File}
+	hits := func() []int {
+		var n []int
+		for _, p := range mirrorPaths {
+			n = append(n, e.mirror.Hits(p))
+		}
+		return n
+	}
+	before := hits()
 	res, cold := build(t, h, harness.BuildOptions{
 		App:        app,
 		Buildpacks: []harness.Buildpack{harness.BuildpackFile(e.composite)},
@@ -35,6 +47,10 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	record(t, "FastAPI app image: %s compressed (%d layers), of which the Debian run image %s; buildpack layers %s",
 		mb(total), len(res.Layers), mb(base), layerSizes(res))
 
+	after := hits()
+	for i, p := range mirrorPaths {
+		g.Expect(after[i]).To(BeNumerically(">", before[i]), "the build did not fetch %s from the mirror", p)
+	}
 	g.Expect(res.Buildpacks).To(HaveLen(1), "ffmpeg is optional and the app does not ask for it")
 	g.Expect(res.Buildpacks[0].ID).To(Equal(pythonID))
 	g.Expect(res.Logs).To(ContainSubstring("Using CPython " + e.mirror.CPython.Version))
@@ -97,6 +113,7 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 
 	t.Run("an unchanged rebuild reuses every layer and runs no pip", func(t *testing.T) {
 		g := NewWithT(t)
+		before := hits()
 		again, warm := rebuild(t, h, res, nil)
 		expectSuccess(g, again)
 		record(t, "FastAPI app, warm rebuild (cache and previous image, no change): %s", warm.Round(100*time.Millisecond))
@@ -105,6 +122,7 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 		g.Expect(again.Logs).To(ContainSubstring("Reusing the virtual environment"))
 		g.Expect(again.Logs).NotTo(MatchRegexp(`(?i)collecting |successfully installed|installing collected packages|preparing pip`), "the rebuild ran pip")
 		g.Expect(again.Digest).To(Equal(res.Digest), "an unchanged rebuild gives the same image")
+		g.Expect(hits()).To(Equal(before), "requests to the mirror (%v) during an unchanged rebuild: no CPython download, no pip", mirrorPaths)
 	})
 
 	t.Run("a requirements change rebuilds only the environment", func(t *testing.T) {
