@@ -47,7 +47,7 @@ func newPackageCmd() *cobra.Command {
 <name> is a file with --format file (the default when <name> ends in .cnb), a directory
 with --format layout, and an image reference with --format image or --publish.
 
-Go buildpacks (a main package in ./cmd or at the root) are compiled for each target into
+Go buildpacks (a main package in ./cmd, at the root or in one ./cmd/<name>) are compiled for each target into
 bin/build, with bin/detect a link to it; buildpacks with their own bin/ are packaged as
 they are. Composite buildpacks take their components from package.toml [[dependencies]]:
 directories, .cnb files, OCI layouts or image references.
