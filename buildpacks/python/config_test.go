@@ -132,6 +132,55 @@ func TestDependencySources(t *testing.T) {
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
 	})
+	t.Run("uv.lock pins exactly", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		newer := testwheel.Wheel{Name: "uvicorn", Version: "0.99.0", License: "BSD-3-Clause"}
+		lock := `version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "svc"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "fastapi" },
+    { name = "uvicorn" },
+]
+
+[package.dev-dependencies]
+dev = [{ name = "flask" }]
+
+[[package]]
+name = "fastapi"
+version = "0.92.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "starlette" }]
+
+[[package]]
+name = "flask"
+version = "2.2.2"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "starlette"
+version = "0.26.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "uvicorn"
+version = "0.17.6"
+source = { registry = "https://pypi.org/simple" }
+`
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
+			App: app(t, map[string]string{"main.py": fastapiApp, "uv.lock": lock, "pyproject.toml": "[project]\nname = \"svc\"\nversion = \"0.1.0\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n"},
+				fastapiWheel, starletteWheel, uvicornWheel, newer, flaskWheel)})
+		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+		g.Expect(installed(t, out)).To(ConsistOf("fastapi-0.92.0.dist-info", "starlette-0.26.1.dist-info", "uvicorn-0.17.6.dist-info"),
+			"the locked uvicorn, not the newest; no dev dependency")
+		g.Expect(out.Log).To(ContainSubstring("pip install --no-deps of the 3 packages locked in uv.lock"))
+		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
+	})
 	t.Run("pyproject.toml application dependencies", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)

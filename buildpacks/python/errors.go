@@ -30,6 +30,7 @@ func userError(err error) error {
 		missing     *pip.MissingFileError
 		unsupported *pip.UnsupportedError
 		project     *pip.ProjectError
+		lock        *pip.LockError
 		command     *pip.CommandError
 		noServer    *startcmd.NoServerError
 		notFound    *startcmd.NotFoundError
@@ -73,7 +74,7 @@ func userError(err error) error {
 	case errors.As(err, &unsupported):
 		return &sdk.Error{
 			Title:  fmt.Sprintf("%s is not supported", unsupported.Tool),
-			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files or a PEP 621 pyproject.toml.", unsupported.File, unsupported.Tool),
+			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock), or a setup.py.", unsupported.File, unsupported.Tool),
 			Fixes: []string{
 				fmt.Sprintf("Export the locked dependencies to a requirements file and commit it: %s", unsupported.Export),
 				"Then build again: with a requirements.txt present, the lock file is ignored (and a note says so).",
@@ -84,6 +85,15 @@ func userError(err error) error {
 			Title:  "Invalid pyproject.toml",
 			Detail: "pyproject.toml " + strings.TrimPrefix(project.Problem, "pyproject.toml: "),
 			Fixes:  []string{"Fix pyproject.toml; 'python -c \"import tomllib; tomllib.load(open(\\\"pyproject.toml\\\", \\\"rb\\\"))\"' shows the same error locally."},
+		}
+	case errors.As(err, &lock):
+		return &sdk.Error{
+			Title:  "Invalid uv.lock",
+			Detail: fmt.Sprintf("%s %s.", lock.File, lock.Problem),
+			Fixes: []string{
+				"Run 'uv lock' and commit the updated uv.lock (this buildpack reads lock file version 1).",
+				"Or export the locked requirements instead: uv export --format requirements-txt --no-hashes --output-file requirements.txt (a requirements.txt wins over uv.lock).",
+			},
 		}
 	case errors.As(err, &command):
 		return &sdk.Error{

@@ -26,6 +26,10 @@ const (
 	// ModeProjectDependencies: a pyproject.toml with [project] dependencies and no
 	// [build-system]: an application, not a package; its dependencies are installed.
 	ModeProjectDependencies Mode = "pyproject-dependencies"
+	// ModeUVLock: a pyproject.toml with a uv.lock: the locked versions of the runtime
+	// dependencies are installed with --no-deps (and the project itself when it has a
+	// [build-system]).
+	ModeUVLock Mode = "uv.lock"
 	// ModePackage: a pyproject.toml with [build-system] (setuptools, hatchling, flit,
 	// poetry-core, ...), or setup.py/setup.cfg: the project is built and installed with
 	// pip install . (with its dependencies).
@@ -52,6 +56,8 @@ type Plan struct {
 	Requirements []string
 	// Dependencies are the [project] dependencies (ModeProjectDependencies).
 	Dependencies []string
+	// Package is true when a ModeUVLock project is itself installed (it has a [build-system]).
+	Package bool
 	// WheelDir is the vendored wheel folder, "" when the index is used.
 	WheelDir string
 	// Digests maps each input ("requirements.txt", "wheels/", "source tree") to the sha256 of
@@ -70,6 +76,12 @@ func (p Plan) Describe() string {
 		return fmt.Sprintf("pip install of the %d [project] dependencies in pyproject.toml", len(p.Dependencies))
 	case ModePackage:
 		return "pip install . (the project and its dependencies)"
+	case ModeUVLock:
+		s := fmt.Sprintf("pip install --no-deps of the %d packages locked in uv.lock", len(p.Dependencies))
+		if p.Package {
+			s += " and the project itself"
+		}
+		return s
 	}
 	return "nothing to install"
 }
@@ -198,6 +210,7 @@ func (p *Plan) readProject(app fs.FS) error {
 			Backend string `toml:"build-backend"`
 		} `toml:"build-system"`
 		Project *struct {
+			Name         string   `toml:"name"`
 			Dependencies []string `toml:"dependencies"`
 		} `toml:"project"`
 		Tool struct {
@@ -206,6 +219,27 @@ func (p *Plan) readProject(app fs.FS) error {
 	}
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		return &ProjectError{Problem: "is not valid TOML: " + firstLine(err.Error())}
+	}
+	if exists(app, "uv.lock") && doc.Project != nil && doc.Project.Name != "" {
+		deps, err := readUVLock(app, doc.Project.Name)
+		if err != nil {
+			return err
+		}
+		lock, err := fs.ReadFile(app, "uv.lock")
+		if err != nil {
+			return fmt.Errorf("reading uv.lock: %w", err)
+		}
+		p.Mode, p.Dependencies, p.Package = ModeUVLock, deps, doc.BuildSystem != nil
+		p.Files = []string{"pyproject.toml", "uv.lock"}
+		p.Digests["pyproject.toml"], p.Digests["uv.lock"] = digest(data), digest(lock)
+		if p.Package {
+			sum, _, err := treeDigest(app)
+			if err != nil {
+				return err
+			}
+			p.Digests["source tree"] = sum
+		}
+		return nil
 	}
 	for _, l := range lockFiles[:2] { // poetry.lock, uv.lock: the lock file is the truth
 		if exists(app, l.file) {

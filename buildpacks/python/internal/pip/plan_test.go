@@ -115,7 +115,7 @@ func TestNewPlanErrors(t *testing.T) {
 	}{
 		{fstest.MapFS{"pyproject.toml": file("[project]\nname='a'\n"), "poetry.lock": file("")}, "Poetry"},
 		{fstest.MapFS{"pyproject.toml": file("[tool.poetry]\nname='a'\n")}, "Poetry"},
-		{fstest.MapFS{"pyproject.toml": file("[project]\nname='a'\n"), "uv.lock": file("")}, "uv"},
+		{fstest.MapFS{"uv.lock": file("version = 1\n"), "main.py": file("")}, "uv"},
 		{fstest.MapFS{"Pipfile": file("[packages]\n"), "Pipfile.lock": file("{}")}, "Pipenv"},
 	} {
 		_, err = pip.NewPlan(tc.app, pip.Settings{})
@@ -166,4 +166,115 @@ func TestBindingEnv(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring("not an absolute URL")))
 	_, err = pip.BindingEnv(map[string]string{"other": "x"}, "/b")
 	g.Expect(err).To(MatchError(ContainSubstring("none of the keys")))
+}
+
+const uvLockFile = `version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "anyio"
+version = "4.4.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "idna" },
+    { name = "sniffio" },
+]
+wheels = [
+    { url = "https://files.example/anyio-4.4.0-py3-none-any.whl", hash = "sha256:c1b2d8f46a8a812513012e1107cb0e68c17159a7a594208005a57dc776e1bdc7", size = 86780 },
+]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "click"
+version = "8.1.7"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "colorama", marker = "platform_system == 'Windows'" },
+]
+
+[[package]]
+name = "idna"
+version = "3.7"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pytest"
+version = "8.2.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "sniffio"
+version = "1.3.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "svc"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "uvicorn", extra = ["standard"] },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "pytest" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "uvicorn", extras = ["standard"] }]
+
+[[package]]
+name = "uvicorn"
+version = "0.30.1"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "click" },
+]
+
+[package.optional-dependencies]
+standard = [
+    { name = "anyio" },
+]
+`
+
+func TestUVLock(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	app := fstest.MapFS{"uv.lock": file(uvLockFile), "pyproject.toml": file("[project]\nname = \"svc\"\nversion = \"0.1.0\"\ndependencies = [\"uvicorn[standard]\"]\n")}
+	p, err := pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Mode).To(Equal(pip.ModeUVLock))
+	g.Expect(p.Package).To(BeFalse())
+	g.Expect(p.Dependencies).To(Equal([]string{
+		"anyio==4.4.0",
+		"click==8.1.7",
+		"colorama==0.4.6 ; platform_system == 'Windows'",
+		"idna==3.7",
+		"sniffio==1.3.1",
+		"uvicorn==0.30.1",
+	}), "the runtime closure with extras, no dev dependencies, markers kept for pip")
+	g.Expect(p.Files).To(Equal([]string{"pyproject.toml", "uv.lock"}))
+	g.Expect(p.Describe()).To(Equal("pip install --no-deps of the 6 packages locked in uv.lock"))
+
+	app["pyproject.toml"] = file("[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n[project]\nname = \"svc\"\nversion = \"0.1.0\"\n")
+	p, err = pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Package).To(BeTrue())
+	g.Expect(p.Digests).To(HaveKey("source tree"))
+
+	for _, tc := range []struct{ lock, project, problem string }{
+		{"version = 2\n", "svc", "has version 2"},
+		{"version = 1\n[[package]]\nname = \"other\"\nversion = \"1\"\nsource = { virtual = \".\" }\n", "svc", `no package for the project "svc"`},
+		{"version = [\n", "svc", "not valid TOML"},
+		{"version = 1\n[[package]]\nname = \"svc\"\nversion = \"1\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"x\" }]\n", "svc", `dependency "x" matches 0 packages`},
+	} {
+		_, err := pip.NewPlan(fstest.MapFS{"uv.lock": file(tc.lock), "pyproject.toml": file("[project]\nname = \"" + tc.project + "\"\n")}, pip.Settings{})
+		var le *pip.LockError
+		g.Expect(errors.As(err, &le)).To(BeTrue(), "got %v", err)
+		g.Expect(le.Problem).To(ContainSubstring(tc.problem))
+	}
 }

@@ -1,0 +1,166 @@
+package pip
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// uv.lock (uv's universal lock file, version 1): every package of every platform and group,
+// with the dependency edges between them. The runtime set of the project is the closure of
+// the root package's dependencies (not its dev-dependencies), following extras; the markers
+// on the edges say on which platforms an edge exists, and pip evaluates them.
+
+type uvLock struct {
+	Version  int         `toml:"version"`
+	Packages []uvPackage `toml:"package"`
+}
+
+type uvPackage struct {
+	Name                 string              `toml:"name"`
+	Version              string              `toml:"version"`
+	Source               map[string]any      `toml:"source"`
+	Dependencies         []uvEdge            `toml:"dependencies"`
+	OptionalDependencies map[string][]uvEdge `toml:"optional-dependencies"`
+	DevDependencies      map[string][]uvEdge `toml:"dev-dependencies"`
+	Metadata             map[string]any      `toml:"metadata"`
+}
+
+type uvEdge struct {
+	Name    string         `toml:"name"`
+	Version string         `toml:"version"`
+	Marker  string         `toml:"marker"`
+	Extra   []string       `toml:"extra"`
+	Source  map[string]any `toml:"source"`
+}
+
+// LockError says uv.lock cannot be used.
+type LockError struct {
+	File    string
+	Problem string
+}
+
+func (e *LockError) Error() string { return e.File + ": " + e.Problem }
+
+var lockSeparators = regexp.MustCompile(`[-_.]+`)
+
+func normalizeName(n string) string { return lockSeparators.ReplaceAllString(strings.ToLower(n), "-") }
+
+// readUVLock returns the pinned runtime requirements of the project named project, as
+// requirement lines "name==version" or "name==version ; <marker>", sorted by name.
+func readUVLock(app fs.FS, project string) ([]string, error) {
+	data, err := fs.ReadFile(app, "uv.lock")
+	if err != nil {
+		return nil, fmt.Errorf("reading uv.lock: %w", err)
+	}
+	var lock uvLock
+	if _, err := toml.Decode(string(data), &lock); err != nil {
+		return nil, &LockError{File: "uv.lock", Problem: "is not valid TOML: " + firstLine(err.Error())}
+	}
+	if lock.Version != 1 {
+		return nil, &LockError{File: "uv.lock", Problem: fmt.Sprintf("has version %d; this buildpack reads version 1", lock.Version)}
+	}
+	byName := map[string][]int{}
+	root := -1
+	for i, p := range lock.Packages {
+		n := normalizeName(p.Name)
+		byName[n] = append(byName[n], i)
+		if _, ok := p.Source["virtual"]; ok && n == normalizeName(project) {
+			root = i
+		}
+		if _, ok := p.Source["editable"]; ok && n == normalizeName(project) {
+			root = i
+		}
+	}
+	if root < 0 {
+		for _, i := range byName[normalizeName(project)] {
+			root = i
+		}
+	}
+	if root < 0 {
+		return nil, &LockError{File: "uv.lock", Problem: fmt.Sprintf("has no package for the project %q of pyproject.toml: run uv lock", project)}
+	}
+	resolve := func(e uvEdge) (int, error) {
+		cands := byName[normalizeName(e.Name)]
+		if e.Version != "" {
+			cands = slices.DeleteFunc(slices.Clone(cands), func(i int) bool { return lock.Packages[i].Version != e.Version })
+		}
+		if len(cands) != 1 {
+			return 0, &LockError{File: "uv.lock", Problem: fmt.Sprintf("dependency %q matches %d packages: run uv lock", e.Name, len(cands))}
+		}
+		return cands[0], nil
+	}
+	// conds[i] is the set of conditions (OR-ed) under which package i is needed; "" is always.
+	conds := map[int]map[string]bool{}
+	type item struct {
+		pkg  int
+		cond string
+		deps []uvEdge
+	}
+	queue := []item{{pkg: root, deps: lock.Packages[root].Dependencies}}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, e := range it.deps {
+			child, err := resolve(e)
+			if err != nil {
+				return nil, err
+			}
+			c := andMarker(it.cond, e.Marker)
+			set := conds[child]
+			if set == nil {
+				set = map[string]bool{}
+				conds[child] = set
+			}
+			if set[""] || set[c] {
+				continue
+			}
+			if len(set) >= 8 { // too many paths: treat as always needed
+				c = ""
+			}
+			set[c] = true
+			queue = append(queue, item{pkg: child, cond: c, deps: lock.Packages[child].Dependencies})
+			for _, x := range e.Extra {
+				queue = append(queue, item{pkg: child, cond: c, deps: lock.Packages[child].OptionalDependencies[x]})
+			}
+		}
+	}
+	var out []string
+	for i, set := range conds {
+		if i == root {
+			continue
+		}
+		p := lock.Packages[i]
+		line := normalizeName(p.Name) + "==" + p.Version
+		if !set[""] {
+			var terms []string
+			for c := range set {
+				terms = append(terms, c)
+			}
+			sort.Strings(terms)
+			if len(terms) == 1 {
+				line += " ; " + terms[0]
+			} else {
+				line += " ; (" + strings.Join(terms, ") or (") + ")"
+			}
+		}
+		out = append(out, line)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func andMarker(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return "(" + a + ") and (" + b + ")"
+}
