@@ -21,11 +21,12 @@ import (
 func testPythonFFmpeg(t *testing.T, e env, h *harness.Harness) {
 	g := NewWithT(t)
 
-	res, took := build(t, h, harness.BuildOptions{
+	opts := harness.BuildOptions{
 		App:        writeApp(t, audioApp),
 		Buildpacks: []harness.Buildpack{harness.BuildpackFile(e.composite)},
 		Env:        map[string]string{"PIP_INDEX_URL": e.indexURL},
-	})
+	}
+	res, took := build(t, h, opts)
 	expectSuccess(g, res)
 	record(t, "pydub app with the composite (ffmpeg + Python), cold build: %s", took.Round(100*time.Millisecond))
 	var ids []string
@@ -111,5 +112,13 @@ ffprobe -v error -show_entries format=format_name,duration -of default=noprint_w
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(c.Wait()).To(Succeed(), "output:\n%s", c.Logs())
 		g.Expect(c.Logs()).To(ContainSubstring("ffmpeg version"))
+	})
+
+	t.Run("a second clean build gives the same image", func(t *testing.T) {
+		g := NewWithT(t)
+		opts.Image = "" // a new name: no previous image, a new cache
+		again, _ := build(t, h, opts)
+		expectSuccess(g, again)
+		g.Expect(again.Digest).To(Equal(res.Digest), "two clean builds of the same app differ in layers %v", differingLayers(res, again))
 	})
 }
