@@ -85,7 +85,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 	g := NewWithT(t)
 	// Stop work a little before go test's -timeout so the cleanups (containers, daemon,
-	// mounts) still run; the walkthrough takes about 2 minutes warm, 6 cold.
+	// mounts) still run; with warm caches the walkthrough takes 1 to 2.5 minutes.
 	deadline := time.Now().Add(45 * time.Minute)
 	if d, ok := t.Deadline(); ok && d.Add(-90*time.Second).Before(deadline) {
 		deadline = d.Add(-90 * time.Second)
