@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
@@ -91,10 +93,19 @@ func testFailures(t *testing.T, e env, h *harness.Harness) {
 			g.Expect(bad.Logs).To(ContainSubstring("To fix this:"))
 			g.Expect(bad.Logs).NotTo(ContainSubstring("failed unexpectedly"))
 			g.Expect(bad.Logs).NotTo(ContainSubstring("panic:"))
+			ref, err := name.ParseReference(bad.Image, name.WeakValidation)
+			g.Expect(err).NotTo(HaveOccurred())
+			_, err = remote.Head(ref, remote.WithContext(t.Context()))
+			g.Expect(err).To(HaveOccurred(), "a failed build exported %s", bad.Image)
 
 			good, took := rebuild(t, h, bad, func(o *harness.BuildOptions) { c.fix(t, app, o) })
 			t.Logf("good build after the failure took %s", took.Round(100*time.Millisecond))
 			expectSuccess(g, good)
+			goodRef, err := name.ParseReference(good.Image, name.WeakValidation)
+			g.Expect(err).NotTo(HaveOccurred())
+			desc, err := remote.Head(goodRef, remote.WithContext(t.Context()))
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(desc.Digest.String()).To(Equal(good.Digest))
 			g.Expect(good.Logs).To(ContainSubstring("Using CPython " + e.mirror.CPython.Version))
 			ctr, err := harness.Run(t.Context(), t, good.OCIImage(), harness.RunOptions{})
 			g.Expect(err).NotTo(HaveOccurred())
