@@ -11,10 +11,11 @@
 // platform environment (PIP_INDEX_URL). The buildpacks have no test-only switch.
 //
 // The tests cover: a FastAPI app served by the image's default process on $PORT and on 8080
-// by default, as uid 1000; an unchanged rebuild that reuses every layer and runs no pip; a
+// by default (in a network namespace of its own), as uid 1000; an unchanged rebuild that
+// reuses every layer and asks the mirror for nothing (no download, no pip); a
 // requirements change that rebuilds only the virtual environment; ffmpeg on PATH at launch
-// through the composite, transcoding; identical digests for two builds from clean caches;
-// and the failure paths (a requirement the index does not have, an unsupported Python
+// through the composite, transcoding; identical digests for two builds from clean caches
+// (the FastAPI app and the ffmpeg one); and the failure paths (a requirement the index does not have, an unsupported Python
 // version, a dependency whose checksum does not match) with the buildpacks' titled errors,
 // each followed by a good build.
 //
@@ -22,6 +23,11 @@
 // skip without root except under CI=true, where they fail. Run them with
 //
 //	cd integration && go test ./e2e -v -timeout 60m
+//	cd integration && go test ./e2e -v -run 'TestE2E/FastAPI'   # one part
+//
+// Everything runs in one test, TestE2E, sharing one harness (lifecycle, stack, registry),
+// one mirror and one packaging of the buildpacks; its parts run one after the other, as
+// each build uses every core.
 //
 // The first run builds the lifecycle, the Debian stack and the fixtures (cached in
 // $CNBKIT_IT_CACHE, see docs/integration.md); the timings of the FastAPI builds and the
