@@ -74,7 +74,7 @@ func userError(err error) error {
 	case errors.As(err, &unsupported):
 		return &sdk.Error{
 			Title:  fmt.Sprintf("%s is not supported", unsupported.Tool),
-			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock), or a setup.py.", unsupported.File, unsupported.Tool),
+			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock or poetry.lock), or a setup.py.", unsupported.File, unsupported.Tool),
 			Fixes: []string{
 				fmt.Sprintf("Export the locked dependencies to a requirements file and commit it: %s", unsupported.Export),
 				"Then build again: with a requirements.txt present, the lock file is ignored (and a note says so).",
@@ -87,12 +87,16 @@ func userError(err error) error {
 			Fixes:  []string{"Fix pyproject.toml; 'python -c \"import tomllib; tomllib.load(open(\\\"pyproject.toml\\\", \\\"rb\\\"))\"' shows the same error locally."},
 		}
 	case errors.As(err, &lock):
+		tool, export := "uv lock", "uv export --format requirements-txt --no-hashes --output-file requirements.txt"
+		if lock.File == "poetry.lock" {
+			tool, export = "poetry lock", "poetry export --format requirements.txt --output requirements.txt"
+		}
 		return &sdk.Error{
-			Title:  "Invalid uv.lock",
+			Title:  "Invalid lock file",
 			Detail: fmt.Sprintf("%s %s.", lock.File, lock.Problem),
 			Fixes: []string{
-				"Run 'uv lock' and commit the updated uv.lock (this buildpack reads lock file version 1).",
-				"Or export the locked requirements instead: uv export --format requirements-txt --no-hashes --output-file requirements.txt (a requirements.txt wins over uv.lock).",
+				fmt.Sprintf("Run '%s' and commit the updated %s.", tool, lock.File),
+				fmt.Sprintf("Or export the locked requirements instead (a requirements.txt wins over %s): %s", lock.File, export),
 			},
 		}
 	case errors.As(err, &command):

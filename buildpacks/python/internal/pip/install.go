@@ -165,7 +165,7 @@ func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir s
 		for _, r := range plan.Requirements {
 			args = append(args, "-r", filepath.Join(appDir, r))
 		}
-	case ModeProjectDependencies, ModeUVLock:
+	case ModeProjectDependencies, ModeLock:
 		f, err := os.CreateTemp("", "pyproject-dependencies-*.txt")
 		if err != nil {
 			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
@@ -178,7 +178,7 @@ func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir s
 		if err != nil {
 			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
 		}
-		if plan.Mode == ModeUVLock {
+		if plan.Mode == ModeLock {
 			// Every package is pinned: nothing may be resolved again.
 			args = append(args, "--no-deps")
 		}

@@ -26,10 +26,10 @@ const (
 	// ModeProjectDependencies: a pyproject.toml with [project] dependencies and no
 	// [build-system]: an application, not a package; its dependencies are installed.
 	ModeProjectDependencies Mode = "pyproject-dependencies"
-	// ModeUVLock: a pyproject.toml with a uv.lock: the locked versions of the runtime
-	// dependencies are installed with --no-deps (and the project itself when it has a
-	// [build-system]).
-	ModeUVLock Mode = "uv.lock"
+	// ModeLock: a pyproject.toml with a uv.lock or poetry.lock: the locked versions of the
+	// runtime dependencies are installed with --no-deps (and the project itself when it has
+	// a [build-system]).
+	ModeLock Mode = "lock"
 	// ModePackage: a pyproject.toml with [build-system] (setuptools, hatchling, flit,
 	// poetry-core, ...), or setup.py/setup.cfg: the project is built and installed with
 	// pip install . (with its dependencies).
@@ -56,7 +56,9 @@ type Plan struct {
 	Requirements []string
 	// Dependencies are the [project] dependencies (ModeProjectDependencies).
 	Dependencies []string
-	// Package is true when a ModeUVLock project is itself installed (it has a [build-system]).
+	// LockFile is the lock file of ModeLock: "uv.lock" or "poetry.lock".
+	LockFile string
+	// Package is true when a ModeLock project is itself installed (it has a [build-system]).
 	Package bool
 	// WheelDir is the vendored wheel folder, "" when the index is used.
 	WheelDir string
@@ -76,8 +78,8 @@ func (p Plan) Describe() string {
 		return fmt.Sprintf("pip install of the %d [project] dependencies in pyproject.toml", len(p.Dependencies))
 	case ModePackage:
 		return "pip install . (the project and its dependencies)"
-	case ModeUVLock:
-		s := fmt.Sprintf("pip install --no-deps of the %d packages locked in uv.lock", len(p.Dependencies))
+	case ModeLock:
+		s := fmt.Sprintf("pip install --no-deps of the %d packages locked in %s", len(p.Dependencies), p.LockFile)
 		if p.Package {
 			s += " and the project itself"
 		}
@@ -220,18 +222,44 @@ func (p *Plan) readProject(app fs.FS) error {
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		return &ProjectError{Problem: "is not valid TOML: " + firstLine(err.Error())}
 	}
-	if exists(app, "uv.lock") && doc.Project != nil && doc.Project.Name != "" {
-		deps, err := readUVLock(app, doc.Project.Name)
-		if err != nil {
-			return err
+	var deps []string
+	switch {
+	case exists(app, "uv.lock") && doc.Project != nil && doc.Project.Name != "":
+		p.LockFile = "uv.lock"
+		deps, err = readUVLock(app, doc.Project.Name)
+	case exists(app, "poetry.lock") && (doc.Tool.Poetry != nil || doc.Project != nil):
+		p.LockFile = "poetry.lock"
+		var poetryDeps map[string]any
+		if doc.Tool.Poetry != nil {
+			poetryDeps, _ = (*doc.Tool.Poetry)["dependencies"].(map[string]any)
 		}
-		lock, err := fs.ReadFile(app, "uv.lock")
-		if err != nil {
-			return fmt.Errorf("reading uv.lock: %w", err)
+		var projectDeps []string
+		if doc.Project != nil {
+			projectDeps = doc.Project.Dependencies
 		}
-		p.Mode, p.Dependencies, p.Package = ModeUVLock, deps, doc.BuildSystem != nil
-		p.Files = []string{"pyproject.toml", "uv.lock"}
-		p.Digests["pyproject.toml"], p.Digests["uv.lock"] = digest(data), digest(lock)
+		roots, rerr := poetryRoots(poetryDeps, projectDeps)
+		if rerr != nil {
+			return &ProjectError{Problem: rerr.Error()}
+		}
+		deps, err = readPoetryLock(app, roots)
+	}
+	if err != nil {
+		return err
+	}
+	if p.LockFile != "" {
+		lock, err := fs.ReadFile(app, p.LockFile)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p.LockFile, err)
+		}
+		p.Mode, p.Dependencies = ModeLock, deps
+		p.Package = doc.BuildSystem != nil
+		if doc.Tool.Poetry != nil {
+			if pm, ok := (*doc.Tool.Poetry)["package-mode"].(bool); ok && !pm {
+				p.Package = false
+			}
+		}
+		p.Files = []string{"pyproject.toml", p.LockFile}
+		p.Digests["pyproject.toml"], p.Digests[p.LockFile] = digest(data), digest(lock)
 		if p.Package {
 			sum, _, err := treeDigest(app)
 			if err != nil {

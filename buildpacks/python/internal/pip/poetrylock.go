@@ -1,0 +1,259 @@
+package pip
+
+import (
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// poetry.lock (lock-version 1.x and 2.x): one [[package]] per locked distribution, each
+// with its dependencies as name = "constraint" or a table {version, markers, optional,
+// extras, python}. The runtime set is the closure of the project's main dependencies
+// ([tool.poetry.dependencies] without python and optional entries, or [project]
+// dependencies), following extras; lock-version 1.x "dev" packages are never roots.
+
+type poetryLock struct {
+	Packages []poetryPackage `toml:"package"`
+	Metadata struct {
+		LockVersion string `toml:"lock-version"`
+	} `toml:"metadata"`
+}
+
+type poetryPackage struct {
+	Name         string              `toml:"name"`
+	Version      string              `toml:"version"`
+	Dependencies map[string]any      `toml:"dependencies"`
+	Extras       map[string][]string `toml:"extras"`
+}
+
+// poetryEdge is one dependency of a package or of the project.
+type poetryEdge struct {
+	name, marker string
+	optional     bool
+	extras       []string
+}
+
+var requirementName = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?`)
+
+// readPoetryLock returns the pinned runtime requirements, as in readUVLock. roots are the
+// project's main dependencies.
+func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
+	data, err := fs.ReadFile(app, "poetry.lock")
+	if err != nil {
+		return nil, fmt.Errorf("reading poetry.lock: %w", err)
+	}
+	var lock poetryLock
+	if _, err := toml.Decode(string(data), &lock); err != nil {
+		return nil, &LockError{File: "poetry.lock", Problem: "is not valid TOML: " + firstLine(err.Error())}
+	}
+	if v := lock.Metadata.LockVersion; !strings.HasPrefix(v, "1.") && !strings.HasPrefix(v, "2.") {
+		return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("has lock-version %q; this buildpack reads 1.x and 2.x", v)}
+	}
+	byName := map[string]int{}
+	for i, p := range lock.Packages {
+		n := normalizeName(p.Name)
+		if _, dup := byName[n]; dup {
+			return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("locks %s more than once (per-platform versions), which this buildpack cannot choose between: export a requirements.txt with poetry export", p.Name)}
+		}
+		byName[n] = i
+	}
+	conds := map[int]map[string]bool{}
+	type item struct {
+		cond  string
+		edges []poetryEdge
+	}
+	queue := []item{{edges: roots}}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, e := range it.edges {
+			if e.optional {
+				continue
+			}
+			i, ok := byName[normalizeName(e.name)]
+			if !ok {
+				return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("has no package %s, which the project needs: run poetry lock", e.name)}
+			}
+			c := andMarker(it.cond, e.marker)
+			set := conds[i]
+			if set == nil {
+				set = map[string]bool{}
+				conds[i] = set
+			}
+			if set[""] || set[c] {
+				continue
+			}
+			if len(set) >= 8 {
+				c = ""
+			}
+			set[c] = true
+			p := lock.Packages[i]
+			edges, err := poetryEdges(p.Dependencies)
+			if err != nil {
+				return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("package %s: %v", p.Name, err)}
+			}
+			// Optional dependencies come in through the extras asked for.
+			wanted := map[string]bool{}
+			for _, x := range e.extras {
+				for _, r := range p.Extras[x] {
+					if m := requirementName.FindStringSubmatch(r); m != nil {
+						wanted[normalizeName(m[1])] = true
+					}
+				}
+			}
+			for k := range edges {
+				if edges[k].optional && wanted[normalizeName(edges[k].name)] {
+					edges[k].optional = false
+				}
+			}
+			queue = append(queue, item{cond: c, edges: edges})
+		}
+	}
+	var out []string
+	for i, set := range conds {
+		p := lock.Packages[i]
+		line := normalizeName(p.Name) + "==" + p.Version
+		if !set[""] {
+			var terms []string
+			for c := range set {
+				terms = append(terms, c)
+			}
+			sort.Strings(terms)
+			if len(terms) == 1 {
+				line += " ; " + terms[0]
+			} else {
+				line += " ; (" + strings.Join(terms, ") or (") + ")"
+			}
+		}
+		out = append(out, line)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// poetryEdges reads a dependencies table: name = "constraint" | {markers, optional, extras,
+// python} | [ {...}, {...} ] (one entry per platform; their markers are OR-ed).
+func poetryEdges(deps map[string]any) ([]poetryEdge, error) {
+	names := make([]string, 0, len(deps))
+	for n := range deps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []poetryEdge
+	for _, n := range names {
+		if strings.EqualFold(n, "python") {
+			continue
+		}
+		switch v := deps[n].(type) {
+		case string:
+			out = append(out, poetryEdge{name: n})
+		case map[string]any:
+			out = append(out, tableEdge(n, v))
+		case []map[string]any:
+			out = append(out, mergeEdges(n, v))
+		case []any:
+			var tables []map[string]any
+			for _, x := range v {
+				t, ok := x.(map[string]any)
+				if !ok {
+					return nil, fmt.Errorf("dependency %s has an entry that is not a table", n)
+				}
+				tables = append(tables, t)
+			}
+			out = append(out, mergeEdges(n, tables))
+		default:
+			return nil, fmt.Errorf("dependency %s has a value of type %T", n, v)
+		}
+	}
+	return out, nil
+}
+
+func mergeEdges(name string, tables []map[string]any) poetryEdge {
+	e := poetryEdge{name: name, optional: true}
+	var markers []string
+	for _, t := range tables {
+		te := tableEdge(name, t)
+		e.optional = e.optional && te.optional
+		e.extras = append(e.extras, te.extras...)
+		if te.marker == "" {
+			markers = nil
+			break
+		}
+		markers = append(markers, te.marker)
+	}
+	if len(markers) == 1 {
+		e.marker = markers[0]
+	} else if len(markers) > 1 {
+		e.marker = "(" + strings.Join(markers, ") or (") + ")"
+	}
+	return e
+}
+
+func tableEdge(name string, t map[string]any) poetryEdge {
+	e := poetryEdge{name: name}
+	if m, ok := t["markers"].(string); ok {
+		e.marker = m
+	}
+	if py, ok := t["python"].(string); ok {
+		if m := pythonMarker(py); m != "" {
+			e.marker = andMarker(e.marker, m)
+		}
+	}
+	if o, ok := t["optional"].(bool); ok {
+		e.optional = o
+	}
+	if xs, ok := t["extras"].([]any); ok {
+		for _, x := range xs {
+			if s, ok := x.(string); ok {
+				e.extras = append(e.extras, s)
+			}
+		}
+	}
+	return e
+}
+
+var pythonClause = regexp.MustCompile(`^(==|!=|<=|>=|<|>)\s*([0-9]+(?:\.[0-9]+)*)$`)
+
+// pythonMarker turns a Poetry python constraint made of plain comparisons (">=3.8,<3.11")
+// into a marker; other forms (^3.8, ~3.8, ||) give "" (no condition).
+func pythonMarker(c string) string {
+	var terms []string
+	for _, part := range strings.Split(c, ",") {
+		m := pythonClause.FindStringSubmatch(strings.TrimSpace(part))
+		if m == nil {
+			return ""
+		}
+		terms = append(terms, fmt.Sprintf("python_full_version %s '%s'", m[1], m[2]))
+	}
+	return strings.Join(terms, " and ")
+}
+
+// poetryRoots are the project's main dependencies, from [tool.poetry.dependencies] or, for
+// Poetry 2 projects, [project] dependencies.
+func poetryRoots(poetryDeps map[string]any, projectDeps []string) ([]poetryEdge, error) {
+	if len(poetryDeps) > 0 {
+		return poetryEdges(poetryDeps)
+	}
+	var out []poetryEdge
+	for _, r := range projectDeps {
+		m := requirementName.FindStringSubmatch(r)
+		if m == nil {
+			return nil, fmt.Errorf("dependency %q is not a requirement", r)
+		}
+		e := poetryEdge{name: m[1]}
+		if m[2] != "" {
+			for _, x := range strings.Split(m[2], ",") {
+				e.extras = append(e.extras, strings.TrimSpace(x))
+			}
+		}
+		if _, marker, ok := strings.Cut(r, ";"); ok {
+			e.marker = strings.TrimSpace(marker)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
