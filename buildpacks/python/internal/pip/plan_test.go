@@ -270,6 +270,7 @@ func TestUVLock(t *testing.T) {
 		{"version = 2\n", "svc", "has version 2"},
 		{"version = 1\n[[package]]\nname = \"other\"\nversion = \"1\"\nsource = { virtual = \".\" }\n", "svc", `no package for the project "svc"`},
 		{"version = [\n", "svc", "not valid TOML"},
+		{"version = 1\n[[package]]\nname = \"svc\"\nversion = \"1\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"x\" }]\n[[package]]\nname = \"x\"\nversion = \"0.1\"\nsource = { git = \"https://git.example/x\" }\n", "svc", "locks x from a git source"},
 		{"version = 1\n[[package]]\nname = \"svc\"\nversion = \"1\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"x\" }]\n", "svc", `dependency "x" matches 0 packages`},
 	} {
 		_, err := pip.NewPlan(fstest.MapFS{"uv.lock": file(tc.lock), "pyproject.toml": file("[project]\nname = \"" + tc.project + "\"\n")}, pip.Settings{})
@@ -404,6 +405,7 @@ black = "^23.1"
 		{"[metadata]\nlock-version = \"9.0\"\n", `lock-version "9.0"`},
 		{"[metadata]\nlock-version = \"2.0\"\n", "has no package anyio"},
 		{"[[package]]\nname = \"anyio\"\nversion = \"1\"\n[[package]]\nname = \"anyio\"\nversion = \"2\"\n[metadata]\nlock-version = \"2.0\"\n", "locks anyio more than once"},
+		{"[[package]]\nname = \"anyio\"\nversion = \"1\"\n[package.source]\ntype = \"git\"\nurl = \"https://git.example/anyio\"\n[metadata]\nlock-version = \"2.0\"\n", "locks anyio from a git source"},
 	} {
 		_, err := pip.NewPlan(fstest.MapFS{"poetry.lock": file(tc.lock), "pyproject.toml": file("[project]\nname = \"svc\"\ndependencies = [\"anyio\"]\n")}, pip.Settings{})
 		var le *pip.LockError

@@ -28,6 +28,9 @@ type poetryPackage struct {
 	Version      string              `toml:"version"`
 	Dependencies map[string]any      `toml:"dependencies"`
 	Extras       map[string][]string `toml:"extras"`
+	Source       struct {
+		Type string `toml:"type"`
+	} `toml:"source"`
 }
 
 // poetryEdge is one dependency of a package or of the project.
@@ -116,6 +119,9 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 	var out []string
 	for i, set := range conds {
 		p := lock.Packages[i]
+		if t := p.Source.Type; t != "" && t != "legacy" {
+			return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("locks %s from a %s source, which pip cannot install by version: export a requirements file with poetry export", p.Name, t)}
+		}
 		line := normalizeName(p.Name) + "==" + p.Version
 		if !set[""] {
 			var terms []string

@@ -136,6 +136,14 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 			continue
 		}
 		p := lock.Packages[i]
+		if _, ok := p.Source["registry"]; !ok {
+			var kinds []string
+			for k := range p.Source {
+				kinds = append(kinds, k)
+			}
+			sort.Strings(kinds)
+			return nil, &LockError{File: "uv.lock", Problem: fmt.Sprintf("locks %s from a %s source, which pip cannot install by version: export a requirements file with uv export", p.Name, strings.Join(kinds, "/"))}
+		}
 		line := normalizeName(p.Name) + "==" + p.Version
 		if !set[""] {
 			var terms []string
