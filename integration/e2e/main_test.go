@@ -139,17 +139,9 @@ func prepare(ctx context.Context) error {
 		return err
 	}
 
-	// The organisation's inventory: every artifact of its mirror. Its CPython archives have
-	// the python-build-standalone layout (one top folder, python/), which the entry must say
-	// (see /work/coord/BUGS.md: the fixture's entry does not yet).
-	deps := append([]fixtures.Dependency(nil), m.Inventory...)
-	for i := range deps {
-		if deps[i].ID == "cpython" {
-			deps[i].StripComponents = 1
-		}
-	}
+	// The organisation's inventory: every artifact of its mirror.
 	inv := filepath.Join(shared.work, "inventory.toml")
-	if err := fixtures.WriteInventoryFile(inv, deps); err != nil {
+	if err := fixtures.WriteInventoryFile(inv, m.Inventory); err != nil {
 		return err
 	}
 	if shared.env.composite, err = packageBuildpack(ctx, "python-ffmpeg", inv, filepath.Join(shared.work, "python-ffmpeg.cnb")); err != nil {
@@ -158,7 +150,7 @@ func prepare(ctx context.Context) error {
 
 	// The same CPython entry with one hex digit of its checksum changed.
 	var bad []fixtures.Dependency
-	for _, d := range deps {
+	for _, d := range m.Inventory {
 		if d.ID != "cpython" {
 			continue
 		}

@@ -257,16 +257,7 @@ func TestWalkthrough(t *testing.T) {
 func packageBuildpacks(ctx context.Context, t *testing.T, work string, mirror *fixtures.Mirror) string {
 	t.Helper()
 	inv := filepath.Join(work, "inventory.toml")
-	deps := append([]fixtures.Dependency(nil), mirror.Inventory...)
-	for i := range deps {
-		// The archive has one top folder, python/, like python-build-standalone's (whose
-		// entries in buildpacks/python say strip-components = 1); the fixture's entry does
-		// not say so yet (/work/coord/BUGS.md).
-		if deps[i].ID == "cpython" && deps[i].StripComponents == 0 {
-			deps[i].StripComponents = 1
-		}
-	}
-	if err := fixtures.WriteInventoryFile(inv, deps); err != nil {
+	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
 		t.Fatal(err)
 	}
 	src, err := filepath.Abs(filepath.Join("..", "..", "buildpacks", "python-ffmpeg"))
