@@ -181,6 +181,20 @@ source = { registry = "https://pypi.org/simple" }
 		g.Expect(out.Log).To(ContainSubstring("pip install --no-deps of the 3 packages locked in uv.lock"))
 		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
 	})
+	t.Run("Pipfile.lock pins exactly", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		lock := `{"_meta": {"pipfile-spec": 6, "requires": {"python_version": "3.12"}},
+ "default": {"flask": {"version": "==2.2.2"}, "gunicorn": {"version": "==20.1.0", "markers": "python_version >= '3.5'"}},
+ "develop": {"uvicorn": {"version": "==0.17.6"}}}`
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
+			App: app(t, map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n", "Pipfile": "[packages]\nflask = \"*\"\ngunicorn = \"*\"\n\n[requires]\npython_version = \"3.12\"\n", "Pipfile.lock": lock},
+				flaskWheel, gunicornWheel, uvicornWheel)})
+		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+		g.Expect(installed(t, out)).To(ConsistOf("Flask-2.2.2.dist-info", "gunicorn-20.1.0.dist-info"))
+		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.12.14, as Pipfile [requires] asks"))
+		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)))
+	})
 	t.Run("pyproject.toml application dependencies", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)

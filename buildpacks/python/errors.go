@@ -71,10 +71,19 @@ func userError(err error) error {
 				fmt.Sprintf("Or unset %s to use the default.", missing.Setting),
 			},
 		}
+	case errors.As(err, &unsupported) && unsupported.File == "Pipfile":
+		return &sdk.Error{
+			Title:  "Pipfile.lock not found",
+			Detail: "The app has a Pipfile but no Pipfile.lock. This buildpack installs the locked versions of a Pipenv project, so that the image gets what you tested.",
+			Fixes: []string{
+				"Run 'pipenv lock' and commit Pipfile.lock.",
+				"Or export a requirements file and commit it: pipenv requirements > requirements.txt",
+			},
+		}
 	case errors.As(err, &unsupported):
 		return &sdk.Error{
 			Title:  fmt.Sprintf("%s is not supported", unsupported.Tool),
-			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock or poetry.lock), or a setup.py.", unsupported.File, unsupported.Tool),
+			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock or poetry.lock), a Pipfile.lock, or a setup.py.", unsupported.File, unsupported.Tool),
 			Fixes: []string{
 				fmt.Sprintf("Export the locked dependencies to a requirements file and commit it: %s", unsupported.Export),
 				"Then build again: with a requirements.txt present, the lock file is ignored (and a note says so).",
@@ -88,8 +97,11 @@ func userError(err error) error {
 		}
 	case errors.As(err, &lock):
 		tool, export := "uv lock", "uv export --format requirements-txt --no-hashes --output-file requirements.txt"
-		if lock.File == "poetry.lock" {
+		switch lock.File {
+		case "poetry.lock":
 			tool, export = "poetry lock", "poetry export --format requirements.txt --output requirements.txt"
+		case "Pipfile.lock":
+			tool, export = "pipenv lock", "pipenv requirements > requirements.txt"
 		}
 		return &sdk.Error{
 			Title:  "Invalid lock file",

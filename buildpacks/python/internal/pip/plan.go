@@ -128,7 +128,7 @@ var lockFiles = []struct{ file, tool, export string }{
 	{"poetry.lock", "Poetry", "poetry export --format requirements.txt --output requirements.txt"},
 	{"uv.lock", "uv", "uv export --format requirements-txt --no-hashes --output-file requirements.txt"},
 	{"Pipfile.lock", "Pipenv", "pipenv requirements > requirements.txt"},
-	{"Pipfile", "Pipenv", "pipenv requirements > requirements.txt"},
+	{"Pipfile", "Pipenv", "pipenv lock (then commit Pipfile.lock), or pipenv requirements > requirements.txt"},
 }
 
 // NewPlan reads the app and decides what to install.
@@ -167,6 +167,20 @@ func NewPlan(app fs.FS, s Settings) (Plan, error) {
 			return Plan{}, err
 		}
 	default:
+		if exists(app, "Pipfile.lock") {
+			deps, err := readPipfileLock(app)
+			if err != nil {
+				return Plan{}, err
+			}
+			lock, err := fs.ReadFile(app, "Pipfile.lock")
+			if err != nil {
+				return Plan{}, fmt.Errorf("reading Pipfile.lock: %w", err)
+			}
+			p.Mode, p.LockFile, p.Dependencies = ModeLock, "Pipfile.lock", deps
+			p.Files = []string{"Pipfile.lock"}
+			p.Digests["Pipfile.lock"] = digest(lock)
+			break
+		}
 		for _, l := range lockFiles {
 			if exists(app, l.file) {
 				return Plan{}, &UnsupportedError{Tool: l.tool, File: l.file, Export: l.export}

@@ -116,7 +116,7 @@ func TestNewPlanErrors(t *testing.T) {
 		{fstest.MapFS{"pyproject.toml": file("[tool.poetry]\nname='a'\n")}, "Poetry"},
 		{fstest.MapFS{"poetry.lock": file(""), "main.py": file("")}, "Poetry"},
 		{fstest.MapFS{"uv.lock": file("version = 1\n"), "main.py": file("")}, "uv"},
-		{fstest.MapFS{"Pipfile": file("[packages]\n"), "Pipfile.lock": file("{}")}, "Pipenv"},
+		{fstest.MapFS{"Pipfile": file("[packages]\n")}, "Pipenv"},
 	} {
 		_, err = pip.NewPlan(tc.app, pip.Settings{})
 		var ue *pip.UnsupportedError
@@ -408,6 +408,40 @@ black = "^23.1"
 		{"[[package]]\nname = \"anyio\"\nversion = \"1\"\n[package.source]\ntype = \"git\"\nurl = \"https://git.example/anyio\"\n[metadata]\nlock-version = \"2.0\"\n", "locks anyio from a git source"},
 	} {
 		_, err := pip.NewPlan(fstest.MapFS{"poetry.lock": file(tc.lock), "pyproject.toml": file("[project]\nname = \"svc\"\ndependencies = [\"anyio\"]\n")}, pip.Settings{})
+		var le *pip.LockError
+		g.Expect(errors.As(err, &le)).To(BeTrue(), "got %v", err)
+		g.Expect(le.Problem).To(ContainSubstring(tc.problem))
+	}
+}
+
+func TestPipfileLock(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	lock := `{
+    "_meta": {"hash": {"sha256": "x"}, "pipfile-spec": 6, "requires": {"python_version": "3.11"},
+              "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": true}]},
+    "default": {
+        "flask": {"hashes": ["sha256:aa"], "index": "pypi", "markers": "python_version >= '3.7'", "version": "==2.2.2"},
+        "Werkzeug": {"hashes": ["sha256:bb"], "version": "==2.2.2"}
+    },
+    "develop": {
+        "pytest": {"hashes": ["sha256:cc"], "version": "==8.0.0"}
+    }
+}`
+	p, err := pip.NewPlan(fstest.MapFS{"Pipfile": file("[packages]\nflask = \"*\"\n"), "Pipfile.lock": file(lock)}, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Mode).To(Equal(pip.ModeLock))
+	g.Expect(p.LockFile).To(Equal("Pipfile.lock"))
+	g.Expect(p.Dependencies).To(Equal([]string{"flask==2.2.2 ; python_version >= '3.7'", "werkzeug==2.2.2"}))
+	g.Expect(p.Files).To(Equal([]string{"Pipfile.lock"}))
+
+	for _, tc := range []struct{ lock, problem string }{
+		{"{", "not valid JSON"},
+		{`{"_meta": {"pipfile-spec": 5}}`, "pipfile-spec 5"},
+		{`{"_meta": {"pipfile-spec": 6}, "default": {"x": {"git": "https://git.example/x"}}}`, "locks x from a git repository"},
+		{`{"_meta": {"pipfile-spec": 6}, "default": {"x": {"version": "*"}}}`, "no pinned version for x"},
+	} {
+		_, err := pip.NewPlan(fstest.MapFS{"Pipfile.lock": file(tc.lock)}, pip.Settings{})
 		var le *pip.LockError
 		g.Expect(errors.As(err, &le)).To(BeTrue(), "got %v", err)
 		g.Expect(le.Problem).To(ContainSubstring(tc.problem))
