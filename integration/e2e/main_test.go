@@ -16,6 +16,7 @@ import (
 
 	"github.com/cnbkit/cnbkit/integration/fixtures"
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -93,24 +94,11 @@ func TestE2E(t *testing.T) {
 	t.Run("Failures", func(t *testing.T) { testFailures(t, e, h) })
 }
 
-// needRoot skips a test that needs root when it cannot have it, except under CI=true, where
-// a missing prerequisite is a failure.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the end-to-end tests need root (mount and pid namespaces, chroot)")
-	}
-	t.Skip("the end-to-end tests need root (mount and pid namespaces, chroot)")
-}
-
 // setup builds (or takes from the cache) the fixtures, serves them and packages the
 // buildpacks, once for the whole test binary.
 func setup(t *testing.T) env {
 	t.Helper()
-	needRoot(t)
+	prereq.Root(t, "the end-to-end tests need root (mount and pid namespaces, chroot)")
 	shared.once.Do(func() {
 		start := time.Now()
 		shared.err = prepare(context.Background())

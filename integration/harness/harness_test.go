@@ -23,32 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 )
-
-// requirePrivileges skips when the harness cannot work here (not root, no unshare), except
-// under CI=true, where it fails: CI must have what the harness needs.
-func requirePrivileges(t *testing.T) {
-	t.Helper()
-	var missing string
-	switch {
-	case os.Geteuid() != 0:
-		missing = "root"
-	default:
-		for _, tool := range []string{"unshare", "chroot", "mmdebstrap"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				missing = tool + " (run integration/scripts/setup.sh)"
-				break
-			}
-		}
-	}
-	if missing == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("the integration harness needs %s; CI=true, so this is a failure, not a skip", missing)
-	}
-	t.Skipf("the integration harness needs %s", missing)
-}
 
 // testBuildpack copies testdata/buildpack and compiles testdata/hello-server into it.
 func testBuildpack(t *testing.T) string {
@@ -69,7 +45,7 @@ func testBuildpack(t *testing.T) string {
 }
 
 func TestBuildRunRebuild(t *testing.T) {
-	requirePrivileges(t)
+	prereq.Harness(t)
 	ctx := t.Context()
 	g := NewWithT(t)
 
@@ -270,7 +246,7 @@ func TestBuildRunRebuild(t *testing.T) {
 }
 
 func TestPlatformAPI015(t *testing.T) {
-	requirePrivileges(t)
+	prereq.Harness(t)
 	ctx := t.Context()
 	g := NewWithT(t)
 	h, err := harness.New(ctx, t, harness.Options{PlatformAPI: "0.15"})

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -80,8 +81,8 @@ func extract(r io.Reader, root string) error {
 // TestLifecycleDetectorFindsOurBuildpacks runs the real lifecycle's detector (as uid 1000,
 // as it requires) on the buildpacks of an unpacked composite package.
 func TestLifecycleDetectorFindsOurBuildpacks(t *testing.T) {
-	needRoot(t)
-	setpriv := need(t, "setpriv", "util-linux")
+	prereq.Root(t, "this test needs root")
+	setpriv := prereq.Tool(t, "setpriv", "util-linux")
 	t.Parallel()
 	g := NewWithT(t)
 	ctx := testContext(t)

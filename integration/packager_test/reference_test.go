@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -17,8 +18,8 @@ import (
 // way the README does (its package.toml names ../ffmpeg and ../python), lets pack read it,
 // and runs the lifecycle's detector with the compiled buildpacks on a small Python app.
 func TestReferenceCompositePackages(t *testing.T) {
-	needRoot(t)
-	setpriv := need(t, "setpriv", "util-linux")
+	prereq.Root(t, "this test needs root")
+	setpriv := prereq.Tool(t, "setpriv", "util-linux")
 	t.Parallel()
 	g := NewWithT(t)
 	ctx := testContext(t)

@@ -3,7 +3,6 @@ package packagertest
 import (
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -18,6 +17,8 @@ import (
 
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -27,9 +28,12 @@ import (
 // stops it with t.Cleanup.
 func debianRegistry(t *testing.T, auth bool) string {
 	t.Helper()
-	bin := need(t, "docker-registry", "docker-registry")
+	bin := prereq.Tool(t, "docker-registry", "docker-registry")
 	dir := t.TempDir()
-	port := freePort(t)
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: error
@@ -42,7 +46,7 @@ http:
   addr: 127.0.0.1:%d
 `, filepath.Join(dir, "data"), port)
 	if auth {
-		htpasswd := need(t, "htpasswd", "apache2-utils")
+		htpasswd := prereq.Tool(t, "htpasswd", "apache2-utils")
 		out, err := exec.Command(htpasswd, "-Bbn", "alice", "right").Output()
 		if err != nil {
 			t.Fatalf("htpasswd: %v", err)
@@ -78,16 +82,6 @@ http:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return host
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // dropFirstUpload forwards to a registry but cuts the connection of the first blob upload

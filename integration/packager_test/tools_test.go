@@ -43,33 +43,6 @@ func packCmd(ctx context.Context, t *testing.T, dir string, args ...string) (str
 	return buf.String(), err
 }
 
-// need returns the path of a tool, skipping the test when it is missing outside CI and
-// failing it under CI=true.
-func need(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s is not installed: apt-get install -y %s", tool, pkg)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("this test needs root")
-	}
-	t.Skip("this test needs root")
-}
-
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	t.Cleanup(cancel)

@@ -13,33 +13,10 @@ import (
 	"time"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
-
-// requirePrivileges skips when the harness cannot work here (not root, no unshare), except
-// under CI=true, where it fails: CI must have what the harness needs.
-func requirePrivileges(t *testing.T) {
-	t.Helper()
-	var missing string
-	if os.Geteuid() != 0 {
-		missing = "root"
-	} else {
-		for _, tool := range []string{"unshare", "chroot", "mmdebstrap", "go"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				missing = tool + " (run integration/scripts/setup.sh)"
-				break
-			}
-		}
-	}
-	if missing == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("the integration harness needs %s; CI=true, so this is a failure, not a skip", missing)
-	}
-	t.Skipf("the integration harness needs %s", missing)
-}
 
 // hostTarget is the only target the harness can run: the host's architecture.
 var hostTarget = spec.Target{OS: "linux", Arch: runtime.GOARCH}
@@ -100,7 +77,7 @@ func packageMotd(ctx context.Context, work string) (string, error) {
 // setup packages both buildpacks and prepares one harness for the subtests of t.
 func setup(t *testing.T) (h *harness.Harness, motd, probe harness.Buildpack) {
 	t.Helper()
-	requirePrivileges(t)
+	prereq.Harness(t, "go")
 	ctx := t.Context()
 	start := time.Now()
 	work := t.TempDir()

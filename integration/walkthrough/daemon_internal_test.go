@@ -8,14 +8,16 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 )
 
 // The vfs fallback starts and stops cleanly; a daemon that cannot start (an unknown storage
 // driver) is stopped at once. Either way no process, mount or directory is left behind.
 func TestDockerdStartAndStopLeaveNothing(t *testing.T) {
-	needRoot(t)
-	bin := need(t, "dockerd", "docker.io")
-	docker := need(t, "docker", "docker.io")
+	prereq.Root(t, "the walkthrough runs dockerd and needs root")
+	bin := prereq.Tool(t, "dockerd", "docker.io")
+	docker := prereq.Tool(t, "docker", "docker.io")
 	for _, tt := range []struct {
 		driver  string
 		wantErr string

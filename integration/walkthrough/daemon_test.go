@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 )
 
 // dockerd is a Docker daemon (Debian's docker.io) started by a test with everything of its
@@ -91,13 +93,13 @@ func removeStaleDaemonDirs() {
 // and stops it (containers, process group, mounts, files) with t.Cleanup.
 func startDockerd(ctx context.Context, t *testing.T) *dockerd {
 	t.Helper()
-	bin := need(t, "dockerd", "docker.io")
-	docker := need(t, "docker", "docker.io")
+	bin := prereq.Tool(t, "dockerd", "docker.io")
+	docker := prereq.Tool(t, "docker", "docker.io")
 	if _, err := os.Stat("/usr/bin/docker"); err == nil {
 		docker = "/usr/bin/docker" // Debian's client, next to Debian's daemon
 	}
-	need(t, "containerd", "containerd")
-	need(t, "runc", "runc")
+	prereq.Tool(t, "containerd", "containerd")
+	prereq.Tool(t, "runc", "runc")
 	var errs []error
 	for _, driver := range []string{"overlay2", "vfs"} {
 		d, err := launchDockerd(ctx, bin, driver)
@@ -362,31 +364,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// need returns the path of a tool; a missing tool skips the test outside CI and fails it
-// under CI=true.
-func need(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s is not installed: apt-get install -y --no-install-recommends %s", tool, pkg)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the walkthrough runs dockerd and needs root")
-	}
-	t.Skip("the walkthrough runs dockerd and needs root")
 }

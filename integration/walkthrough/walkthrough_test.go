@@ -29,6 +29,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/fixtures"
 	"github.com/cnbkit/cnbkit/integration/harness"
 	"github.com/cnbkit/cnbkit/integration/internal/packtool"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -77,11 +78,11 @@ var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"
 // `pack rebase` onto a newer run image and `pack sbom download`. It records the cold and
 // warm build times and the image size, next to a Dockerfile build of the same app.
 func TestWalkthrough(t *testing.T) {
-	needRoot(t)
+	prereq.Root(t, "the walkthrough runs dockerd and needs root")
 	// What the cached pieces are made with on a fresh machine (integration/scripts/setup.sh)
 	// and the daemon (docker.io); startDockerd checks the daemon's own tools.
 	for tool, pkg := range map[string]string{"mmdebstrap": "mmdebstrap", "patchelf": "patchelf", "npm": "npm", "dpkg-deb": "dpkg", "apt-get": "apt"} {
-		need(t, tool, pkg)
+		prereq.Tool(t, tool, pkg)
 	}
 	g := NewWithT(t)
 	// Stop work a little before go test's -timeout so the cleanups (containers, daemon,
@@ -515,14 +516,14 @@ func poll(ctx context.Context, t *testing.T, port int, get func() (*http.Respons
 	return nil
 }
 
+// freePort is harness.FreePort for a test: a port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := harness.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func imageID(ctx context.Context, t *testing.T, d *dockerd, ref string) string {
