@@ -174,7 +174,7 @@ func versionFileError(e *pyversion.FileError) error {
 	}
 	return &sdk.Error{
 		Title:  "Invalid Python version",
-		Detail: fmt.Sprintf("%s contains %q, which %s.", e.Source, e.Value, strings.TrimPrefix(e.Reason, "is ")+""),
+		Detail: fmt.Sprintf("%s contains %q, which %s.", e.Source, e.Value, e.Reason),
 		Fixes:  fixes,
 	}
 }

@@ -125,6 +125,7 @@ func TestReadErrors(t *testing.T) {
 		{"pypy", fstest.MapFS{".python-version": {Data: []byte("pypy3.10\n")}}, "", pyversion.SourcePythonVersion, "other than CPython"},
 		{"system", fstest.MapFS{".python-version": {Data: []byte("system\n")}}, "", pyversion.SourcePythonVersion, "system Python"},
 		{"free-threaded", fstest.MapFS{".python-version": {Data: []byte("3.13t\n")}}, "", pyversion.SourcePythonVersion, "free-threaded"},
+		{"word ending in t", fstest.MapFS{".python-version": {Data: []byte("latest\n")}}, "", pyversion.SourcePythonVersion, "is not a CPython version"},
 		{"runtime.txt without prefix", fstest.MapFS{"runtime.txt": {Data: []byte("3.12.4\n")}}, "", pyversion.SourceRuntimeTxt, "python-X.Y.Z"},
 		{"runtime.txt garbage", fstest.MapFS{"runtime.txt": {Data: []byte("python-three\n")}}, "", pyversion.SourceRuntimeTxt, "python-X.Y.Z"},
 		{"bad requires-python", fstest.MapFS{"pyproject.toml": {Data: []byte("[project]\nrequires-python = \"py3\"\n")}}, "", pyversion.SourceRequiresPython, "is not a version"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -115,7 +116,7 @@ func readPythonVersion(fsys fs.FS) (Request, bool, error) {
 			reason = "names a Python implementation other than CPython, which this buildpack does not provide: write a CPython version such as 3.12"
 		case v == "system":
 			reason = "asks for the system Python, which the image does not have: write a version such as 3.12"
-		case strings.HasSuffix(v, "t"):
+		case freeThreaded.MatchString(v):
 			reason = "asks for a free-threaded build, which this buildpack does not provide: write a version such as 3.13"
 		}
 		return Request{}, false, &FileError{Source: SourcePythonVersion, Value: lines[0], Reason: reason}
@@ -123,6 +124,8 @@ func readPythonVersion(fsys fs.FS) (Request, bool, error) {
 	r, err := fromValue(SourcePythonVersion, v)
 	return r, err == nil, err
 }
+
+var freeThreaded = regexp.MustCompile(`^3\.[0-9]+(\.[0-9]+)?t$`)
 
 // readRuntimeTxt reads the older runtime.txt format "python-3.12.4".
 func readRuntimeTxt(fsys fs.FS) (Request, bool, error) {
