@@ -22,8 +22,9 @@ const (
 // Created is the creation time written in image configs.
 var Created = time.Date(1980, time.January, 1, 0, 0, 1, 0, time.UTC)
 
-// Metadata is the io.buildpacks.buildpackage.metadata label.
-type Metadata struct {
+// ModuleInfo is what both labels say of a buildpack: the fields of its [buildpack] table.
+// Metadata and ModuleRef embed it, so its fields are written inline, first.
+type ModuleInfo struct {
 	ID          string    `json:"id,omitempty"`
 	Name        string    `json:"name,omitempty"`
 	Version     string    `json:"version,omitempty"`
@@ -33,7 +34,12 @@ type Metadata struct {
 	ExecEnv     []string  `json:"exec-env,omitempty"`
 	Licenses    []License `json:"licenses,omitempty"`
 	ClearEnv    bool      `json:"clear-env,omitempty"`
-	Stacks      []Stack   `json:"stacks"`
+}
+
+// Metadata is the io.buildpacks.buildpackage.metadata label.
+type Metadata struct {
+	ModuleInfo
+	Stacks []Stack `json:"stacks"`
 }
 
 // License is spelled with capitalised keys in pack's labels.
@@ -64,16 +70,8 @@ type Distro struct {
 
 // ModuleRef is a group entry of an order.
 type ModuleRef struct {
-	ID          string    `json:"id,omitempty"`
-	Name        string    `json:"name,omitempty"`
-	Version     string    `json:"version,omitempty"`
-	Description string    `json:"description,omitempty"`
-	Homepage    string    `json:"homepage,omitempty"`
-	Keywords    []string  `json:"keywords,omitempty"`
-	ExecEnv     []string  `json:"exec-env,omitempty"`
-	Licenses    []License `json:"licenses,omitempty"`
-	ClearEnv    bool      `json:"clear-env,omitempty"`
-	Optional    bool      `json:"optional,omitempty"`
+	ModuleInfo
+	Optional bool `json:"optional,omitempty"`
 }
 
 // OrderEntry is one order of a composite buildpack.
@@ -112,9 +110,12 @@ func (l Layers) Get(id, version string) (LayerInfo, bool) {
 // MetadataFor returns the package metadata of a buildpack descriptor with resolved stacks.
 func MetadataFor(bp spec.Buildpack, stacks []Stack) Metadata {
 	m := Metadata{
-		ID: bp.Info.ID, Name: bp.Info.Name, Version: bp.Info.Version, Description: bp.Info.Description,
-		Homepage: bp.Info.Homepage, Keywords: bp.Info.Keywords, ExecEnv: bp.Info.ExecEnv,
-		ClearEnv: bp.Info.ClearEnv, Stacks: stacks,
+		ModuleInfo: ModuleInfo{
+			ID: bp.Info.ID, Name: bp.Info.Name, Version: bp.Info.Version, Description: bp.Info.Description,
+			Homepage: bp.Info.Homepage, Keywords: bp.Info.Keywords, ExecEnv: bp.Info.ExecEnv,
+			ClearEnv: bp.Info.ClearEnv,
+		},
+		Stacks: stacks,
 	}
 	for _, l := range bp.Info.Licenses {
 		m.Licenses = append(m.Licenses, License{Type: l.Type, URI: l.URI})
@@ -135,7 +136,7 @@ func LayerInfoFor(bp spec.Buildpack, diffID string) LayerInfo {
 	for _, o := range bp.Order {
 		var e OrderEntry
 		for _, g := range o.Group {
-			e.Group = append(e.Group, ModuleRef{ID: g.ID, Version: g.Version, Optional: g.Optional})
+			e.Group = append(e.Group, ModuleRef{ModuleInfo: ModuleInfo{ID: g.ID, Version: g.Version}, Optional: g.Optional})
 		}
 		info.Order = append(info.Order, e)
 	}
