@@ -52,6 +52,15 @@ func collect(entries []Entry) ([]v1.Descriptor, []blob, error) {
 			out = append(out, b)
 		}
 	}
+	// addBytes records a small blob held in memory and returns its digest and size.
+	addBytes := func(raw []byte) (v1.Hash, int64, error) {
+		h, n, err := v1.SHA256(bytesReader(raw))
+		if err != nil {
+			return v1.Hash{}, 0, err
+		}
+		add(blob{digest: h, size: n, bytes: raw})
+		return h, n, nil
+	}
 	var addManifest func(m Manifest) (v1.Descriptor, error)
 	addManifest = func(m Manifest) (v1.Descriptor, error) {
 		raw, err := m.RawManifest()
@@ -59,10 +68,6 @@ func collect(entries []Entry) ([]v1.Descriptor, []blob, error) {
 			return v1.Descriptor{}, err
 		}
 		mt, err := m.MediaType()
-		if err != nil {
-			return v1.Descriptor{}, err
-		}
-		h, n, err := v1.SHA256(bytesReader(raw))
 		if err != nil {
 			return v1.Descriptor{}, err
 		}
@@ -86,11 +91,9 @@ func collect(entries []Entry) ([]v1.Descriptor, []blob, error) {
 			if err != nil {
 				return v1.Descriptor{}, err
 			}
-			ch, cn, err := v1.SHA256(bytesReader(cfg))
-			if err != nil {
+			if _, _, err := addBytes(cfg); err != nil {
 				return v1.Descriptor{}, err
 			}
-			add(blob{digest: ch, size: cn, bytes: cfg})
 			layers, err := x.Layers()
 			if err != nil {
 				return v1.Descriptor{}, err
@@ -109,7 +112,10 @@ func collect(entries []Entry) ([]v1.Descriptor, []blob, error) {
 		default:
 			return v1.Descriptor{}, fmt.Errorf("unsupported manifest type %T", m)
 		}
-		add(blob{digest: h, size: n, bytes: raw})
+		h, n, err := addBytes(raw)
+		if err != nil {
+			return v1.Descriptor{}, err
+		}
 		return v1.Descriptor{MediaType: mt, Digest: h, Size: n}, nil
 	}
 	var descs []v1.Descriptor
