@@ -328,7 +328,7 @@ func runDetect[M, C any](ctx context.Context, inv Invocation, args []string, log
 	if detect == nil {
 		return Exit{Code: ExitError, Err: errors.New("the buildpack has no detect function")}
 	}
-	res, err := callDetect(ctx, detect, DetectRequest[M, C]{
+	res, err := callRecovering(ctx, "detect", detect, DetectRequest[M, C]{
 		App: os.DirFS(inv.AppDir), AppDir: inv.AppDir, Platform: c.platform, Target: c.target,
 		Buildpack: c.buildpack, Metadata: c.metadata, Config: c.config, ExecEnv: c.execEnv, Log: log,
 	})
@@ -353,23 +353,15 @@ func runDetect[M, C any](ctx context.Context, inv Invocation, args []string, log
 	return Exit{Code: ExitPass}
 }
 
-// callDetect calls detect, turning a panic into an error.
-func callDetect[M, C any](ctx context.Context, detect DetectFunc[M, C], req DetectRequest[M, C]) (res DetectResult, err error) {
+// callRecovering calls the buildpack's detect or build function f (named by phase in the
+// error), turning a panic into an error.
+func callRecovering[Req, Res any](ctx context.Context, phase string, f func(context.Context, Req) (Res, error), req Req) (res Res, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("detect panicked: %v", r)
+			err = fmt.Errorf("%s panicked: %v", phase, r)
 		}
 	}()
-	return detect(ctx, req)
-}
-
-func callBuild[M, C any](ctx context.Context, build BuildFunc[M, C], req BuildRequest[M, C]) (res BuildResult, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("build panicked: %v", r)
-		}
-	}()
-	return build(ctx, req)
+	return f(ctx, req)
 }
 
 func runBuild[M, C any](ctx context.Context, inv Invocation, args []string, log *Logger, build BuildFunc[M, C]) Exit {
@@ -401,7 +393,7 @@ func runBuild[M, C any](ctx context.Context, inv Invocation, args []string, log 
 	if build == nil {
 		return Exit{Code: ExitError, Err: errors.New("the buildpack has no build function")}
 	}
-	res, err := callBuild(ctx, build, BuildRequest[M, C]{
+	res, err := callRecovering(ctx, "build", build, BuildRequest[M, C]{
 		App: os.DirFS(inv.AppDir), AppDir: inv.AppDir, Platform: c.platform, Target: c.target,
 		Buildpack: c.buildpack, Metadata: c.metadata, Config: c.config, ExecEnv: c.execEnv, Log: log,
 		Plan: plan, Layers: layers, Store: store,

@@ -344,6 +344,18 @@ func TestRunBuildFailureWritesNothing(t *testing.T) {
 	g.Expect(filepath.Join(w.layers, "launch.toml")).NotTo(BeAnExistingFile())
 }
 
+func TestRunBuildPanicIsAnError(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	w := newWorld(t, "0.12", "")
+	exit, log := w.run("build", nil, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		panic("boom")
+	})
+	g.Expect(exit.Code).To(Equal(1), "log:\n%s", log)
+	g.Expect(exit.Err).To(MatchError("build panicked: boom"))
+	g.Expect(log).To(ContainSubstring("build panicked: boom"))
+}
+
 func TestRunDebugAndColour(t *testing.T) {
 	t.Parallel()
 	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
