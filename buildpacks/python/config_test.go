@@ -1,10 +1,14 @@
 package python_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -194,6 +198,29 @@ source = { registry = "https://pypi.org/simple" }
 		g.Expect(installed(t, out)).To(ConsistOf("Flask-2.2.2.dist-info", "gunicorn-20.1.0.dist-info"))
 		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.12.14, as Pipfile [requires] asks"))
 		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)))
+	})
+	t.Run("hashes in the lock are enforced", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		dir := t.TempDir()
+		path, err := testwheel.Write(dir, uvicornWheel)
+		g.Expect(err).NotTo(HaveOccurred())
+		data, err := os.ReadFile(path)
+		g.Expect(err).NotTo(HaveOccurred())
+		sum := sha256.Sum256(data)
+		lock := func(hash string) string {
+			return `{"_meta": {"pipfile-spec": 6}, "default": {"uvicorn": {"version": "==0.17.6", "hashes": ["sha256:` + hash + `"]}}}`
+		}
+		good := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
+			App: app(t, map[string]string{"main.py": "", "Pipfile.lock": lock(hex.EncodeToString(sum[:]))}, uvicornWheel)})
+		g.Expect(good.Err).NotTo(HaveOccurred(), good.Log)
+		g.Expect(installed(t, good)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
+
+		bad := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
+			App: app(t, map[string]string{"main.py": "", "Pipfile.lock": lock(strings.Repeat("0", 64))}, uvicornWheel)})
+		g.Expect(bad.ExitCode).To(Equal(1))
+		g.Expect(bad.Log).To(ContainSubstring("Could not install the dependencies"))
+		g.Expect(bad.Log).To(ContainSubstring("DO NOT MATCH THE HASHES"))
 	})
 	t.Run("pyproject.toml application dependencies", func(t *testing.T) {
 		t.Parallel()

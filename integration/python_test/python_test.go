@@ -30,6 +30,7 @@ import (
 // copy of the buildpack whose CPython inventory points at the served fixture.
 type env struct {
 	py       fixtures.CPython
+	wheels   fixtures.WheelIndex
 	indexURL string
 	bpDir    string
 }
@@ -88,7 +89,7 @@ func setup(tb testing.TB) env {
 			if err != nil {
 				return err
 			}
-			shared.env = env{py: py, indexURL: index.URL + "/simple/", bpDir: bp}
+			shared.env = env{py: py, wheels: idx, indexURL: index.URL + "/simple/", bpDir: bp}
 			return nil
 		}()
 	})

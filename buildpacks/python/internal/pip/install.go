@@ -184,7 +184,12 @@ func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir s
 		}
 		args = append(args, "-r", f.Name())
 		if plan.Package {
-			args = append(args, ".")
+			// The project itself, separately: pip's hash-checking mode (locked hashes) refuses a
+			// local folder in the same run.
+			if err := i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), filepath.Join(venv, "bin", "python"), args...); err != nil {
+				return err
+			}
+			args = append(args[:len(args)-2:len(args)-2], ".")
 		}
 	case ModePackage:
 		args = append(args, ".")

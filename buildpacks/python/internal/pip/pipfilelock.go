@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 )
 
@@ -17,11 +16,12 @@ type pipfileLock struct {
 		PipfileSpec int `json:"pipfile-spec"`
 	} `json:"_meta"`
 	Default map[string]struct {
-		Version string `json:"version"`
-		Markers string `json:"markers"`
-		Git     string `json:"git"`
-		Path    string `json:"path"`
-		File    string `json:"file"`
+		Version string   `json:"version"`
+		Hashes  []string `json:"hashes"`
+		Markers string   `json:"markers"`
+		Git     string   `json:"git"`
+		Path    string   `json:"path"`
+		File    string   `json:"file"`
 	} `json:"default"`
 }
 
@@ -38,7 +38,7 @@ func readPipfileLock(app fs.FS) ([]string, error) {
 	if lock.Meta.PipfileSpec != 6 {
 		return nil, &LockError{File: "Pipfile.lock", Problem: fmt.Sprintf("has pipfile-spec %d; this buildpack reads 6", lock.Meta.PipfileSpec)}
 	}
-	var out []string
+	var out []pinned
 	for name, e := range lock.Default {
 		switch {
 		case e.Git != "" || e.Path != "" || e.File != "":
@@ -50,8 +50,7 @@ func readPipfileLock(app fs.FS) ([]string, error) {
 		if e.Markers != "" {
 			line += " ; " + e.Markers
 		}
-		out = append(out, line)
+		out = append(out, pinned{line: line, hashes: e.Hashes})
 	}
-	sort.Strings(out)
-	return out, nil
+	return withHashes(out), nil
 }

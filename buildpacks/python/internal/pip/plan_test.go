@@ -432,7 +432,8 @@ func TestPipfileLock(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(p.Mode).To(Equal(pip.ModeLock))
 	g.Expect(p.LockFile).To(Equal("Pipfile.lock"))
-	g.Expect(p.Dependencies).To(Equal([]string{"flask==2.2.2 ; python_version >= '3.7'", "werkzeug==2.2.2"}))
+	g.Expect(p.Dependencies).To(Equal([]string{"flask==2.2.2 ; python_version >= '3.7' --hash=sha256:aa", "werkzeug==2.2.2 --hash=sha256:bb"}),
+		"every entry has hashes: pip checks them")
 	g.Expect(p.Files).To(Equal([]string{"Pipfile.lock"}))
 
 	for _, tc := range []struct{ lock, problem string }{

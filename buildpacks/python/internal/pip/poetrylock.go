@@ -28,7 +28,10 @@ type poetryPackage struct {
 	Version      string              `toml:"version"`
 	Dependencies map[string]any      `toml:"dependencies"`
 	Extras       map[string][]string `toml:"extras"`
-	Source       struct {
+	Files        []struct {
+		Hash string `toml:"hash"`
+	} `toml:"files"`
+	Source struct {
 		Type string `toml:"type"`
 	} `toml:"source"`
 }
@@ -116,7 +119,7 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 			queue = append(queue, item{cond: c, edges: edges})
 		}
 	}
-	var out []string
+	var out []pinned
 	for i, set := range conds {
 		p := lock.Packages[i]
 		if t := p.Source.Type; t != "" && t != "legacy" {
@@ -135,10 +138,15 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 				line += " ; (" + strings.Join(terms, ") or (") + ")"
 			}
 		}
-		out = append(out, line)
+		var hashes []string
+		for _, f := range p.Files {
+			if f.Hash != "" {
+				hashes = append(hashes, f.Hash)
+			}
+		}
+		out = append(out, pinned{line: line, hashes: hashes})
 	}
-	sort.Strings(out)
-	return out, nil
+	return withHashes(out), nil
 }
 
 // poetryEdges reads a dependencies table: name = "constraint" | {markers, optional, extras,

@@ -29,6 +29,12 @@ type uvPackage struct {
 	OptionalDependencies map[string][]uvEdge `toml:"optional-dependencies"`
 	DevDependencies      map[string][]uvEdge `toml:"dev-dependencies"`
 	Metadata             map[string]any      `toml:"metadata"`
+	Sdist                *uvFile             `toml:"sdist"`
+	Wheels               []uvFile            `toml:"wheels"`
+}
+
+type uvFile struct {
+	Hash string `toml:"hash"`
 }
 
 type uvEdge struct {
@@ -130,7 +136,7 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 			}
 		}
 	}
-	var out []string
+	var out []pinned
 	for i, set := range conds {
 		if i == root {
 			continue
@@ -157,10 +163,51 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 				line += " ; (" + strings.Join(terms, ") or (") + ")"
 			}
 		}
+		var hashes []string
+		if p.Sdist != nil && p.Sdist.Hash != "" {
+			hashes = append(hashes, p.Sdist.Hash)
+		}
+		for _, w := range p.Wheels {
+			if w.Hash != "" {
+				hashes = append(hashes, w.Hash)
+			}
+		}
+		out = append(out, pinned{line: line, hashes: hashes})
+	}
+	return withHashes(out), nil
+}
+
+// pinned is one locked requirement line and the sha256 hashes ("sha256:<hex>") of the files
+// the lock allows for it.
+type pinned struct {
+	line   string
+	hashes []string
+}
+
+// withHashes renders the lines, sorted, adding --hash options when every requirement has at
+// least one hash (pip's hash-checking mode is all or nothing): then pip refuses any file
+// that is not the one locked.
+func withHashes(reqs []pinned) []string {
+	all := len(reqs) > 0
+	for _, r := range reqs {
+		if len(r.hashes) == 0 {
+			all = false
+		}
+	}
+	out := make([]string, 0, len(reqs))
+	for _, r := range reqs {
+		line := r.line
+		if all {
+			hs := append([]string(nil), r.hashes...)
+			sort.Strings(hs)
+			for _, h := range hs {
+				line += " --hash=" + h
+			}
+		}
 		out = append(out, line)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }
 
 func andMarker(a, b string) string {
