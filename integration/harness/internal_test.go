@@ -3,12 +3,9 @@ package harness
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -268,44 +265,4 @@ func TestImageName(t *testing.T) {
 		g := NewWithT(t)
 		g.Expect(imageName(in)).To(Equal(want), "imageName(%q)", in)
 	}
-}
-
-func TestCachedCreatesOnce(t *testing.T) {
-	t.Parallel()
-	g := NewWithT(t)
-	dir := filepath.Join(t.TempDir(), "entry")
-	var calls atomic.Int32
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Go(func() {
-			errs[i] = cached(context.Background(), dir, func(tmp string) error {
-				calls.Add(1)
-				return os.WriteFile(filepath.Join(tmp, "done"), []byte("ok"), 0o644)
-			})
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		g.Expect(err).NotTo(HaveOccurred())
-	}
-	g.Expect(calls.Load()).To(Equal(int32(1)))
-	g.Expect(filepath.Join(dir, "done")).To(BeAnExistingFile())
-}
-
-func TestCachedLeavesNothingOnFailure(t *testing.T) {
-	t.Parallel()
-	g := NewWithT(t)
-	parent := t.TempDir()
-	err := cached(context.Background(), filepath.Join(parent, "entry"), func(tmp string) error {
-		return os.ErrPermission
-	})
-	g.Expect(err).To(MatchError(os.ErrPermission))
-	entries, err := os.ReadDir(parent)
-	g.Expect(err).NotTo(HaveOccurred())
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	g.Expect(names).To(Equal([]string{"entry.lock"}), "only the lock file may remain")
 }

@@ -2,16 +2,17 @@ package harness
 
 import (
 	"archive/tar"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
+	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 )
 
 // LifecycleVersion is the version of github.com/buildpacks/lifecycle that [Lifecycle] builds.
@@ -51,7 +52,7 @@ func Lifecycle(ctx context.Context) (*LifecycleBinaries, error) {
 		return nil, err
 	}
 	dir := filepath.Join(cache, "lifecycle", LifecycleVersion+"-"+runtime.GOARCH)
-	if err := cached(ctx, dir, func(tmp string) error { return buildLifecycle(ctx, tmp) }); err != nil {
+	if err := diskcache.Entry(ctx, dir, func(tmp string) error { return buildLifecycle(ctx, tmp) }); err != nil {
 		return nil, fmt.Errorf("building lifecycle %s: %w", LifecycleVersion, err)
 	}
 	return &LifecycleBinaries{
@@ -63,53 +64,20 @@ func Lifecycle(ctx context.Context) (*LifecycleBinaries, error) {
 	}, nil
 }
 
-func goCommand() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	if root := os.Getenv("GOROOT"); root != "" {
-		p := filepath.Join(root, "bin", "go")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("the go command is not on PATH and GOROOT is not set: install Go to build the lifecycle")
-}
-
 // buildLifecycle fills out with lifecycle/ (binaries, symlinks, lifecycle.toml) and the tgz.
 func buildLifecycle(ctx context.Context, out string) error {
-	goBin, err := goCommand()
-	if err != nil {
-		return err
-	}
-	mod := filepath.Join(out, "src")
-	if err := os.MkdirAll(mod, 0o755); err != nil {
-		return err
-	}
-	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	run := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, goBin, args...)
-		cmd.Dir = mod
-		cmd.Env = env
-		var buf bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("running go %s: %w: %s", strings.Join(args, " "), err, lastLines(buf.String(), 20))
-		}
-		return nil
-	}
-	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module cnbkit-lifecycle-build\n\ngo 1.26\n"), 0o644); err != nil {
-		return err
-	}
-	if err := run("get", "github.com/buildpacks/lifecycle/cmd/lifecycle@v"+LifecycleVersion); err != nil {
-		return err
-	}
 	bin := filepath.Join(out, "lifecycle")
-	ldflags := "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=" + LifecycleVersion
+	var progs []gotool.Program
 	for _, name := range []string{"lifecycle", "launcher"} {
-		if err := run("build", "-trimpath", "-ldflags", ldflags, "-o", filepath.Join(bin, name), "github.com/buildpacks/lifecycle/cmd/"+name); err != nil {
-			return err
-		}
+		progs = append(progs, gotool.Program{Package: "github.com/buildpacks/lifecycle/cmd/" + name, Out: filepath.Join(bin, name)})
+	}
+	if err := gotool.Build(ctx, gotool.Module{
+		Dir:     filepath.Join(out, "src"),
+		Path:    "cnbkit-lifecycle-build",
+		Get:     "github.com/buildpacks/lifecycle/cmd/lifecycle@v" + LifecycleVersion,
+		LDFlags: "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=" + LifecycleVersion,
+	}, progs...); err != nil {
+		return err
 	}
 	for _, p := range lifecyclePhases {
 		if err := os.Symlink("lifecycle", filepath.Join(bin, p)); err != nil {
@@ -133,9 +101,6 @@ func buildLifecycle(ctx context.Context, out string) error {
   sbom-formats = ["application/vnd.cyclonedx+json", "application/spdx+json", "application/vnd.syft+json"]
 `, lifecycleBuildpackAPIs, lifecyclePlatformAPIs, LifecycleVersion)
 	if err := os.WriteFile(filepath.Join(bin, "lifecycle.toml"), []byte(descriptor), 0o644); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(mod); err != nil {
 		return err
 	}
 	return writeLifecycleTarball(filepath.Join(out, "lifecycle-v"+LifecycleVersion+"+linux."+runtime.GOARCH+".tgz"), bin, []byte(descriptor))

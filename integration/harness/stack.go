@@ -24,6 +24,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 )
 
 // Stack is a build and run image pair. The build image is unpacked and creator runs inside it;
@@ -91,7 +93,7 @@ func DebianStack(ctx context.Context) (*Stack, error) {
 	}
 	sum := sha256.Sum256(append([]byte(debianRecipe+runtime.GOARCH), sources...))
 	dir := filepath.Join(cache, "stack", debianRecipe+"-"+hex.EncodeToString(sum[:6]))
-	if err := cached(ctx, dir, func(tmp string) error { return makeDebianStack(ctx, tmp) }); err != nil {
+	if err := diskcache.Entry(ctx, dir, func(tmp string) error { return makeDebianStack(ctx, tmp) }); err != nil {
 		return nil, fmt.Errorf("making the Debian stack: %w", err)
 	}
 	p, err := layout.FromPath(dir)
@@ -280,7 +282,7 @@ func layersRootFS(ctx context.Context, layers []v1.Layer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = cached(ctx, dir, func(tmp string) error {
+	err = diskcache.Entry(ctx, dir, func(tmp string) error {
 		img, err := mutate.AppendLayers(empty.Image, layers...)
 		if err != nil {
 			return err

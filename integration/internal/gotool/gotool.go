@@ -1,0 +1,87 @@
+package gotool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// Command returns the path of the go command: the one on PATH, else $GOROOT/bin/go.
+func Command() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		p := filepath.Join(root, "bin", "go")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("the go command is not on PATH and GOROOT is not set: install Go")
+}
+
+// Program is one main package to build and the executable to write.
+type Program struct {
+	// Package is the import path of a main package of the module required.
+	Package string
+	// Out is the path of the executable.
+	Out string
+}
+
+// Module is a throw-away Go module that requires one module version and builds programs
+// from it.
+type Module struct {
+	// Dir is where the module is created; it is removed when Build returns.
+	Dir string
+	// Path is the module path written in its go.mod, e.g. "cnbkit-pack-build".
+	Path string
+	// Get is what `go get` fetches: a module or package path with @version.
+	Get string
+	// LDFlags are passed to go build with -ldflags.
+	LDFlags string
+}
+
+// Build creates the module m, runs `go get m.Get` and builds each program with -trimpath and
+// m.LDFlags: static (CGO disabled), for linux on the host's architecture, outside any
+// workspace, updating the throw-away go.mod as needed. A failing go command's error ends
+// with its output.
+func Build(ctx context.Context, m Module, progs ...Program) error {
+	goBin, err := Command()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
+		return fmt.Errorf("creating the build module: %w", err)
+	}
+	defer os.RemoveAll(m.Dir)
+	if err := os.WriteFile(filepath.Join(m.Dir, "go.mod"), []byte("module "+m.Path+"\n\ngo 1.26\n"), 0o644); err != nil {
+		return fmt.Errorf("writing the build module's go.mod: %w", err)
+	}
+	env := append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	run := func(args ...string) error {
+		cmd := exec.CommandContext(ctx, goBin, args...)
+		cmd.Dir = m.Dir
+		cmd.Env = env
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("running go %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(buf.String()))
+		}
+		return nil
+	}
+	if err := run("get", m.Get); err != nil {
+		return err
+	}
+	for _, p := range progs {
+		if err := run("build", "-trimpath", "-ldflags", m.LDFlags, "-o", p.Out, p.Package); err != nil {
+			return err
+		}
+	}
+	return nil
+}
