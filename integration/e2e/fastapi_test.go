@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,22 +64,13 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 
 	t.Run("default process serves GET / on $PORT as uid 1000", func(t *testing.T) {
 		g := NewWithT(t)
-		port, err := harness.FreePort()
-		g.Expect(err).NotTo(HaveOccurred())
-		c, err := harness.Run(t.Context(), t, res.OCIImage(), harness.RunOptions{
-			Env:  map[string]string{"PORT": strconv.Itoa(port)},
-			Port: port,
-		})
-		g.Expect(err).NotTo(HaveOccurred())
-		resp, err := http.Get(c.URL("/"))
+		c := serve(t, res.OCIImage())
+		status, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(resp.StatusCode).To(Equal(http.StatusOK), "logs:\n%s", c.Logs())
+		g.Expect(status).To(Equal(http.StatusOK), "logs:\n%s", c.Logs())
 		g.Expect(body).To(MatchJSON(fastapiBody))
 
-		l, err := findListener(port, "/proc/net/tcp", "/proc/net/tcp6")
+		l, err := findListener(c.Port, "/proc/net/tcp", "/proc/net/tcp6")
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(l.SocketUID).To(Equal(1000))
 		g.Expect(l.UIDs).To(Equal([]int{1000, 1000, 1000, 1000}), "real, effective, saved and fs uid of %v", l.Cmdline)
@@ -144,14 +133,9 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 		g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"))
 		g.Expect(sbomPackages(t, changed, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "itsdangerous"))
 
-		port, err := harness.FreePort()
-		g.Expect(err).NotTo(HaveOccurred())
-		c, err := harness.Run(t.Context(), t, changed.OCIImage(), harness.RunOptions{Env: map[string]string{"PORT": strconv.Itoa(port)}, Port: port})
-		g.Expect(err).NotTo(HaveOccurred())
-		resp, err := http.Get(c.URL("/"))
+		c := serve(t, changed.OCIImage())
+		_, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
 		g.Expect(body).To(MatchJSON(fastapiBody))
 	})
 }

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -87,14 +85,9 @@ ffprobe -v error -show_entries format=format_name,duration -of default=noprint_w
 
 	t.Run("the default process serves", func(t *testing.T) {
 		g := NewWithT(t)
-		port, err := harness.FreePort()
-		g.Expect(err).NotTo(HaveOccurred())
-		c, err := harness.Run(t.Context(), t, res.OCIImage(), harness.RunOptions{Env: map[string]string{"PORT": strconv.Itoa(port)}, Port: port})
-		g.Expect(err).NotTo(HaveOccurred())
-		resp, err := http.Get(c.URL("/"))
+		c := serve(t, res.OCIImage())
+		_, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
 		g.Expect(string(body)).To(Equal("audio app"))
 	})
 

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/fixtures"
@@ -218,6 +220,21 @@ func rebuild(t *testing.T, h *harness.Harness, prev *harness.Result, change func
 		t.Fatalf("harness rebuild: %v", err)
 	}
 	return res, time.Since(start)
+}
+
+// serve runs the image's default process with PORT set to a free port and returns once the
+// process listens on it.
+func serve(t *testing.T, img v1.Image) *harness.Container {
+	t.Helper()
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := harness.Run(t.Context(), t, img, harness.RunOptions{Env: map[string]string{"PORT": strconv.Itoa(port)}, Port: port})
+	if err != nil {
+		t.Fatalf("running the image's default process on port %d: %v", port, err)
+	}
+	return c
 }
 
 // writeApp writes files (slash paths to contents) into a new directory.

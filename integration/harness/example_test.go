@@ -2,7 +2,6 @@ package harness_test
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"testing"
 
@@ -43,11 +42,9 @@ func Example() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(c.URL("/"))
-	if err != nil {
+	if _, _, err := c.Get(ctx, "/"); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 
 	again, err := h.Rebuild(ctx, t, res, nil)
 	if err != nil {

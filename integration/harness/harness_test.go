@@ -95,12 +95,9 @@ func TestBuildRunRebuild(t *testing.T) {
 			Port: port,
 		})
 		g.Expect(err).NotTo(HaveOccurred())
-		resp, err := http.Get(c.URL("/"))
+		status, body, err := c.Get(ctx, "/")
 		g.Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(resp.StatusCode).To(Equal(http.StatusOK), "body: %s", body)
+		g.Expect(status).To(Equal(http.StatusOK), "body: %s", body)
 		var got map[string]any
 		g.Expect(json.Unmarshal(body, &got)).To(Succeed(), "body: %s", body)
 		g.Expect(got).To(Equal(map[string]any{"hello": "hello from the harness test app", "uid": float64(1000), "from": "harness"}))

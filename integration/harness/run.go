@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -205,6 +206,24 @@ func FreePort() (int, error) {
 // URL returns "http://127.0.0.1:<Port>" followed by path.
 func (c *Container) URL(path string) string {
 	return "http://127.0.0.1:" + strconv.Itoa(c.Port) + path
+}
+
+// Get sends GET path to 127.0.0.1:Port and returns the response's status code and body.
+func (c *Container) Get(ctx context.Context, path string) (status int, body []byte, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL(path), nil)
+	if err != nil {
+		return 0, nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, body, fmt.Errorf("GET %s: reading the body: %w", path, err)
+	}
+	return resp.StatusCode, body, nil
 }
 
 // Logs returns the process's output so far.
