@@ -2,6 +2,7 @@ package packagertest
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -86,27 +87,43 @@ func TestLifecycleDetectorFindsOurBuildpacks(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	ctx := testContext(t)
-	lc, err := harness.Lifecycle(ctx)
-	g.Expect(err).NotTo(HaveOccurred())
 	root := fixtures(t)
 	p := build(t, packager.Options{Path: filepath.Join(root, "comp"), Targets: []spec.Target{hostTarget}})
 	g.Expect(p.Images).To(HaveLen(1))
+
+	group, out := detect(ctx, t, setpriv, p.Images[0].Image, map[string]string{"hello.txt": "hi"}, "it/comp", "3.0.0", "-log-level", "debug")
+	g.Expect(out).To(ContainSubstring("it/go detect passes"))
+	for _, id := range []string{`id = "it/go"`, `id = "it/bash"`} {
+		g.Expect(group).To(ContainSubstring(id), "group.toml:\n%s\ndetector output:\n%s", group, out)
+	}
+	g.Expect(strings.Count(group, "[[group]]")).To(Equal(2))
+}
+
+// detect runs the real lifecycle's detector as uid 1000 (as it requires, through setpriv) on
+// the buildpacks of img, unpacked as a builder holds them, for an app made of files (names
+// to contents) and an order with the one group id@version, and returns group.toml and the
+// detector's output. extra are more detector flags. It fails t when the detector fails.
+func detect(ctx context.Context, t *testing.T, setpriv string, img v1.Image, files map[string]string, id, version string, extra ...string) (group, out string) {
+	t.Helper()
+	g := NewWithT(t)
+	lc, err := harness.Lifecycle(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
 
 	// A world-readable work tree (t.TempDir is private to root).
 	work, err := os.MkdirTemp("", "cnbkit-detector-")
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { os.RemoveAll(work) })
 	g.Expect(os.Chmod(work, 0o755)).To(Succeed())
-	unpack(t, p.Images[0].Image, filepath.Join(work, "image"))
+	unpack(t, img, filepath.Join(work, "image"))
 	for _, d := range []string{"app", "platform", "layers"} {
 		g.Expect(os.MkdirAll(filepath.Join(work, d), 0o755)).To(Succeed())
 	}
-	g.Expect(os.WriteFile(filepath.Join(work, "app", "hello.txt"), []byte("hi"), 0o644)).To(Succeed())
+	writeTree(t, filepath.Join(work, "app"), files)
 	g.Expect(os.Chown(filepath.Join(work, "layers"), 1000, 1000)).To(Succeed())
-	order := "[[order]]\n[[order.group]]\nid = \"it/comp\"\nversion = \"3.0.0\"\n"
+	order := "[[order]]\n[[order.group]]\nid = \"" + id + "\"\nversion = \"" + version + "\"\n"
 	g.Expect(os.WriteFile(filepath.Join(work, "order.toml"), []byte(order), 0o644)).To(Succeed())
 
-	cmd := exec.CommandContext(ctx, setpriv, "--reuid", "1000", "--regid", "1000", "--clear-groups",
+	args := append([]string{"--reuid", "1000", "--regid", "1000", "--clear-groups",
 		filepath.Join(lc.Dir, "detector"),
 		"-app", filepath.Join(work, "app"),
 		"-buildpacks", filepath.Join(work, "image", "cnb", "buildpacks"),
@@ -115,15 +132,12 @@ func TestLifecycleDetectorFindsOurBuildpacks(t *testing.T) {
 		"-group", filepath.Join(work, "layers", "group.toml"),
 		"-plan", filepath.Join(work, "layers", "plan.toml"),
 		"-platform", filepath.Join(work, "platform"),
-		"-log-level", "debug")
+	}, extra...)
+	cmd := exec.CommandContext(ctx, setpriv, args...)
 	cmd.Env = append(os.Environ(), "CNB_PLATFORM_API=0.12", "CNB_TARGET_OS=linux", "CNB_TARGET_ARCH="+hostTarget.Arch)
-	out, err := cmd.CombinedOutput()
-	g.Expect(err).NotTo(HaveOccurred(), "detector failed:\n%s", out)
-	g.Expect(string(out)).To(ContainSubstring("it/go detect passes"))
-	group, err := os.ReadFile(filepath.Join(work, "layers", "group.toml"))
+	logs, err := cmd.CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), "detector failed:\n%s", logs)
+	data, err := os.ReadFile(filepath.Join(work, "layers", "group.toml"))
 	g.Expect(err).NotTo(HaveOccurred())
-	for _, id := range []string{`id = "it/go"`, `id = "it/bash"`} {
-		g.Expect(string(group)).To(ContainSubstring(id), "group.toml:\n%s\ndetector output:\n%s", group, out)
-	}
-	g.Expect(strings.Count(string(group), "[[group]]")).To(Equal(2))
+	return string(data), string(logs)
 }
