@@ -69,13 +69,9 @@ func decodeBuildpackMetadata[M any](data []byte) (M, error) {
 		var zero M
 		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Err: err}
 	}
-	var unknown []string
-	for _, k := range md.Undecoded() {
-		if len(k) < 2 || k[0] != "metadata" || isSDKMetadataKey(k[1]) {
-			continue
-		}
-		unknown = append(unknown, k.String())
-	}
+	unknown := unknownKeys(md, reflect.TypeOf(&doc.Metadata).Elem(), 1, func(k toml.Key) bool {
+		return k[0] != "metadata" || isSDKMetadataKey(k[1])
+	})
 	if len(unknown) > 0 {
 		var zero M
 		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Keys: collapseKeys(unknown)}
@@ -121,13 +117,7 @@ func decodeTable[T any](table map[string]any, file, tableName string, skip func(
 	if err != nil {
 		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Err: errors.New(stripLine(err.Error()))}
 	}
-	var unknown []string
-	for _, k := range md.Undecoded() {
-		if skip != nil && skip(k[0]) {
-			continue
-		}
-		unknown = append(unknown, k.String())
-	}
+	unknown := unknownKeys(md, reflect.TypeOf(&out).Elem(), 0, func(k toml.Key) bool { return skip != nil && skip(k[0]) })
 	if len(unknown) > 0 {
 		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Keys: collapseKeys(unknown)}
 	}

@@ -88,3 +88,37 @@ func TestDecodeTableStripsLines(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring(`store.toml [metadata] does not fit sdk.bpMetadata: toml: (last key "max")`)))
 	g.Expect(stripLine("no position")).To(Equal("no position"))
 }
+
+// Keys inside free-form values (maps, interfaces) are kept, not unknown; keys a nested
+// struct lacks, also inside arrays of tables, are still reported.
+func TestDecodeBuildpackMetadataFreeForm(t *testing.T) {
+	t.Parallel()
+	type tool struct {
+		Name string `toml:"name"`
+	}
+	type meta struct {
+		Extra map[string]any    `toml:"extra"`
+		Links map[string]string `toml:"links"`
+		Tools []tool            `toml:"tools"`
+		Any   any               `toml:"any"`
+	}
+	g := NewWithT(t)
+	m, err := decodeBuildpackMetadata[meta]([]byte(bpHead + `
+[metadata.extra.deep]
+k = "v"
+[metadata.links]
+"docs.md" = "x"
+[metadata.any.deeper.still]
+k = 1
+[[metadata.tools]]
+name = "ffmpeg"
+`))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(m.Extra).To(HaveKeyWithValue("deep", map[string]any{"k": "v"}))
+	g.Expect(m.Tools).To(Equal([]tool{{Name: "ffmpeg"}}))
+
+	_, err = decodeBuildpackMetadata[meta]([]byte(bpHead + "[[metadata.tools]]\nname = \"a\"\nversoin = \"1\"\n"))
+	var de *DecodeError
+	g.Expect(errors.As(err, &de)).To(BeTrue(), "got %v", err)
+	g.Expect(de.Keys).To(Equal([]string{"metadata.tools.versoin"}))
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -71,11 +72,7 @@ func (s Store) Decode(v any) error {
 	if err != nil {
 		return &DecodeError{File: "store.toml", Table: "[metadata]", Type: fmt.Sprintf("%T", v), Err: err}
 	}
-	if u := md.Undecoded(); len(u) > 0 {
-		keys := make([]string, len(u))
-		for i, k := range u {
-			keys[i] = k.String()
-		}
+	if keys := unknownKeys(md, reflect.TypeOf(v), 0, nil); len(keys) > 0 {
 		return &DecodeError{File: "store.toml", Table: "[metadata]", Type: fmt.Sprintf("%T", v), Keys: collapseKeys(keys)}
 	}
 	return nil

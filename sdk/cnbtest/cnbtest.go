@@ -458,12 +458,34 @@ func decodeStrict(t testing.TB, name string, data []byte, v any) {
 	}
 	var unknown []string
 	for _, k := range md.Undecoded() {
-		// metadata tables are free-form; spec types keep them as maps, so nothing under them is undecoded.
+		if underMetadata(k) {
+			continue
+		}
 		unknown = append(unknown, k.String())
 	}
 	if len(unknown) > 0 {
 		t.Errorf("cnbtest: %s has keys the specification does not define: %s\n%s", name, strings.Join(unknown, ", "), data)
 	}
+}
+
+// underMetadata reports whether key lies inside a free-form metadata table: [metadata] of a
+// layer or store file, or the metadata of a plan entry or requirement. The TOML decoder lists
+// the keys of nested tables it decoded into a map[string]any as undecoded.
+func underMetadata(key toml.Key) bool {
+	for i, part := range key {
+		if part != "metadata" || i == len(key)-1 {
+			continue
+		}
+		switch {
+		case i == 0:
+			return true
+		case i == 1 && (key[0] == "entries" || key[0] == "requires"):
+			return true
+		case i == 2 && key[0] == "or" && key[1] == "requires":
+			return true
+		}
+	}
+	return false
 }
 
 // copyTree copies src to dst keeping modes and symbolic links.

@@ -257,3 +257,43 @@ func TestSecondBuildSeesNumbersAsTheLifecycleRestoresThem(t *testing.T) {
 	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
 	g.Expect(second.Store).To(HaveKeyWithValue("builds", BeNumerically("==", 2)))
 }
+
+// Nested tables in layer and store metadata (structs, slices of structs, maps, free-form
+// values) are written, read back strictly and compared; the layer is reused.
+func TestNestedMetadataIsReused(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	type file struct {
+		Name   string `toml:"name"`
+		SHA256 string `toml:"sha256"`
+	}
+	type nested struct {
+		Inputs  map[string]string `toml:"inputs"`
+		Extra   map[string]any    `toml:"extra"`
+		Main    file              `toml:"main"`
+		Files   []file            `toml:"files"`
+		Version int               `toml:"version"`
+	}
+	want := nested{
+		Inputs:  map[string]string{"requirements.txt": "abc"},
+		Extra:   map[string]any{"deep": map[string]any{"k": "v"}},
+		Main:    file{Name: "app.py", SHA256: "1"},
+		Files:   []file{{Name: "a", SHA256: "2"}, {Name: "b", SHA256: "3"}},
+		Version: 2,
+	}
+	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		var prev nested
+		if err := req.Store.Decode(&prev); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		if _, err := sdk.OpenLayer(req.Layers, "n", sdk.LayerTypes{Launch: true, Cache: true}, want, nil); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		return sdk.BuildResult{Store: want}, nil
+	}
+	first := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor)})
+	g.Expect(first).To(cnbtest.HavePassed())
+	second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
+	g.Expect(second).To(cnbtest.HavePassed())
+	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
+}
