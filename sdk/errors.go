@@ -17,6 +17,8 @@ type Error struct {
 	Cause  error    // the underlying error, if any
 
 	context string // set when rendering a wrapped error
+	// found is an error already shown in Detail: reachable with errors.As, not printed again.
+	found error
 }
 
 // Error returns the title, detail and cause on one line.
@@ -32,8 +34,13 @@ func (e *Error) Error() string {
 	return strings.ReplaceAll(strings.Join(parts, ": "), "\n", "; ")
 }
 
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Cause }
+// Unwrap returns the cause, or the error the detail was made from.
+func (e *Error) Unwrap() error {
+	if e.Cause != nil {
+		return e.Cause
+	}
+	return e.found
+}
 
 // Errorf builds an *Error with a title and a formatted detail.
 func Errorf(title, detailFormat string, args ...any) *Error {
@@ -68,7 +75,7 @@ func renderError(w *Logger, err error) {
 		if ctx, ok := strings.CutSuffix(msg, ": "+ue.Error()); ok {
 			msg = ctx
 		}
-		ue = &Error{Title: ue.Title, Detail: ue.Detail, Fixes: ue.Fixes, Cause: ue.Cause, context: msg}
+		ue = &Error{Title: ue.Title, Detail: ue.Detail, Fixes: ue.Fixes, Cause: ue.Cause, context: msg, found: ue.found}
 	}
 	w.errorBlock(ue)
 }

@@ -229,7 +229,7 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger, title
 		log.Warn("%s", w)
 	}
 	if err != nil {
-		return c, &Error{Title: "Invalid configuration", Detail: err.Error(), Cause: nil,
+		return c, &Error{Title: "Invalid configuration", Detail: err.Error(), found: err,
 			Fixes: []string{"Correct the value of the variable named above, or unset it to use the default."}}
 	}
 	return c, nil

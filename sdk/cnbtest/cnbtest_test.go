@@ -2,9 +2,11 @@ package cnbtest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -296,4 +298,29 @@ func TestNestedMetadataIsReused(t *testing.T) {
 	second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
 	g.Expect(second).To(cnbtest.HavePassed())
 	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
+}
+
+// A bad configuration value fails the build with the designed error, and the *sdk.ConfigError
+// behind it is reachable for the author's assertions.
+func TestBadConfigurationIsAConfigError(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	type config struct {
+		Debug bool `env:"BP_DEBUG"`
+	}
+	build := func(context.Context, sdk.BuildRequest[sdk.None, config]) (sdk.BuildResult, error) {
+		return sdk.BuildResult{}, nil
+	}
+	out := cnbtest.Build(t, build, cnbtest.Options{
+		Descriptor: []byte(descriptor + "[[metadata.configurations]]\nname = \"BP_DEBUG\"\ndefault = \"false\"\n"),
+		Env:        map[string]string{"BP_DEBUG": "maybe"},
+	})
+	var ce *sdk.ConfigError
+	g.Expect(errors.As(out.Err, &ce)).To(BeTrue(), "err: %v", out.Err)
+	g.Expect(ce.Name).To(Equal("BP_DEBUG"))
+	g.Expect(ce.Value).To(Equal("maybe"))
+	var ue *sdk.Error
+	g.Expect(errors.As(out.Err, &ue)).To(BeTrue())
+	g.Expect(ue.Title).To(Equal("Invalid configuration"))
+	g.Expect(strings.Count(out.Log, "maybe")).To(Equal(1), "the value is shown once:\n%s", out.Log)
 }
