@@ -118,9 +118,6 @@ func copyBuildpack(dir string, py fixtures.CPython, uri string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	for i := range inv {
-		inv[i].StripComponents = 1
-	}
 	out, err := dependency.WithInventory(data, inv)
 	if err != nil {
 		return "", err
