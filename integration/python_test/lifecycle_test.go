@@ -15,29 +15,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 )
-
-// needLifecycle skips (fails under CI=true) when the harness cannot run the real lifecycle.
-func needLifecycle(t *testing.T) {
-	t.Helper()
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
-	}
-	for _, tool := range []string{"unshare", "chroot", "mmdebstrap"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := "the real lifecycle needs " + strings.Join(missing, ", ") + " (integration/scripts/setup.sh)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
 
 // compiledBuildpack compiles buildpacks/python/cmd into a copy of the test buildpack folder
 // (bin/build, with bin/detect linked to it), as cnbkit package does.
@@ -71,7 +50,7 @@ func compiledBuildpack(t *testing.T, e env) string {
 // rebuild reuses CPython and the environment; a clean build of the same inputs gives the same
 // layers.
 func TestLifecycleFastAPI(t *testing.T) {
-	needLifecycle(t)
+	prereq.Harness(t)
 	e := setup(t)
 	g := NewWithT(t)
 	ctx := context.Background()
