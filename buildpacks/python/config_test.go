@@ -158,23 +158,23 @@ dev = [{ name = "flask" }]
 [[package]]
 name = "fastapi"
 version = "0.92.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 dependencies = [{ name = "starlette" }]
 
 [[package]]
 name = "flask"
 version = "2.2.2"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "starlette"
 version = "0.26.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "uvicorn"
 version = "0.17.6"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 `
 		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
 			App: app(t, map[string]string{"main.py": fastapiApp, "uv.lock": lock, "pyproject.toml": "[project]\nname = \"svc\"\nversion = \"0.1.0\"\ndependencies = [\"fastapi\", \"uvicorn\"]\n"},

@@ -21,7 +21,7 @@ func TestUVLockProject(t *testing.T) {
 		if !ok {
 			t.Fatalf("the fixture index has no %s", name)
 		}
-		s := fmt.Sprintf("[[package]]\nname = %q\nversion = %q\nsource = { registry = \"https://pypi.org/simple\" }\n", name, w.Version)
+		s := fmt.Sprintf("[[package]]\nname = %q\nversion = %q\nsource = { registry = \"https://index.example.com/simple\" }\n", name, w.Version)
 		if deps != "" {
 			s += "dependencies = [" + deps + "]\n"
 		}

@@ -174,7 +174,7 @@ requires-python = ">=3.11"
 [[package]]
 name = "anyio"
 version = "4.4.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 dependencies = [
     { name = "idna" },
     { name = "sniffio" },
@@ -186,12 +186,12 @@ wheels = [
 [[package]]
 name = "colorama"
 version = "0.4.6"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "click"
 version = "8.1.7"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 dependencies = [
     { name = "colorama", marker = "platform_system == 'Windows'" },
 ]
@@ -199,17 +199,17 @@ dependencies = [
 [[package]]
 name = "idna"
 version = "3.7"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "pytest"
 version = "8.2.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "sniffio"
 version = "1.3.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 
 [[package]]
 name = "svc"
@@ -230,7 +230,7 @@ requires-dist = [{ name = "uvicorn", extras = ["standard"] }]
 [[package]]
 name = "uvicorn"
 version = "0.30.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example.com/simple" }
 dependencies = [
     { name = "click" },
 ]
@@ -419,7 +419,7 @@ func TestPipfileLock(t *testing.T) {
 	g := NewWithT(t)
 	lock := `{
     "_meta": {"hash": {"sha256": "x"}, "pipfile-spec": 6, "requires": {"python_version": "3.11"},
-              "sources": [{"name": "pypi", "url": "https://pypi.org/simple", "verify_ssl": true}]},
+              "sources": [{"name": "pypi", "url": "https://index.example.com/simple", "verify_ssl": true}]},
     "default": {
         "flask": {"hashes": ["sha256:aa"], "index": "pypi", "markers": "python_version >= '3.7'", "version": "==2.2.2"},
         "Werkzeug": {"hashes": ["sha256:bb"], "version": "==2.2.2"}
