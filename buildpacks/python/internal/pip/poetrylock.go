@@ -125,19 +125,7 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 		if t := p.Source.Type; t != "" && t != "legacy" {
 			return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("locks %s from a %s source, which pip cannot install by version: export a requirements file with poetry export", p.Name, t)}
 		}
-		line := normalizeName(p.Name) + "==" + p.Version
-		if !set[""] {
-			var terms []string
-			for c := range set {
-				terms = append(terms, c)
-			}
-			sort.Strings(terms)
-			if len(terms) == 1 {
-				line += " ; " + terms[0]
-			} else {
-				line += " ; (" + strings.Join(terms, ") or (") + ")"
-			}
-		}
+		line := pinLine(p.Name, p.Version, set)
 		var hashes []string
 		for _, f := range p.Files {
 			if f.Hash != "" {

@@ -150,19 +150,7 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 			sort.Strings(kinds)
 			return nil, &LockError{File: "uv.lock", Problem: fmt.Sprintf("locks %s from a %s source, which pip cannot install by version: export a requirements file with uv export", p.Name, strings.Join(kinds, "/"))}
 		}
-		line := normalizeName(p.Name) + "==" + p.Version
-		if !set[""] {
-			var terms []string
-			for c := range set {
-				terms = append(terms, c)
-			}
-			sort.Strings(terms)
-			if len(terms) == 1 {
-				line += " ; " + terms[0]
-			} else {
-				line += " ; (" + strings.Join(terms, ") or (") + ")"
-			}
-		}
+		line := pinLine(p.Name, p.Version, set)
 		var hashes []string
 		if p.Sdist != nil && p.Sdist.Hash != "" {
 			hashes = append(hashes, p.Sdist.Hash)
@@ -175,6 +163,24 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 		out = append(out, pinned{line: line, hashes: hashes})
 	}
 	return withHashes(out), nil
+}
+
+// pinLine is the requirement line that pins name to version, under the environment markers
+// that reach it in the lock (OR-ed); the empty marker means "always", so none is written.
+func pinLine(name, version string, markers map[string]bool) string {
+	line := normalizeName(name) + "==" + version
+	if markers[""] {
+		return line
+	}
+	terms := make([]string, 0, len(markers))
+	for c := range markers {
+		terms = append(terms, c)
+	}
+	sort.Strings(terms)
+	if len(terms) == 1 {
+		return line + " ; " + terms[0]
+	}
+	return line + " ; (" + strings.Join(terms, ") or (") + ")"
 }
 
 // pinned is one locked requirement line and the sha256 hashes ("sha256:<hex>") of the files
