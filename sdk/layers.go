@@ -423,6 +423,12 @@ func (l *Layer[M]) SharedEnv() *Env { return l.shared }
 func (l *Layer[M]) BuildEnv() *Env { return l.build }
 
 // LaunchEnv is the environment of every process in the app image: <layer>/env.launch.
+//
+// Execution environments (Buildpack API 0.12) have no env directories of their own: neither
+// the spec nor lifecycle v0.21 reads an exec-env scoped env.launch. A build makes an image for
+// one CNB_EXEC_ENV, so write environment-specific variables by testing BuildRequest.ExecEnv,
+// and put the ExecEnv into the layer's metadata (the spec's optional [metadata] exec-env list
+// is a field `toml:"exec-env"` of M) so that a build for another environment rebuilds it.
 func (l *Layer[M]) LaunchEnv() *Env { return l.launch }
 
 // ProcessEnv is the launch environment of one process type: <layer>/env.launch/<process>.

@@ -30,8 +30,14 @@ type DetectRequest[M, C any] struct {
 	Buildpack Buildpack
 	Metadata  M // buildpack.toml [metadata], decoded strictly
 	Config    C // typed configuration
-	// ExecEnv is CNB_EXEC_ENV (Buildpack API 0.12): "production", "test", "development", or
-	// empty when the platform does not set it or the buildpack API is older.
+	// ExecEnv is CNB_EXEC_ENV (Buildpack API 0.12): "production", "test", "development" or
+	// another name the platform chose. With API 0.12 it is never empty: an unset CNB_EXEC_ENV
+	// is "production" (spec.DefaultExecEnv), as the spec requires. With an older API it is
+	// empty: the lifecycle passes CNB_EXEC_ENV only to 0.12 buildpacks.
+	//
+	// One build produces an image for one execution environment, so environment-specific
+	// layers and env files are written by testing ExecEnv in build; there are no exec-env
+	// scoped env directories (see Layer.LaunchEnv).
 	ExecEnv string
 	Log     *Logger
 }

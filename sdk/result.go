@@ -31,8 +31,10 @@ type Process struct {
 	Args       []string
 	Default    bool
 	WorkingDir string
-	// ExecEnv limits the process to execution environments such as "production" or "test".
-	// It needs Buildpack API 0.12; with an older API a non-empty ExecEnv is an error.
+	// ExecEnv limits the process to execution environments such as "production" or "test"
+	// (launch.toml exec-env); empty or "*" means all. The launcher (lifecycle v0.21) runs the
+	// process only when its CNB_EXEC_ENV (default "production") is listed. It needs Buildpack
+	// API 0.12; with an older API a non-empty ExecEnv is an error, as is a name with '/'.
 	ExecEnv []string
 }
 
@@ -114,8 +116,16 @@ func writeResult(layersDir, api string, r BuildResult) error {
 		if p.Default {
 			defaults++
 		}
-		if len(p.ExecEnv) > 0 && spec.CompareAPI(api, "0.12") < 0 {
+		if len(p.ExecEnv) > 0 && spec.CompareAPI(api, spec.ExecEnvAPI) < 0 {
 			return fmt.Errorf("process %q sets ExecEnv, which needs Buildpack API 0.12 (buildpack.toml has %s): set api = \"0.12\" or drop ExecEnv", p.Type, api)
+		}
+		for _, e := range p.ExecEnv {
+			if e == spec.AnyExecEnv {
+				continue
+			}
+			if err := spec.ValidateExecEnv(e); err != nil {
+				return fmt.Errorf("process %q ExecEnv: %w", p.Type, err)
+			}
 		}
 		launch.Processes = append(launch.Processes, spec.Process{
 			Type: p.Type, Command: p.Command, Args: p.Args, Default: p.Default,

@@ -90,6 +90,10 @@ func TestBuildResultErrors(t *testing.T) {
 	}{
 		{"exec-env before 0.12", "0.11", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"x"}, ExecEnv: []string{"test"}}}},
 			`process "web" sets ExecEnv, which needs Buildpack API 0.12 (buildpack.toml has 0.11)`},
+		{"exec-env with slash", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"x"}, ExecEnv: []string{"test/unit"}}}},
+			`process "web" ExecEnv: execution environment "test/unit" contains '/', which the Buildpack API reserves`},
+		{"empty exec-env", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"x"}, ExecEnv: []string{"production", ""}}}},
+			`process "web" ExecEnv: execution environment name is empty`},
 		{"no type", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Command: []string{"x"}}}}, "process 1 has no type"},
 		{"no command", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web"}}}, `process "web" has no command`},
 		{"duplicate type", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"a"}}, {Type: "web", Command: []string{"b"}}}}, `process type "web" is declared twice`},

@@ -211,8 +211,11 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger, title
 	if !fromEnv {
 		log.Debug("CNB_TARGET_OS is not set; assuming the target %s", c.target)
 	}
-	if spec.CompareAPI(desc.API, "0.12") >= 0 {
-		c.execEnv = inv.Env["CNB_EXEC_ENV"]
+	if spec.CompareAPI(desc.API, spec.ExecEnvAPI) >= 0 {
+		c.execEnv, err = execEnvFrom(inv.Env)
+		if err != nil {
+			return c, err
+		}
 	}
 	declared, err := desc.Configurations()
 	if err != nil {
@@ -233,6 +236,23 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger, title
 			Fixes: []string{"Correct the value of the variable named above, or unset it to use the default."}}
 	}
 	return c, nil
+}
+
+// execEnvFrom reads CNB_EXEC_ENV for a Buildpack API 0.12 buildpack: unset or empty means
+// spec.DefaultExecEnv, as the spec requires.
+func execEnvFrom(env map[string]string) (string, error) {
+	v := env["CNB_EXEC_ENV"]
+	if v == "" {
+		return spec.DefaultExecEnv, nil
+	}
+	if err := spec.ValidateExecEnv(v); err != nil {
+		return "", &Error{
+			Title:  "Invalid CNB_EXEC_ENV",
+			Detail: err.Error(),
+			Fixes:  []string{fmt.Sprintf("Build with an execution environment such as %q, \"test\" or \"development\".", spec.DefaultExecEnv)},
+		}
+	}
+	return v, nil
 }
 
 // checkAPI is the SDK's Buildpack API gate.

@@ -292,6 +292,56 @@ func TestRunRequestInputs(t *testing.T) {
 	})
 }
 
+func TestRunExecEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, api string
+		set       bool   // whether CNB_EXEC_ENV is in the environment
+		value     string // its value
+		want      string // ExecEnv seen by detect and build
+		err       string // the error, for both phases
+	}{
+		{"0.12 test", "0.12", true, "test", "test", ""},
+		{"0.12 custom name", "0.12", true, "staging", "staging", ""},
+		{"0.12 unset is production", "0.12", false, "", "production", ""},
+		{"0.12 empty is production", "0.12", true, "", "production", ""},
+		{"0.12 slash", "0.12", true, "test/unit", "", `Invalid CNB_EXEC_ENV`},
+		{"0.11 ignores it", "0.11", true, "test", "", ""},
+		{"0.11 unset", "0.11", false, "", "", ""},
+		{"0.10 ignores a bad value", "0.10", true, "a/b", "", ""},
+	}
+	for _, tt := range tests {
+		for _, phase := range []string{"detect", "build"} {
+			t.Run(tt.name+" "+phase, func(t *testing.T) {
+				t.Parallel()
+				g := NewWithT(t)
+				w := newWorld(t, tt.api, "")
+				delete(w.env, "CNB_EXEC_ENV")
+				if tt.set {
+					w.env["CNB_EXEC_ENV"] = tt.value
+				}
+				got := "not called"
+				exit, log := w.run(phase, func(_ context.Context, req sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
+					got = req.ExecEnv
+					return sdk.Pass(), nil
+				}, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+					got = req.ExecEnv
+					return sdk.BuildResult{}, nil
+				})
+				if tt.err != "" {
+					g.Expect(exit.Code).To(Equal(1))
+					g.Expect(log).To(ContainSubstring(tt.err))
+					g.Expect(log).To(ContainSubstring(`execution environment "test/unit" contains '/'`))
+					g.Expect(got).To(Equal("not called"))
+					return
+				}
+				g.Expect(exit.Code).To(Equal(0), log)
+				g.Expect(got).To(Equal(tt.want))
+			})
+		}
+	}
+}
+
 // MatchFields checks the plain fields of a Buildpack.
 func MatchFields(_ sdk.Buildpack, id, name, version, api, dir string) OmegaMatcher {
 	return And(

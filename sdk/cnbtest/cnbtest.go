@@ -41,7 +41,8 @@ type Options struct {
 	Bindings []sdk.Binding
 	// Target is the build target (CNB_TARGET_*); zero means linux/amd64.
 	Target sdk.Target
-	// ExecEnv is CNB_EXEC_ENV, passed for Buildpack API 0.12.
+	// ExecEnv is CNB_EXEC_ENV ("production", "test", ...). Empty leaves it unset, which a
+	// Buildpack API 0.12 buildpack sees as "production"; older APIs never see it.
 	ExecEnv string
 	// Plan is the buildpack plan given to build. Build it from a detect with
 	// DetectOutcome.BuildpackPlan.

@@ -324,3 +324,82 @@ func TestBadConfigurationIsAConfigError(t *testing.T) {
 	g.Expect(ue.Title).To(Equal("Invalid configuration"))
 	g.Expect(strings.Count(out.Log, "maybe")).To(Equal(1), "the value is shown once:\n%s", out.Log)
 }
+
+// execEnvMeta is layer metadata with the spec's optional [metadata] exec-env list (Buildpack
+// API 0.12), written through the author's own typed metadata.
+type execEnvMeta struct {
+	Version string   `toml:"version"`
+	ExecEnv []string `toml:"exec-env"`
+}
+
+// execEnvBuild writes environment-specific launch env by testing req.ExecEnv: Buildpack API 0.12
+// and lifecycle v0.21 have no exec-env scoped env directories, one build serves one CNB_EXEC_ENV.
+func execEnvBuild(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+	l, err := sdk.OpenLayer(req.Layers, "runtime", sdk.LayerTypes{Launch: true, Cache: true},
+		execEnvMeta{Version: "1", ExecEnv: []string{req.ExecEnv}}, nil)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	if !l.Status.Restored {
+		l.LaunchEnv().Override("APP_ENV", req.ExecEnv)
+		if req.ExecEnv == "test" {
+			l.ProcessEnv("tests").Default("PYTEST_ADDOPTS", "-q")
+		}
+	}
+	return sdk.BuildResult{Processes: []sdk.Process{
+		{Type: "web", Command: []string{"serve"}, Default: true, ExecEnv: []string{"production"}},
+		{Type: "tests", Command: []string{"pytest"}, ExecEnv: []string{"test", "development"}},
+		{Type: "shell", Command: []string{"bash"}, ExecEnv: []string{"*"}},
+		{Type: "worker", Command: []string{"work"}},
+	}}, nil
+}
+
+func TestExecEnvBuild(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	first := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), ExecEnv: "test"})
+	g.Expect(first).To(cnbtest.HavePassed())
+	g.Expect(first.Layers["runtime"].Env).To(Equal(map[string]string{
+		"env.launch/APP_ENV.override":             "test",
+		"env.launch/tests/PYTEST_ADDOPTS.default": "-q",
+	}))
+	g.Expect(first.Layers["runtime"].Metadata).To(HaveKeyWithValue("exec-env", []any{"test"}))
+	raw, err := os.ReadFile(filepath.Join(first.LayersDir, "runtime.toml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(raw)).To(ContainSubstring("[metadata]\n  exec-env = [\"test\"]"))
+
+	execEnvs := map[string][]string{}
+	for _, p := range first.Launch.Processes {
+		execEnvs[p.Type] = p.ExecEnv
+	}
+	g.Expect(execEnvs).To(Equal(map[string][]string{
+		"web": {"production"}, "tests": {"test", "development"}, "shell": {"*"}, "worker": nil,
+	}))
+	launch, err := os.ReadFile(filepath.Join(first.LayersDir, "launch.toml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(launch)).To(ContainSubstring(`exec-env = ["test", "development"]`))
+	g.Expect(strings.Count(string(launch), "exec-env")).To(Equal(3), "a process without ExecEnv has no exec-env key")
+
+	// An unset CNB_EXEC_ENV is "production": the metadata differs, so the layer is rebuilt.
+	second := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
+	g.Expect(second).To(cnbtest.HaveRebuiltLayer("runtime", "exec-env: [test] -> [production]"))
+	g.Expect(second.Layers["runtime"].Env).To(Equal(map[string]string{"env.launch/APP_ENV.override": "production"}))
+
+	third := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), Layers: second.LayersDir, ExecEnv: "production"})
+	g.Expect(third).To(cnbtest.HaveReusedLayer("runtime"))
+	g.Expect(third.Layers["runtime"].Env).To(Equal(map[string]string{"env.launch/APP_ENV.override": "production"}))
+}
+
+func TestExecEnvNeedsAPI012(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	old := []byte("api = \"0.11\"\n[buildpack]\nid = \"t/t\"\nversion = \"1.0.0\"\n")
+	var seen string
+	out := cnbtest.Build(t, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		seen = req.ExecEnv
+		return sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"serve"}, ExecEnv: []string{"production"}}}}, nil
+	}, cnbtest.Options{Descriptor: old, ExecEnv: "test"})
+	g.Expect(out).To(cnbtest.HaveErrored(`process "web" sets ExecEnv, which needs Buildpack API 0.12 (buildpack.toml has 0.11)`))
+	g.Expect(seen).To(BeEmpty(), "the lifecycle passes CNB_EXEC_ENV to API 0.12 buildpacks only")
+	g.Expect(filepath.Join(out.LayersDir, "launch.toml")).NotTo(BeAnExistingFile())
+}

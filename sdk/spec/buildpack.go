@@ -35,7 +35,11 @@ type BuildpackInfo struct {
 	Licenses    []License `toml:"licenses,omitempty"`
 	ClearEnv    bool      `toml:"clear-env,omitempty"`
 	SBOMFormats []string  `toml:"sbom-formats,omitempty"`
-	// ExecEnv lists the execution environments (Buildpack API 0.12) the buildpack supports.
+	// ExecEnv lists the execution environments (Buildpack API 0.12) the buildpack supports; "*"
+	// or an empty list means all. It is a list of names, as lifecycle v0.21 reads it (the
+	// spec's text shows [[buildpack.exec-env]] tables, which that lifecycle cannot decode).
+	// The lifecycle skips the buildpack in detection when CNB_EXEC_ENV is not in the list
+	// (Platform API 0.15 and later).
 	ExecEnv []string `toml:"exec-env,omitempty"`
 }
 
@@ -76,6 +80,12 @@ func ParseBuildpack(data []byte) (Buildpack, error) {
 	var b Buildpack
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&b)
 	if err != nil {
+		if execEnvTables(data) {
+			// The spec text shows [[buildpack.exec-env]] tables with a name; lifecycle v0.21
+			// decodes [buildpack] exec-env as a list of strings and fails on tables.
+			return Buildpack{}, fmt.Errorf("decoding %s: [[buildpack.exec-env]] tables are not read by the lifecycle (v0.21), "+
+				"which expects a list of names: write exec-env = [\"production\", \"test\"] under [buildpack]: %w", BuildpackFile, err)
+		}
 		return Buildpack{}, fmt.Errorf("decoding %s: %w", BuildpackFile, err)
 	}
 	var unknown []string
@@ -97,6 +107,17 @@ func ParseBuildpack(data []byte) (Buildpack, error) {
 		return Buildpack{}, err
 	}
 	return b, nil
+}
+
+// execEnvTables reports whether data spells [buildpack] exec-env as an array of tables.
+func execEnvTables(data []byte) bool {
+	var probe struct {
+		Buildpack struct {
+			ExecEnv []map[string]any `toml:"exec-env"`
+		} `toml:"buildpack"`
+	}
+	_, err := toml.Decode(string(data), &probe)
+	return err == nil && len(probe.Buildpack.ExecEnv) > 0
 }
 
 // readArchVariantAlias copies "arch-variant" into Variant where "variant" is absent.
@@ -174,6 +195,18 @@ func (b Buildpack) Validate() error {
 	if b.IsComposite() && (len(b.Stacks) > 0 || len(b.Targets) > 0) && cmpAPI(b.API, "0.10") >= 0 {
 		// Composite buildpacks take their targets from their components.
 		errs = append(errs, errors.New("a composite buildpack (one with [[order]]) must not declare [[stacks]] or [[targets]]"))
+	}
+	if len(b.Info.ExecEnv) > 0 && cmpAPI(b.API, ExecEnvAPI) < 0 {
+		errs = append(errs, fmt.Errorf("[buildpack] exec-env needs Buildpack API %s (api is %q), older APIs ignore it: set api = %q or remove exec-env",
+			ExecEnvAPI, b.API, ExecEnvAPI))
+	}
+	for _, e := range b.Info.ExecEnv {
+		if e == AnyExecEnv {
+			continue
+		}
+		if err := ValidateExecEnv(e); err != nil {
+			errs = append(errs, fmt.Errorf("[buildpack] exec-env: %w", err))
+		}
 	}
 	for _, f := range b.Info.SBOMFormats {
 		switch f {

@@ -88,6 +88,11 @@ func TestParseBuildpackErrors(t *testing.T) {
 		{"unknown keys", "api = \"0.12\"\nstack = 1\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\nnam = \"x\"\n",
 			"buildpack.toml has keys the specification does not define: buildpack.nam, stack"},
 		{"wrong type", "api = 12\n", "decoding buildpack.toml"},
+		{"exec-env tables", "api = \"0.12\"\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n[[buildpack.exec-env]]\nname = \"test\"\n",
+			`[[buildpack.exec-env]] tables are not read by the lifecycle (v0.21), which expects a list of names: write exec-env = ["production", "test"] under [buildpack]`},
+		{"exec-env in order group", "api = \"0.12\"\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"b\"\nexec-env = [\"test\"]\n",
+			"buildpack.toml has keys the specification does not define: order.group.exec-env"},
+		{"exec-env string", "api = \"0.12\"\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\nexec-env = \"test\"\n", "decoding buildpack.toml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +151,13 @@ func TestBuildpackValidate(t *testing.T) {
 			b.Targets = []spec.Target{{OS: "linux"}}
 		}, []string{"a composite buildpack (one with [[order]]) must not declare"}},
 		{"bad sbom format", func(b *spec.Buildpack) { b.Info.SBOMFormats = []string{"cdx"} }, []string{`sbom-formats: "cdx" is not a media type`}},
+		{"exec-env", func(b *spec.Buildpack) { b.Info.ExecEnv = []string{"production", "test", "*"} }, nil},
+		{"exec-env before 0.12", func(b *spec.Buildpack) { b.API = "0.11"; b.Info.ExecEnv = []string{"test"} },
+			[]string{`[buildpack] exec-env needs Buildpack API 0.12 (api is "0.11"), older APIs ignore it: set api = "0.12" or remove exec-env`}},
+		{"exec-env with slash", func(b *spec.Buildpack) { b.Info.ExecEnv = []string{"test/unit"} },
+			[]string{`[buildpack] exec-env: execution environment "test/unit" contains '/', which the Buildpack API reserves`}},
+		{"empty exec-env", func(b *spec.Buildpack) { b.Info.ExecEnv = []string{""} },
+			[]string{"[buildpack] exec-env: execution environment name is empty"}},
 		{"several at once", func(b *spec.Buildpack) { b.API = "9"; b.Info.Version = "" }, []string{"not supported", "version is empty"}},
 	}
 	for _, tt := range tests {
@@ -181,6 +193,18 @@ func TestValidateIDAndVersion(t *testing.T) {
 	for _, v := range []string{"", "1", "1.2", "v1.2.3", "01.2.3", "1.2.3.4"} {
 		g.Expect(spec.ValidateVersion(v)).NotTo(Succeed(), v)
 	}
+}
+
+func TestValidateExecEnv(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	for _, e := range []string{"production", "test", "development", "staging-2", spec.DefaultExecEnv} {
+		g.Expect(spec.ValidateExecEnv(e)).To(Succeed(), e)
+	}
+	for _, e := range []string{"", "a/b", "/", "two words", "tab\t", "line\n"} {
+		g.Expect(spec.ValidateExecEnv(e)).NotTo(Succeed(), e)
+	}
+	g.Expect(spec.ValidateExecEnv("a/b")).To(MatchError(`execution environment "a/b" contains '/', which the Buildpack API reserves: use a name such as "production"`))
 }
 
 func TestAPIs(t *testing.T) {

@@ -82,3 +82,28 @@ func apiParts(s string) [2]int {
 	p[1], _ = strconv.Atoi(minor)
 	return p
 }
+
+// ExecEnvAPI is the first Buildpack API with execution environments (CNB_EXEC_ENV, process and
+// buildpack exec-env lists).
+const ExecEnvAPI = "0.12"
+
+// DefaultExecEnv is the execution environment a buildpack assumes when CNB_EXEC_ENV is unset
+// (Buildpack API 0.12).
+const DefaultExecEnv = "production"
+
+// AnyExecEnv in an exec-env list means every execution environment.
+const AnyExecEnv = "*"
+
+// ValidateExecEnv checks one execution environment name as used in CNB_EXEC_ENV and in exec-env
+// lists: not empty, no white space, and no '/' (the spec reserves it).
+func ValidateExecEnv(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("execution environment name is empty: use a name such as %q, \"test\" or \"development\"", DefaultExecEnv)
+	case strings.Contains(name, "/"):
+		return fmt.Errorf("execution environment %q contains '/', which the Buildpack API reserves: use a name such as %q", name, DefaultExecEnv)
+	case strings.IndexFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+		return fmt.Errorf("execution environment %q contains white space or control characters: use a name such as %q", name, DefaultExecEnv)
+	}
+	return nil
+}
