@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,4 +121,47 @@ default = "true"
 	//   BP_HELLO_ENABLED="perhaps" is not valid: BP_HELLO_ENABLED accepts true or false (also 1/0, yes/no) (value from process env)
 	//   To fix this:
 	//     1. Correct the value of the variable named above, or unset it to use the default.
+}
+
+// A Buildpack API 0.12 build sees CNB_EXEC_ENV as req.ExecEnv ("production" when unset) and
+// limits processes to execution environments with Process.ExecEnv (launch.toml exec-env).
+func ExampleProcess() {
+	root, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(root)
+	bp, app, layers := filepath.Join(root, "bp"), filepath.Join(root, "app"), filepath.Join(root, "layers")
+	for _, d := range []string{bp, app, layers} {
+		_ = os.MkdirAll(d, 0o755)
+	}
+	_ = os.WriteFile(filepath.Join(bp, "buildpack.toml"), []byte("api = \"0.12\"\n[buildpack]\nid = \"example/app\"\nversion = \"0.1.0\"\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(root, "plan.toml"), nil, 0o644)
+	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		fmt.Println("exec-env:", req.ExecEnv)
+		return sdk.BuildResult{Processes: []sdk.Process{
+			{Type: "web", Command: []string{"serve"}, Default: true, ExecEnv: []string{"production"}},
+			{Type: "tests", Command: []string{"pytest"}, ExecEnv: []string{"test", "development"}},
+		}}, nil
+	}
+	exit := sdk.Run(context.Background(), sdk.Invocation{
+		Phase: "build",
+		Env: map[string]string{
+			"CNB_BUILDPACK_DIR": bp, "CNB_PLATFORM_DIR": filepath.Join(root, "platform"),
+			"CNB_LAYERS_DIR": layers, "CNB_BP_PLAN_PATH": filepath.Join(root, "plan.toml"),
+		},
+		AppDir: app, Stdout: io.Discard, Stderr: io.Discard,
+	}, nil, build)
+	launch, _ := os.ReadFile(filepath.Join(layers, "launch.toml"))
+	fmt.Printf("exit %d\n%s", exit.Code, launch)
+	// Output:
+	// exec-env: production
+	// exit 0
+	// [[processes]]
+	//   type = "web"
+	//   command = ["serve"]
+	//   default = true
+	//   exec-env = ["production"]
+	//
+	// [[processes]]
+	//   type = "tests"
+	//   command = ["pytest"]
+	//   exec-env = ["test", "development"]
 }

@@ -32,9 +32,10 @@ type Process struct {
 	Default    bool
 	WorkingDir string
 	// ExecEnv limits the process to execution environments such as "production" or "test"
-	// (launch.toml exec-env); empty or "*" means all. The launcher (lifecycle v0.21) runs the
-	// process only when its CNB_EXEC_ENV (default "production") is listed. It needs Buildpack
-	// API 0.12; with an older API a non-empty ExecEnv is an error, as is a name with '/'.
+	// (launch.toml exec-env); empty or "*" means all. The launcher (lifecycle v0.21, Platform
+	// API 0.15 and later) finds the process type only when its CNB_EXEC_ENV (default
+	// "production") is listed. It needs Buildpack API 0.12; with an older API a non-empty
+	// ExecEnv is an error, as is a name with '/'.
 	ExecEnv []string
 }
 
