@@ -147,6 +147,25 @@ func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
 	g.Expect(info.Images[0].Digest).To(Equal(out.Digest))
 }
 
+func TestPublishWithoutRetriesFailsOnTheFirstDrop(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	files := bashBuildpack("m/flaky", "1.0.0", "")
+	files["big.bin"] = strings.Repeat("0123456789abcdef", 1<<16)
+	writeTree(t, dir, files)
+	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer p.Close()
+	f := &flaky{next: registry.New(registry.Logger(nilLogger()))}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
+	_, err = p.Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1, RetryDelay: time.Millisecond})
+	// The same server is recovered from with the default retries (the test above).
+	g.Expect(err).To(HaveOccurred(), "with retries turned off the dropped upload is an error")
+}
+
 // basicAuth protects a registry with one user.
 func basicAuth(next http.Handler, user, pass string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

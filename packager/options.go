@@ -49,7 +49,8 @@ type RegistryOptions struct {
 	// Keychain resolves credentials; nil means Docker config files and credential helpers
 	// (authn.DefaultKeychain).
 	Keychain authn.Keychain
-	// Retries is how many times a failed request is tried again; 0 means 5.
+	// Retries is how many times a failed request is tried again; 0 means 5, a negative
+	// number means never.
 	Retries int
 	// RetryDelay is the first wait between tries, doubled each time; 0 means one second.
 	RetryDelay time.Duration

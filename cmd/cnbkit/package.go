@@ -82,7 +82,7 @@ atomically. The same inputs always give the same digests.`,
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (and --json output)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print progress even when not on a terminal")
 	f.BoolVar(&o.json, "json", false, "print what was written as JSON")
-	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried")
+	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried (0: never)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"file", "layout", "image"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("dependencies-mode", cobra.FixedCompletions([]string{"replace", "extend"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions([]string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, cobra.ShellCompDirectiveNoFileComp))
@@ -121,7 +121,7 @@ func (o packageOptions) packagerOptions() (packager.Options, error) {
 		Path: o.path, Config: o.config, Exclude: o.exclude, Include: o.include,
 		IncludeDependencies: o.includeDependencies, DependencyFilter: o.dependencyFilter,
 		Inventory: o.dependencies, InventoryMode: o.dependenciesMode,
-		Registry: packager.RegistryOptions{Retries: o.retries},
+		Registry: packager.RegistryOptions{Retries: retriesOption(o.retries)},
 	}
 	for _, t := range o.targets {
 		st, err := spec.ParseTarget(t)
@@ -249,4 +249,13 @@ func defaultString(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// retriesOption maps --retries to RegistryOptions.Retries, where 0 means the default: the
+// flag already carries the default, so its 0 means no retry.
+func retriesOption(flag int) int {
+	if flag <= 0 {
+		return -1
+	}
+	return flag
 }

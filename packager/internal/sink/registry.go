@@ -19,7 +19,8 @@ type RegistryOptions struct {
 	// Keychain resolves credentials; nil means authn.DefaultKeychain (Docker config files and
 	// credential helpers).
 	Keychain authn.Keychain
-	// Retries is how many times a failed request is tried again; 0 means 5.
+	// Retries is how many times a failed request is tried again; 0 means 5, a negative
+	// number means never.
 	Retries int
 	// RetryDelay is the first wait between tries, doubled each time; 0 means one second.
 	RetryDelay time.Duration
@@ -36,7 +37,10 @@ func (o RegistryOptions) Options(ctx context.Context) []remote.Option {
 		kc = authn.DefaultKeychain
 	}
 	retries, delay := o.Retries, o.RetryDelay
-	if retries <= 0 {
+	switch {
+	case retries < 0:
+		retries = 0
+	case retries == 0:
 		retries = 5
 	}
 	if delay <= 0 {
