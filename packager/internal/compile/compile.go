@@ -109,6 +109,10 @@ func Env(t spec.Target) ([]string, error) {
 		}
 	case "arm64":
 		if v != "" && v != "8" {
+			// Go wants v8.N or v9.N; a bare major version means its first revision.
+			if !strings.Contains(v, ".") {
+				v += ".0"
+			}
 			env = append(env, "GOARM64=v"+v)
 		}
 	}

@@ -21,6 +21,8 @@ func TestEnv(t *testing.T) {
 		{"linux/arm/v7", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOFLAGS=-buildvcs=false", "GOARM=7"}},
 		{"linux/arm64/v8", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-buildvcs=false"}},
 		{"linux/amd64/v3", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=-buildvcs=false", "GOAMD64=v3"}},
+		{"linux/arm64/v9", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-buildvcs=false", "GOARM64=v9.0"}},
+		{"linux/arm64/v8.2", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOFLAGS=-buildvcs=false", "GOARM64=v8.2"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.target, func(t *testing.T) {
