@@ -33,6 +33,8 @@ type newOptions struct {
 	Template string
 	Module   string
 	Force    bool
+	// SDKReplace is a local cnbkit checkout the generated go.mod uses instead of a release.
+	SDKReplace string
 
 	// set tells which flags were given, so prompts only ask for the others.
 	set map[string]bool
@@ -88,6 +90,7 @@ standard input is not a terminal or CI is set.`,
 	f.StringVar(&opts.Template, "template", scaffold.DefaultTemplate, "project template: "+strings.Join(templateNames(), " | "))
 	f.StringVar(&opts.Module, "module", "", "Go module path of the project (default: the id)")
 	f.BoolVar(&opts.Force, "force", false, "write into a folder that is not empty, replacing the generated files")
+	f.StringVar(&opts.SDKReplace, "sdk-replace", "", "path of a local cnbkit checkout for the generated go.mod to use (a replace directive) instead of the released SDK")
 	return cmd
 }
 
@@ -126,6 +129,13 @@ func runNew(ctx context.Context, opts newOptions, streams newIO) error {
 		Targets:  targets,
 		Template: opts.Template,
 		Module:   opts.Module,
+	}
+	if opts.SDKReplace != "" {
+		abs, err := filepath.Abs(opts.SDKReplace)
+		if err != nil {
+			return fmt.Errorf("resolving --sdk-replace: %w", err)
+		}
+		sopts.SDKReplace = abs
 	}
 	files, err := scaffold.Generate(ctx, sopts)
 	if err != nil {

@@ -84,6 +84,19 @@ func TestNewWritesAProject(t *testing.T) {
 	}
 }
 
+func TestNewPointsGoModAtALocalCheckout(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := filepath.Join(t.TempDir(), "bp")
+	out, err := executeNew(t, "", "my-org/hello", "--path", dir, "--sdk-replace", "../..")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	g.Expect(err).NotTo(HaveOccurred())
+	checkout, err := filepath.Abs("../..")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(gomod)).To(ContainSubstring("replace github.com/cnbkit/cnbkit => " + checkout + "\n"))
+}
+
 func TestNewRefusesBadInputAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
