@@ -123,20 +123,29 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.next.ServeHTTP(w, r)
 }
 
-func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
-	t.Parallel()
-	g := NewWithT(t)
+// flakyPublish packages a buildpack with a large file and serves a registry that drops the
+// first blob upload; it returns the package, the server's handler and the image reference.
+func flakyPublish(t *testing.T) (*packager.Package, *flaky, string) {
+	t.Helper()
 	dir := t.TempDir()
 	files := bashBuildpack("m/flaky", "1.0.0", "")
 	files["big.bin"] = strings.Repeat("0123456789abcdef", 1<<16)
 	writeTree(t, dir, files)
 	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	if err != nil {
+		t.Fatalf("packager.Build: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
 	f := &flaky{next: registry.New(registry.Logger(nilLogger()))}
 	srv := httptest.NewServer(f)
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
+	t.Cleanup(srv.Close)
+	return p, f, strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
+}
+
+func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	p, f, ref := flakyPublish(t)
 	var progress strings.Builder
 	out, err := p.Publish(ctx(t), ref, packager.RegistryOptions{RetryDelay: 10 * time.Millisecond, Log: &progress})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -149,21 +158,10 @@ func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
 
 func TestPublishWithoutRetriesFailsOnTheFirstDrop(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	dir := t.TempDir()
-	files := bashBuildpack("m/flaky", "1.0.0", "")
-	files["big.bin"] = strings.Repeat("0123456789abcdef", 1<<16)
-	writeTree(t, dir, files)
-	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
-	f := &flaky{next: registry.New(registry.Logger(nilLogger()))}
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
-	_, err = p.Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1, RetryDelay: time.Millisecond})
+	p, _, ref := flakyPublish(t)
+	_, err := p.Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1, RetryDelay: time.Millisecond})
 	// The same server is recovered from with the default retries (the test above).
-	g.Expect(err).To(HaveOccurred(), "with retries turned off the dropped upload is an error")
+	NewWithT(t).Expect(err).To(HaveOccurred(), "with retries turned off the dropped upload is an error")
 }
 
 // basicAuth protects a registry with one user.
