@@ -1,5 +1,5 @@
 // Package importcheck holds the test that enforces cnbkit's import directions (see
-// docs and ARCHITECTURE.md): the SDK stays free of the packager, the scaffold, the buildpacks,
+// docs/architecture.md): the SDK stays free of the packager, the scaffold, the buildpacks,
 // cobra and go-containerregistry; only sdk/internal imports libcnb and libpak; buildpacks
 // import only the SDK and a few small libraries; the packager imports only sdk/spec and
 // sdk/dependency of the SDK; the scaffold only sdk/spec; nothing imports integration.
