@@ -1,7 +1,11 @@
-// Package sbom renders software bills of materials as CycloneDX 1.5 JSON and SPDX 2.3 JSON
-// from a plain list of components, the formats `pack sbom download` hands out. The output is
-// deterministic: the same components give the same bytes (no clock, no random ids), so layers
-// that hold an SBOM stay reproducible.
+// Package sbom renders software bills of materials as CycloneDX 1.6 JSON and SPDX 2.3 JSON
+// from a plain list of components, the formats `pack sbom download` hands out. The documents
+// are built with the formats' own Go libraries (github.com/CycloneDX/cyclonedx-go and
+// github.com/spdx/tools-golang); licences are classified with the SPDX license list
+// (github.com/github/go-spdx): listed identifiers and valid expressions are written as such,
+// any other licence name stays a name (CycloneDX license.name, SPDX LicenseRef- defined in
+// hasExtractedLicensingInfos). The output is deterministic: the same components give the
+// same bytes (no clock, no random ids), so layers that hold an SBOM stay reproducible.
 //
 // The dependency package uses it for installed dependencies; a buildpack can use it for what
 // it installs itself (Python distributions, npm packages, ...):

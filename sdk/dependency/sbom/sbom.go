@@ -10,19 +10,28 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/github/go-spdx/v2/spdxexp"
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 )
 
 // Component is one piece of software in a bill of materials.
 type Component struct {
 	// Type is the CycloneDX component type: "application", "library", "framework",
 	// "operating-system", "file", ... "" means "library".
-	Type     string
-	Name     string
-	Version  string
-	PURL     string   // package URL, e.g. "pkg:generic/ffmpeg@7.1"
-	CPEs     []string // CPE 2.3 names
-	Licenses []string // SPDX license identifiers or expressions; other names are kept as names
-	SHA256   string   // hex sha256 of the artifact, if known
+	Type    string
+	Name    string
+	Version string
+	PURL    string   // package URL, e.g. "pkg:generic/ffmpeg@7.1"
+	CPEs    []string // CPE 2.3 names
+	// Licenses are SPDX license identifiers or expressions. Anything else (a licence name
+	// such as "BSD" or "Custom licence") is kept as a name: a CycloneDX license name, and an
+	// SPDX LicenseRef- defined in hasExtractedLicensingInfos.
+	Licenses []string
+	SHA256   string // hex sha256 of the artifact, if known
 	// URI is where the software was obtained (SPDX downloadLocation).
 	URI string
 	// Supplier is the organisation that distributes it, if known.
@@ -42,6 +51,9 @@ type Document struct {
 	// Tool names the producer, e.g. "my-org/python-buildpack 1.2.0". "": "cnbkit".
 	Tool string
 }
+
+// CycloneDXVersion is the CycloneDX specification version CycloneDX renders.
+const CycloneDXVersion = "1.6"
 
 var fixedTime = time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
 
@@ -64,12 +76,12 @@ func (d Document) tool() string {
 func (d Document) digest() string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
-	enc.Encode(d.Name)
-	enc.Encode(d.Components)
+	_ = enc.Encode(d.Name)
+	_ = enc.Encode(d.Components)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Validate reports components without a name.
+// Validate reports components without a name and checksums that are not sha256 hex.
 func (d Document) Validate() error {
 	for i, c := range d.Components {
 		if strings.TrimSpace(c.Name) == "" {
@@ -84,153 +96,141 @@ func (d Document) Validate() error {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
-// licenseID matches a single SPDX license identifier (optionally with "+").
-var licenseID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.\-]*\+?$`)
+// licence is one entry of Component.Licenses, classified.
+type licence struct {
+	raw  string
+	id   string // an SPDX license identifier on the list (normalised), or ""
+	expr string // a valid SPDX expression (normalised), or ""
+	ref  string // LicenseRef-<name> for anything else
+}
 
-func isExpression(s string) bool {
-	return strings.Contains(s, " AND ") || strings.Contains(s, " OR ") || strings.Contains(s, " WITH ") || strings.ContainsAny(s, "()")
+func classify(ls []string) []licence {
+	var out []licence
+	for _, l := range ls {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if ok, id := spdxexp.ActiveLicense(l); ok {
+			out = append(out, licence{raw: l, id: id})
+			continue
+		}
+		if norm, invalid := spdxexp.ValidateAndNormalizeLicensesWithOptions([]string{l}, spdxexp.ValidateLicensesOptions{}); len(invalid) == 0 && len(norm) == 1 {
+			if strings.ContainsAny(norm[0], " ()") {
+				out = append(out, licence{raw: l, expr: norm[0]})
+			} else {
+				out = append(out, licence{raw: l, id: norm[0]}) // a deprecated id or id WITH exception
+			}
+			continue
+		}
+		out = append(out, licence{raw: l, ref: "LicenseRef-" + sanitize(l)})
+	}
+	return out
+}
+
+// spdxTerm is the licence as a term of an SPDX expression.
+func (l licence) spdxTerm(parenthesise bool) string {
+	switch {
+	case l.id != "":
+		return l.id
+	case l.expr != "" && parenthesise:
+		return "(" + l.expr + ")"
+	case l.expr != "":
+		return l.expr
+	}
+	return l.ref
+}
+
+// expression joins licences into one SPDX expression (AND).
+func expression(ls []licence) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = l.spdxTerm(len(ls) > 1)
+	}
+	return strings.Join(parts, " AND ")
 }
 
 // ---- CycloneDX -------------------------------------------------------------------------
 
-type cdxDoc struct {
-	BOMFormat    string         `json:"bomFormat"`
-	SpecVersion  string         `json:"specVersion"`
-	SerialNumber string         `json:"serialNumber"`
-	Version      int            `json:"version"`
-	Metadata     cdxMetadata    `json:"metadata"`
-	Components   []cdxComponent `json:"components"`
-}
-
-type cdxMetadata struct {
-	Timestamp string        `json:"timestamp"`
-	Tools     cdxTools      `json:"tools"`
-	Component *cdxComponent `json:"component,omitempty"`
-}
-
-type cdxTools struct {
-	Components []cdxComponent `json:"components"`
-}
-
-type cdxComponent struct {
-	BOMRef      string        `json:"bom-ref,omitempty"`
-	Type        string        `json:"type"`
-	Supplier    *cdxSupplier  `json:"supplier,omitempty"`
-	Name        string        `json:"name"`
-	Version     string        `json:"version,omitempty"`
-	Description string        `json:"description,omitempty"`
-	Hashes      []cdxHash     `json:"hashes,omitempty"`
-	Licenses    []cdxLicense  `json:"licenses,omitempty"`
-	CPE         string        `json:"cpe,omitempty"`
-	PURL        string        `json:"purl,omitempty"`
-	ExtRefs     []cdxExtRef   `json:"externalReferences,omitempty"`
-	Properties  []cdxProperty `json:"properties,omitempty"`
-}
-
-type cdxSupplier struct {
-	Name string `json:"name"`
-}
-
-type cdxHash struct {
-	Alg     string `json:"alg"`
-	Content string `json:"content"`
-}
-
-type cdxLicense struct {
-	License    *cdxLicenseChoice `json:"license,omitempty"`
-	Expression string            `json:"expression,omitempty"`
-}
-
-type cdxLicenseChoice struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name,omitempty"`
-}
-
-type cdxExtRef struct {
-	Type string `json:"type"`
-	URL  string `json:"url"`
-}
-
-type cdxProperty struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// CycloneDX renders the document as CycloneDX 1.5 JSON.
+// CycloneDX renders the document as CycloneDX JSON (CycloneDXVersion) with cyclonedx-go.
 func (d Document) CycloneDX() ([]byte, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("rendering CycloneDX: %w", err)
 	}
-	digest := d.digest()
-	doc := cdxDoc{
-		BOMFormat:    "CycloneDX",
-		SpecVersion:  "1.5",
-		SerialNumber: "urn:uuid:" + uuidFrom(digest),
-		Version:      1,
-		Metadata: cdxMetadata{
-			Timestamp: d.created(),
-			Tools:     cdxTools{Components: []cdxComponent{{Type: "application", Name: d.tool()}}},
-		},
-		Components: []cdxComponent{},
+	bom := cdx.NewBOM()
+	bom.SerialNumber = "urn:uuid:" + uuidFrom(d.digest())
+	bom.Metadata = &cdx.Metadata{
+		Timestamp: d.created(),
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: d.tool()}}},
 	}
 	if d.Name != "" {
-		doc.Metadata.Component = &cdxComponent{Type: "application", Name: d.Name}
+		bom.Metadata.Component = &cdx.Component{Type: cdx.ComponentTypeApplication, Name: d.Name}
 	}
+	components := make([]cdx.Component, 0, len(d.Components))
 	for i, c := range d.Components {
-		cc := cdxComponent{
+		cc := cdx.Component{
 			BOMRef:      bomRef(i, c),
-			Type:        c.Type,
+			Type:        cdx.ComponentType(c.Type),
 			Name:        c.Name,
 			Version:     c.Version,
 			Description: c.Description,
-			PURL:        c.PURL,
+			PackageURL:  c.PURL,
 		}
 		if cc.Type == "" {
-			cc.Type = "library"
+			cc.Type = cdx.ComponentTypeLibrary
 		}
 		if c.Supplier != "" {
-			cc.Supplier = &cdxSupplier{Name: c.Supplier}
+			cc.Supplier = &cdx.OrganizationalEntity{Name: c.Supplier}
 		}
 		if c.SHA256 != "" {
-			cc.Hashes = []cdxHash{{Alg: "SHA-256", Content: strings.ToLower(c.SHA256)}}
+			cc.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: strings.ToLower(c.SHA256)}}
 		}
-		cc.Licenses = cdxLicenses(c.Licenses)
+		if ls := cdxLicenses(classify(c.Licenses)); len(ls) > 0 {
+			cc.Licenses = &ls
+		}
 		if len(c.CPEs) > 0 {
 			cc.CPE = c.CPEs[0]
+			var props []cdx.Property
 			for _, extra := range c.CPEs[1:] {
-				cc.Properties = append(cc.Properties, cdxProperty{Name: "cnbkit:cpe23", Value: extra})
+				props = append(props, cdx.Property{Name: "cnbkit:cpe23", Value: extra})
+			}
+			if len(props) > 0 {
+				cc.Properties = &props
 			}
 		}
 		if c.URI != "" {
-			cc.ExtRefs = []cdxExtRef{{Type: "distribution", URL: c.URI}}
+			cc.ExternalReferences = &[]cdx.ExternalReference{{Type: cdx.ERTypeDistribution, URL: c.URI}}
 		}
-		doc.Components = append(doc.Components, cc)
+		components = append(components, cc)
 	}
-	return marshal(doc)
+	bom.Components = &components
+	var buf bytes.Buffer
+	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
+	enc.SetPretty(true)
+	enc.SetEscapeHTML(false)
+	if err := enc.EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
+		return nil, fmt.Errorf("encoding CycloneDX: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
-func cdxLicenses(ls []string) []cdxLicense {
-	var ids []string
-	for _, l := range ls {
-		if l = strings.TrimSpace(l); l != "" {
-			ids = append(ids, l)
-		}
-	}
-	if len(ids) == 0 {
+// cdxLicenses lists licence ids and names; CycloneDX takes either such a list or exactly one
+// expression, so any expression turns the whole list into one expression.
+func cdxLicenses(ls []licence) cdx.Licenses {
+	if len(ls) == 0 {
 		return nil
 	}
-	for _, l := range ids {
-		if isExpression(l) {
-			// CycloneDX allows one expression instead of a list: combine everything.
-			return []cdxLicense{{Expression: spdxExpression(ids)}}
+	for _, l := range ls {
+		if l.expr != "" {
+			return cdx.Licenses{{Expression: expression(ls)}}
 		}
 	}
-	out := make([]cdxLicense, len(ids))
-	for i, l := range ids {
-		if licenseID.MatchString(l) {
-			out[i] = cdxLicense{License: &cdxLicenseChoice{ID: l}}
+	out := make(cdx.Licenses, len(ls))
+	for i, l := range ls {
+		if l.id != "" && !strings.Contains(l.id, " ") {
+			out[i] = cdx.LicenseChoice{License: &cdx.License{ID: l.id}}
 		} else {
-			out[i] = cdxLicense{License: &cdxLicenseChoice{Name: l}}
+			out[i] = cdx.LicenseChoice{License: &cdx.License{Name: l.raw}}
 		}
 	}
 	return out
@@ -243,55 +243,9 @@ func bomRef(i int, c Component) string {
 
 // ---- SPDX ------------------------------------------------------------------------------
 
-type spdxDoc struct {
-	SPDXVersion       string             `json:"spdxVersion"`
-	DataLicense       string             `json:"dataLicense"`
-	SPDXID            string             `json:"SPDXID"`
-	Name              string             `json:"name"`
-	DocumentNamespace string             `json:"documentNamespace"`
-	CreationInfo      spdxCreation       `json:"creationInfo"`
-	Packages          []spdxPackage      `json:"packages"`
-	Relationships     []spdxRelationship `json:"relationships"`
-}
-
-type spdxCreation struct {
-	Created  string   `json:"created"`
-	Creators []string `json:"creators"`
-}
-
-type spdxPackage struct {
-	SPDXID           string         `json:"SPDXID"`
-	Name             string         `json:"name"`
-	VersionInfo      string         `json:"versionInfo,omitempty"`
-	Supplier         string         `json:"supplier,omitempty"`
-	DownloadLocation string         `json:"downloadLocation"`
-	FilesAnalyzed    bool           `json:"filesAnalyzed"`
-	Checksums        []spdxChecksum `json:"checksums,omitempty"`
-	LicenseConcluded string         `json:"licenseConcluded"`
-	LicenseDeclared  string         `json:"licenseDeclared"`
-	CopyrightText    string         `json:"copyrightText"`
-	Description      string         `json:"description,omitempty"`
-	ExternalRefs     []spdxRef      `json:"externalRefs,omitempty"`
-}
-
-type spdxChecksum struct {
-	Algorithm string `json:"algorithm"`
-	Value     string `json:"checksumValue"`
-}
-
-type spdxRef struct {
-	Category string `json:"referenceCategory"`
-	Type     string `json:"referenceType"`
-	Locator  string `json:"referenceLocator"`
-}
-
-type spdxRelationship struct {
-	Element string `json:"spdxElementId"`
-	Type    string `json:"relationshipType"`
-	Related string `json:"relatedSpdxElement"`
-}
-
-// SPDX renders the document as SPDX 2.3 JSON.
+// SPDX renders the document as SPDX 2.3 JSON with spdx/tools-golang. Licence names that are
+// not SPDX identifiers become LicenseRef-<name> and are defined in
+// hasExtractedLicensingInfos, as the specification requires.
 func (d Document) SPDX() ([]byte, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("rendering SPDX: %w", err)
@@ -300,82 +254,92 @@ func (d Document) SPDX() ([]byte, error) {
 	if name == "" {
 		name = "sbom"
 	}
-	doc := spdxDoc{
-		SPDXVersion:       "SPDX-2.3",
-		DataLicense:       "CC0-1.0",
-		SPDXID:            "SPDXRef-DOCUMENT",
-		Name:              name,
+	doc := spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      name,
 		DocumentNamespace: "https://cnbkit.invalid/spdx/" + sanitize(name) + "-" + d.digest(),
-		CreationInfo:      spdxCreation{Created: d.created(), Creators: []string{"Tool: " + d.tool()}},
-		Packages:          []spdxPackage{},
-		Relationships:     []spdxRelationship{},
+		CreationInfo: &spdx.CreationInfo{
+			Created:  d.created(),
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: d.tool()}},
+		},
+		Packages:      []*spdx.Package{},
+		Relationships: []*spdx.Relationship{},
 	}
+	refs := map[string]string{}  // LicenseRef- id -> the name it stands for
+	refOf := map[string]string{} // the name -> its LicenseRef- id, unique per document
 	for i, c := range d.Components {
-		p := spdxPackage{
-			SPDXID:           fmt.Sprintf("SPDXRef-Package-%d-%s", i, sanitize(c.Name)),
-			Name:             c.Name,
-			VersionInfo:      c.Version,
-			DownloadLocation: "NOASSERTION",
-			LicenseConcluded: "NOASSERTION",
-			LicenseDeclared:  "NOASSERTION",
-			CopyrightText:    "NOASSERTION",
-			Description:      c.Description,
+		p := &spdx.Package{
+			PackageSPDXIdentifier:   common.ElementID(fmt.Sprintf("Package-%d-%s", i, sanitize(c.Name))),
+			PackageName:             c.Name,
+			PackageVersion:          c.Version,
+			PackageDownloadLocation: "NOASSERTION",
+			PackageLicenseConcluded: "NOASSERTION",
+			PackageLicenseDeclared:  "NOASSERTION",
+			PackageCopyrightText:    "NOASSERTION",
+			PackageDescription:      c.Description,
 		}
 		if c.URI != "" {
-			p.DownloadLocation = c.URI
+			p.PackageDownloadLocation = c.URI
 		}
 		if c.Supplier != "" {
-			p.Supplier = "Organization: " + c.Supplier
+			p.PackageSupplier = &common.Supplier{SupplierType: "Organization", Supplier: c.Supplier}
 		}
 		if c.SHA256 != "" {
-			p.Checksums = []spdxChecksum{{Algorithm: "SHA256", Value: strings.ToLower(c.SHA256)}}
+			p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: strings.ToLower(c.SHA256)}}
 		}
-		if expr := spdxLicense(c.Licenses); expr != "" {
-			p.LicenseDeclared = expr
+		if ls := classify(c.Licenses); len(ls) > 0 {
+			for i, l := range ls {
+				if l.ref == "" {
+					continue
+				}
+				id, ok := refOf[l.raw]
+				for n := 2; !ok; n++ {
+					if _, taken := refs[l.ref]; !taken {
+						id, ok = l.ref, true
+					} else {
+						l.ref = fmt.Sprintf("LicenseRef-%s-%d", sanitize(l.raw), n)
+					}
+				}
+				refOf[l.raw], refs[id] = id, l.raw
+				ls[i].ref = id
+			}
+			p.PackageLicenseDeclared = expression(ls)
 		}
 		if c.PURL != "" {
-			p.ExternalRefs = append(p.ExternalRefs, spdxRef{Category: "PACKAGE-MANAGER", Type: "purl", Locator: c.PURL})
+			p.PackageExternalReferences = append(p.PackageExternalReferences,
+				&spdx.PackageExternalReference{Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: c.PURL})
 		}
 		for _, cpe := range c.CPEs {
-			p.ExternalRefs = append(p.ExternalRefs, spdxRef{Category: "SECURITY", Type: "cpe23Type", Locator: cpe})
+			p.PackageExternalReferences = append(p.PackageExternalReferences,
+				&spdx.PackageExternalReference{Category: common.CategorySecurity, RefType: common.TypeSecurityCPE23Type, Locator: cpe})
 		}
 		doc.Packages = append(doc.Packages, p)
-		doc.Relationships = append(doc.Relationships, spdxRelationship{Element: "SPDXRef-DOCUMENT", Type: "DESCRIBES", Related: p.SPDXID})
+		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+			RefA:         common.MakeDocElementID("", "DOCUMENT"),
+			RefB:         common.MakeDocElementID("", string(p.PackageSPDXIdentifier)),
+			Relationship: common.TypeRelationshipDescribe,
+		})
 	}
-	return marshal(doc)
-}
-
-// spdxLicense joins licences into one SPDX expression; names that are not identifiers
-// become LicenseRef-<name>.
-func spdxLicense(ls []string) string {
-	var ids []string
-	for _, l := range ls {
-		if l = strings.TrimSpace(l); l != "" {
-			ids = append(ids, l)
-		}
+	ids := make([]string, 0, len(refs))
+	for id := range refs {
+		ids = append(ids, id)
 	}
-	if len(ids) == 0 {
-		return ""
+	sort.Strings(ids)
+	for _, id := range ids {
+		doc.OtherLicenses = append(doc.OtherLicenses, &spdx.OtherLicense{
+			LicenseIdentifier: id,
+			LicenseName:       refs[id],
+			ExtractedText:     refs[id],
+			LicenseComment:    "The licence as the package names it; it is not an SPDX license identifier.",
+		})
 	}
-	return spdxExpression(ids)
-}
-
-func spdxExpression(ids []string) string {
-	parts := make([]string, len(ids))
-	for i, l := range ids {
-		switch {
-		case isExpression(l):
-			parts[i] = l
-			if len(ids) > 1 {
-				parts[i] = "(" + l + ")"
-			}
-		case licenseID.MatchString(l):
-			parts[i] = l
-		default:
-			parts[i] = "LicenseRef-" + sanitize(l)
-		}
+	var buf bytes.Buffer
+	if err := spdxjson.Write(&doc, &buf, spdxjson.Indent("  "), spdxjson.EscapeHTML(false)); err != nil {
+		return nil, fmt.Errorf("encoding SPDX: %w", err)
 	}
-	return strings.Join(parts, " AND ")
+	return buf.Bytes(), nil
 }
 
 var unsafeID = regexp.MustCompile(`[^A-Za-z0-9.\-]+`)
@@ -396,17 +360,6 @@ func uuidFrom(digest string) string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding SBOM: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // Sort orders components by name, then version, for documents whose input order is not
