@@ -61,6 +61,7 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	g.Expect(layerNames(res)).To(ContainElements(pythonID+":cpython", pythonID+":venv"))
 	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "uvicorn", "starlette", "pydantic"))
 	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/cpython/sbom.cdx.json")).To(ContainElement(ContainSubstring("python")))
+	expectValidSBOMs(t, res)
 
 	t.Run("default process serves GET / on $PORT as uid 1000", func(t *testing.T) {
 		g := NewWithT(t)

@@ -42,6 +42,7 @@ func testPythonFFmpeg(t *testing.T, e env, h *harness.Harness) {
 	ff := e.mirror.FFmpeg[runtime.GOARCH].FFmpeg
 	g.Expect(string(res.SBOM["launch/cnbkit_ffmpeg/ffmpeg/sbom.cdx.json"])).To(ContainSubstring(ff.SHA256),
 		"the ffmpeg installed is the organisation's, from the inventory given at package time")
+	expectValidSBOMs(t, res)
 	total, _ := imageSize(res)
 	record(t, "pydub app image with ffmpeg: %s compressed; buildpack layers %s", mb(total), layerSizes(res))
 

@@ -19,6 +19,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/fixtures"
 	"github.com/cnbkit/cnbkit/integration/harness"
 	"github.com/cnbkit/cnbkit/integration/internal/prereq"
+	"github.com/cnbkit/cnbkit/integration/internal/sbomcheck"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -285,3 +286,14 @@ func layerNames(res *harness.Result) []string {
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// expectValidSBOMs validates every SBOM document of the image against the official schemas
+// (CycloneDX) and the SPDX 2.3 rules, and that there is at least one.
+func expectValidSBOMs(t *testing.T, res *harness.Result) {
+	t.Helper()
+	g := NewWithT(t)
+	v, err := sbomcheck.Default(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.SBOM).NotTo(BeEmpty())
+	g.Expect(v.Files(res.SBOM)).To(Succeed(), "SBOM documents of the image")
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cnbkit/cnbkit/buildpacks/python"
 	"github.com/cnbkit/cnbkit/integration/fixtures"
+	"github.com/cnbkit/cnbkit/integration/internal/sbomcheck"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
@@ -270,6 +271,18 @@ func TestFastAPIAppServesOnPort(t *testing.T) {
 	}
 	g.Expect(purls).To(ContainElements("pkg:pypi/fastapi@0.92.0", "pkg:pypi/uvicorn@0.17.6"))
 	g.Expect(out.Layers["cpython"].SBOM).To(ConsistOf("cpython.sbom.cdx.json", "cpython.sbom.spdx.json"))
+	// The SBOMs of the installed distributions (venv) and of CPython pass the official
+	// schemas and the SPDX 2.3 rules.
+	sboms, _ := filepath.Glob(filepath.Join(out.LayersDir, "*.sbom.*.json"))
+	g.Expect(sboms).To(HaveLen(4))
+	docs := map[string][]byte{}
+	for _, p := range sboms {
+		docs[filepath.Base(p)], err = os.ReadFile(p)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	v, err := sbomcheck.Default(context.Background())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Files(docs)).To(Succeed())
 
 	port := freePort(t)
 	logs := start(t, out, out.Launch.Processes[0], port)

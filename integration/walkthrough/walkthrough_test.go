@@ -30,6 +30,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 	"github.com/cnbkit/cnbkit/integration/internal/packtool"
 	"github.com/cnbkit/cnbkit/integration/internal/prereq"
+	"github.com/cnbkit/cnbkit/integration/internal/sbomcheck"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -209,6 +210,11 @@ func TestWalkthrough(t *testing.T) {
 			names := sbomNames(t, files)
 			g.Expect(names).To(ContainElements("cpython", "fastapi", "uvicorn", "starlette", "pydantic"), "%s documents %v list %v", format, files, names)
 		}
+		v, err := sbomcheck.Default(ctx)
+		g.Expect(err).NotTo(HaveOccurred())
+		validated, err := v.Dir(dir)
+		g.Expect(err).NotTo(HaveOccurred(), "the documents pack sbom download wrote pass the official schemas")
+		g.Expect(validated).To(HaveLen(len(spdx)+len(cdx)), "every file pack wrote is a CycloneDX or SPDX document")
 	})
 
 	// 5. pack rebase onto a newer run image keeps the app working.
