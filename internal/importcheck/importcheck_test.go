@@ -101,10 +101,16 @@ var forbiddenInSDK = []string{
 }
 
 var rules = []rule{
-	{"only sdk/internal imports libcnb and libpak", func(from, to string, _ bool) string {
-		if (under(to, "github.com/buildpacks/libcnb") || under(to, "github.com/buildpacks/libcnb/v2") ||
-			under(to, "github.com/paketo-buildpacks/libpak") || under(to, "github.com/paketo-buildpacks/libpak/v2")) &&
+	{"only sdk/internal imports libcnb", func(from, to string, _ bool) string {
+		if (under(to, "github.com/buildpacks/libcnb") || under(to, "github.com/buildpacks/libcnb/v2")) &&
 			!under(from, module+"/sdk/internal") {
+			return "imports " + to
+		}
+		return ""
+	}},
+	{"only sdk/internal and the compatibility API sdk/paketo import libpak", func(from, to string, _ bool) string {
+		if (under(to, "github.com/paketo-buildpacks/libpak") || under(to, "github.com/paketo-buildpacks/libpak/v2")) &&
+			!under(from, module+"/sdk/internal") && !under(from, module+"/sdk/paketo") {
 			return "imports " + to
 		}
 		return ""
@@ -207,6 +213,8 @@ func TestRulesCatchViolations(t *testing.T) {
 	t.Parallel()
 	bad := [][2]string{
 		{module + "/sdk", "github.com/buildpacks/libcnb/v2"},
+		{module + "/sdk/paketo", "github.com/buildpacks/libcnb/v2"},
+		{module + "/sdk/dependency", "github.com/paketo-buildpacks/libpak/v2"},
 		{module + "/buildpacks/python", "github.com/paketo-buildpacks/libpak/v2"},
 		{module + "/cmd/cnbkit", module + "/integration/harness"},
 		{module + "/sdk/spec", module + "/sdk"},
@@ -230,6 +238,8 @@ func TestRulesCatchViolations(t *testing.T) {
 	}
 	good := [][2]string{
 		{module + "/sdk/internal/cnb", "github.com/buildpacks/libcnb/v2"},
+		{module + "/sdk/internal/checksum", "github.com/paketo-buildpacks/libpak/v2"},
+		{module + "/sdk/paketo", "github.com/paketo-buildpacks/libpak/v2"},
 		{module + "/buildpacks/python", module + "/sdk"},
 		{module + "/buildpacks/python/cmd/python", module + "/buildpacks/python"},
 		{module + "/buildpacks/python", "github.com/Masterminds/semver/v3"},

@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/cnbkit/cnbkit/sdk/internal/checksum"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -278,6 +279,10 @@ func (r rawDependency) dependency() (Dependency, []string) {
 	if d.PURL == "" && len(r.PURLs) > 0 {
 		d.PURL = r.PURLs[0]
 	}
+	if d.Target.Arch == "" {
+		// libpak reads the architecture from the purl's arch qualifier when arch is absent.
+		d.Target.Arch = purlArch(d.PURL)
+	}
 	sum, err := pickChecksum("checksum", r.Checksum, "sha256", r.SHA256)
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -319,19 +324,19 @@ var errNoChecksum = errors.New("no checksum")
 
 var hexPattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
 
-// ParseChecksum reads "sha256:<hex>" or a bare 64-digit hex sha256 and returns the lowercase hex.
+// ParseChecksum reads a checksum as libpak/v2's Checksum does ("<algorithm>:<hex>", a bare
+// hex digest meaning sha256) and returns the lowercase sha256 hex. A sha512 checksum, which
+// libpak also verifies, is refused: cnbkit keys the download cache, the offline layout,
+// dependency-mapping bindings and layer reuse by the artifact's sha256.
 func ParseChecksum(s string) (string, error) {
-	algo, value, found := strings.Cut(strings.TrimSpace(s), ":")
-	if !found {
-		value, algo = algo, "sha256"
+	d, err := checksum.Parse(s)
+	if err != nil {
+		return "", err
 	}
-	if !strings.EqualFold(algo, "sha256") {
-		return "", fmt.Errorf("checksum %q uses %q: only sha256 is supported, write \"sha256:<64 hex digits>\"", s, algo)
+	if d.Algorithm != "sha256" {
+		return "", fmt.Errorf("checksum %q is a %s digest: cnbkit needs the artifact's sha256 (it keys downloads, bundles, dependency-mapping bindings and layer reuse by it); write checksum = \"sha256:<64 hex digits>\"", s, d.Algorithm)
 	}
-	if !hexPattern.MatchString(value) {
-		return "", fmt.Errorf("checksum %q is not \"sha256:<64 hex digits>\"", s)
-	}
-	return strings.ToLower(value), nil
+	return d.Hex, nil
 }
 
 func pickChecksum(key, value, legacyKey, legacy string) (string, error) {
@@ -343,10 +348,9 @@ func pickChecksum(key, value, legacyKey, legacy string) (string, error) {
 		}
 	}
 	if legacy != "" {
-		if !hexPattern.MatchString(legacy) {
-			return "", fmt.Errorf("%s %q is not 64 hex digits (or use %s = \"sha256:<hex>\")", legacyKey, legacy, key)
+		if b, err = ParseChecksum(legacy); err != nil {
+			return "", fmt.Errorf("%s: %w", legacyKey, err)
 		}
-		b = strings.ToLower(legacy)
 	}
 	switch {
 	case a != "" && b != "" && a != b:
@@ -697,3 +701,17 @@ func WithInventory(buildpackTOML []byte, inv Inventory) ([]byte, error) {
 
 // hexOf is the canonical directory name of a checksum in the offline layout.
 func hexOf(sum []byte) string { return hex.EncodeToString(sum) }
+
+// purlArch is the arch qualifier of a package URL ("pkg:generic/x@1?arch=amd64"), or "".
+func purlArch(purl string) string {
+	_, query, ok := strings.Cut(purl, "?")
+	if !ok {
+		return ""
+	}
+	query, _, _ = strings.Cut(query, "#")
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		return ""
+	}
+	return v.Get("arch")
+}

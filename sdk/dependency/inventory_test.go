@@ -143,7 +143,7 @@ deprecation-date = "soon"
 	msg := err.Error()
 	g.Expect(msg).NotTo(ContainSubstring("\n"))
 	for _, want := range []string{
-		`dependencies[0] (a 1.0.0): checksum: checksum "md5:abc" uses "md5": only sha256 is supported`,
+		`dependencies[0] (a 1.0.0): checksum: checksum "md5:abc" uses "md5": use sha256 (or sha512)`,
 		`dependencies[1] (b 1.0.0): uri is empty`,
 		`dependencies[2] (c one): unknown key "tpye"`,
 		`version "one" is not a semantic version`,
@@ -189,10 +189,13 @@ func TestParseChecksum(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred(), in)
 		g.Expect(got).To(Equal(sumA), in)
 	}
-	for _, in := range []string{"", "sha256:", "sha512:" + sumA, "sha256:" + sumA[1:], "sha256:" + strings.Repeat("z", 64)} {
+	for _, in := range []string{"", "sha256:", "sha512:" + sumA, "sha256:" + sumA[1:], "sha256:" + strings.Repeat("z", 64), "md5:" + sumA[:32]} {
 		_, err := dependency.ParseChecksum(in)
 		g.Expect(err).To(HaveOccurred(), in)
 	}
+	// libpak verifies sha512 too; cnbkit needs the sha256 and says why.
+	_, err := dependency.ParseChecksum("sha512:" + sumA + sumA)
+	g.Expect(err).To(MatchError(ContainSubstring("is a sha512 digest: cnbkit needs the artifact's sha256")))
 }
 
 func TestCheckReadsBuildpackDir(t *testing.T) {
