@@ -52,8 +52,8 @@ func CheckDescriptor[M, C any](buildpackDir string) error {
 // checkConfigBinding compares the declared configurations with C's env tags both ways and
 // checks every default against its field.
 func checkConfigBinding[C any](declared []spec.Configuration) []error {
-	t := reflect.TypeOf((*C)(nil)).Elem()
-	if t == reflect.TypeOf(None{}) {
+	t := reflect.TypeFor[C]()
+	if t == reflect.TypeFor[None]() {
 		return nil
 	}
 	if err := checkConfigType(t); err != nil {

@@ -74,8 +74,8 @@ func (v VersionConstraint) Check(version string) bool {
 }
 
 var (
-	durationType   = reflect.TypeOf(time.Duration(0))
-	constraintType = reflect.TypeOf(VersionConstraint{})
+	durationType   = reflect.TypeFor[time.Duration]()
+	constraintType = reflect.TypeFor[VersionConstraint]()
 )
 
 // configField is one bound field of a configuration struct.
@@ -122,7 +122,7 @@ func configFields(t reflect.Type) []configField {
 
 // checkConfigType reports whether C is a struct whose tagged fields all have supported types.
 func checkConfigType(t reflect.Type) error {
-	if t == reflect.TypeOf(None{}) {
+	if t == reflect.TypeFor[None]() {
 		return nil
 	}
 	if t.Kind() != reflect.Struct {
@@ -306,8 +306,6 @@ func formatConfigValue(v reflect.Value) string {
 		return fmt.Sprint(v.Interface())
 	}
 }
-
-func typeOf[T any]() reflect.Type { return reflect.TypeOf((*T)(nil)).Elem() }
 
 // nearMisses returns, for every variable in env that is not in known but is one or two edits
 // away from a known name, a warning naming both. The platform env is shared by every buildpack,

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func FuzzConfigValue(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, value string) {
 		env := map[string]string{}
-		for _, f := range configFields(typeOf[allTypes]()) {
+		for _, f := range configFields(reflect.TypeFor[allTypes]()) {
 			env[f.env] = value
 		}
 		cfg, err := decodeConfig[allTypes](lookupMap(env), nil, nil)

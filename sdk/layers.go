@@ -295,7 +295,7 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 	if err != nil {
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
 	}
-	unknown := unknownKeys(md, reflect.TypeOf(&doc.Metadata).Elem(), 1, func(k toml.Key) bool { return k[0] != "metadata" })
+	unknown := unknownKeys(md, reflect.TypeFor[M](), 1, func(k toml.Key) bool { return k[0] != "metadata" })
 	if len(unknown) > 0 {
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable,
 			Detail: "previous metadata has keys " + strings.Join(collapseKeys(unknown), ", ") + " that " + typeName[M]() + " does not declare"}}, zero, nil

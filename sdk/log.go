@@ -9,6 +9,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
 )
 
 // Logger writes the one build log layout every SDK buildpack shares:
@@ -97,6 +99,22 @@ func (l *Logger) Debug(format string, args ...any) {
 		return
 	}
 	l.line("    ", l.paint(ansiGrey, "[debug] "+fmt.Sprintf(format, args...)))
+}
+
+// Writer returns a writer for a subprocess's output (pip, a compiler, ...): every line it
+// receives is printed under the current section, two spaces deeper than Detail lines, also
+// when lines arrive split over several writes; a line starting with a carriage return (a
+// progress update) keeps it. The indentation is libpak/v2's log writer. Writes hold the
+// Logger's lock, so they never interleave with other lines mid-write. A nil Logger's writer
+// discards everything.
+//
+//	w := log.Writer() // one writer for both streams: exec.Cmd then serialises their writes
+//	cmd.Stdout, cmd.Stderr = w, w
+func (l *Logger) Writer() io.Writer {
+	if l == nil || l.w == nil {
+		return io.Discard
+	}
+	return cnb.IndentWriter(l.w, 3, &l.mu)
 }
 
 // DebugEnabled reports whether Debug prints, to skip expensive debug output.

@@ -1,8 +1,10 @@
 package sdk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -74,4 +76,52 @@ func TestErrorValue(t *testing.T) {
 	var target *Error
 	g.Expect(errors.As(fmt.Errorf("wrap: %w", e), &target)).To(BeTrue())
 	g.Expect(target.Fixes).To(Equal([]string{"fix"}))
+}
+
+func TestLoggerWriter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		writes []string
+		want   string
+	}{
+		{"whole lines", []string{"Collecting fastapi\nInstalling\n"}, "      Collecting fastapi\n      Installing\n"},
+		{"a line in pieces", []string{"Coll", "ecting fastapi\nInst", "alling\n"}, "      Collecting fastapi\n      Installing\n"},
+		{"a progress line", []string{"\r 50%\n"}, "\r       50%\n"},
+		{"no trailing newline", []string{"done"}, "      done"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			var buf bytes.Buffer
+			log := NewLogger(&buf, false, false)
+			w := log.Writer()
+			for _, s := range tt.writes {
+				n, err := w.Write([]byte(s))
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(n).To(Equal(len(s)))
+			}
+			g.Expect(buf.String()).To(Equal(tt.want))
+		})
+	}
+	t.Run("a subprocess's output under a section", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		var buf bytes.Buffer
+		log := NewLogger(&buf, false, false)
+		log.Section("Installing packages")
+		cmd := exec.Command("sh", "-c", `printf 'one\n'; printf 'tw' >&2; sleep 0.01; printf 'o\nthree\n' >&2`)
+		w := log.Writer()
+		cmd.Stdout, cmd.Stderr = w, w
+		g.Expect(cmd.Run()).To(Succeed())
+		log.Detail("Installed")
+		g.Expect(buf.String()).To(Equal("  Installing packages\n      one\n      two\n      three\n    Installed\n"))
+	})
+	t.Run("nil logger", func(t *testing.T) {
+		t.Parallel()
+		var log *Logger
+		n, err := log.Writer().Write([]byte("x\n"))
+		NewWithT(t).Expect([]any{n, err}).To(Equal([]any{2, nil}))
+	})
 }

@@ -50,13 +50,7 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // typeName names T for error messages.
-func typeName[T any]() string {
-	t := reflect.TypeOf((*T)(nil)).Elem()
-	if t.Name() == "" {
-		return t.String()
-	}
-	return t.String()
-}
+func typeName[T any]() string { return reflect.TypeFor[T]().String() }
 
 // decodeBuildpackMetadata decodes the [metadata] table of a buildpack.toml (its bytes) into M.
 // Keys under the SDK-owned tables are skipped; any other key M has no field for is an error.
@@ -69,7 +63,7 @@ func decodeBuildpackMetadata[M any](data []byte) (M, error) {
 		var zero M
 		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Err: err}
 	}
-	unknown := unknownKeys(md, reflect.TypeOf(&doc.Metadata).Elem(), 1, func(k toml.Key) bool {
+	unknown := unknownKeys(md, reflect.TypeFor[M](), 1, func(k toml.Key) bool {
 		return k[0] != "metadata" || isSDKMetadataKey(k[1])
 	})
 	if len(unknown) > 0 {
@@ -117,7 +111,7 @@ func decodeTable[T any](table map[string]any, file, tableName string, skip func(
 	if err != nil {
 		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Err: errors.New(stripLine(err.Error()))}
 	}
-	unknown := unknownKeys(md, reflect.TypeOf(&out).Elem(), 0, func(k toml.Key) bool { return skip != nil && skip(k[0]) })
+	unknown := unknownKeys(md, reflect.TypeFor[T](), 0, func(k toml.Key) bool { return skip != nil && skip(k[0]) })
 	if len(unknown) > 0 {
 		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Keys: collapseKeys(unknown)}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/cnbkit/cnbkit/sdk/spec"
@@ -76,6 +77,20 @@ func (p Platform) Lookup(name string) (string, bool) {
 	}
 	v, ok := p.process[name]
 	return v, ok
+}
+
+// Environ is the environment for a child process the buildpack runs (pip, a compiler, ...):
+// the process environment the lifecycle gave the buildpack, sorted, as KEY=value strings.
+// Under sdk/cnbtest it is what the test case set, so a test sees what the child sees. The
+// platform env files (Env) are not in it: the buildpack decides which of them to pass on.
+// Buildpacks never read os.Environ themselves.
+func (p Platform) Environ() []string {
+	out := make([]string, 0, len(p.process))
+	for k, v := range p.process {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // lookupSource is Lookup that also names where the value came from.

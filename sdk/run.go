@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/mattn/go-isatty"
 
 	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
 	"github.com/cnbkit/cnbkit/sdk/spec"
@@ -103,8 +105,7 @@ func Main[M, C any](detect DetectFunc[M, C], build BuildFunc[M, C], opts ...Opti
 }
 
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
 // Run is the one driver behind Main and cnbtest: it reads the invocation, checks the
@@ -117,12 +118,8 @@ func Run[M, C any](ctx context.Context, inv Invocation, detect DetectFunc[M, C],
 		o(&s)
 	}
 	stdout, stderr := inv.Stdout, inv.Stderr
-	if stdout == nil {
-		stdout = io.Discard
-	}
-	if stderr == nil {
-		stderr = stdout
-	}
+	stdout = cmp.Or[io.Writer](stdout, io.Discard)
+	stderr = cmp.Or(stderr, stdout)
 	debug := strings.EqualFold(inv.Env["BP_LOG_LEVEL"], "debug")
 	log := NewLogger(stdout, inv.Color, debug)
 	log.now = s.now
@@ -189,9 +186,7 @@ func readCommon[M, C any](inv Invocation, platformDir string, log *Logger, title
 		return c, err
 	}
 	c.buildpack = Buildpack{ID: desc.Info.ID, Name: desc.Info.Name, Version: desc.Info.Version, API: desc.API, Dir: bpDir, Descriptor: desc}
-	if c.buildpack.Name == "" {
-		c.buildpack.Name = desc.Info.ID
-	}
+	c.buildpack.Name = cmp.Or(c.buildpack.Name, desc.Info.ID)
 	if title {
 		log.Title(c.buildpack.Name, c.buildpack.Version)
 	}

@@ -221,7 +221,7 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 		} else {
 			log.Detail("Rebuilding the virtual environment from scratch (%s): %s", venv.Status.Reason.Detail, plan.Describe())
 		}
-		inst := pip.Installer{Python: py.Python, Env: pip.Environ(os.Environ(), req.Platform.Env, bindingEnv), Out: detailWriter(log)}
+		inst := pip.Installer{Python: py.Python, Env: pip.Environ(req.Platform.Environ(), req.Platform.Env, bindingEnv), Out: log.Writer()}
 		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "pip", "__main__.py")) {
 			done := log.Timed("Preparing pip (kept out of the image)")
 			if err := os.RemoveAll(pipLayer.Path); err != nil {

@@ -34,8 +34,10 @@ type Options struct {
 	Descriptor []byte
 	// Env is the platform environment (<platform>/env files), e.g. BP_* variables.
 	Env map[string]string
-	// ProcessEnv is extra process environment, as the lifecycle would pass it. Platform env wins
-	// over it.
+	// ProcessEnv is extra process environment, as the lifecycle would pass it: what
+	// sdk.Platform.Environ hands to child processes and Lookup falls back to. Platform env wins
+	// over it in Lookup. PATH, when not set here, is the test's own PATH, as a build image
+	// gives the buildpack one.
 	ProcessEnv map[string]string
 	// Bindings are written to <platform>/bindings/<name>/ (type, provider and secret files).
 	Bindings []sdk.Binding
@@ -257,6 +259,9 @@ func setup(t testing.TB, root string, opts Options) map[string]string {
 		target.OS, target.Arch = "linux", "amd64"
 	}
 	env := map[string]string{}
+	if path, ok := os.LookupEnv("PATH"); ok {
+		env["PATH"] = path
+	}
 	for k, v := range opts.ProcessEnv {
 		env[k] = v
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -126,6 +127,11 @@ func TestDetectInputs(t *testing.T) {
 	a, _ := got.Platform.Lookup("BP_A")
 	b, _ := got.Platform.Lookup("BP_B")
 	g.Expect([]string{a, b}).To(Equal([]string{"platform", "process"}))
+	env := got.Platform.Environ()
+	g.Expect(env).To(ContainElements("BP_A=process", "BP_B=process", "CNB_TARGET_ARCH=arm64", HavePrefix("PATH=")),
+		"a child process gets the process environment of the case, not the test's")
+	g.Expect(env).NotTo(ContainElement(HavePrefix("HOME=")), "nothing of the test process but PATH")
+	g.Expect(slices.IsSorted(env)).To(BeTrue())
 	g.Expect(got.Platform.Bindings).To(HaveLen(1))
 	g.Expect(got.Platform.Bindings[0]).To(And(HaveField("Name", "db"), HaveField("Type", "postgres"), HaveField("Provider", "acme"),
 		HaveField("Secret", HaveKeyWithValue("url", "pg://"))))

@@ -2,6 +2,7 @@ package dependency
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -273,16 +274,12 @@ func (r rawDependency) dependency() (Dependency, []string) {
 		Source:          r.Source,
 		StripComponents: r.StripComponents,
 	}
-	if d.Target.Variant == "" {
-		d.Target.Variant = r.ArchVariant
-	}
+	d.Target.Variant = cmp.Or(d.Target.Variant, r.ArchVariant)
 	if d.PURL == "" && len(r.PURLs) > 0 {
 		d.PURL = r.PURLs[0]
 	}
-	if d.Target.Arch == "" {
-		// libpak reads the architecture from the purl's arch qualifier when arch is absent.
-		d.Target.Arch = purlArch(d.PURL)
-	}
+	// libpak reads the architecture from the purl's arch qualifier when arch is absent.
+	d.Target.Arch = cmp.Or(d.Target.Arch, purlArch(d.PURL))
 	sum, err := pickChecksum("checksum", r.Checksum, "sha256", r.SHA256)
 	if err != nil {
 		problems = append(problems, err.Error())

@@ -1,6 +1,7 @@
 package dependency
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -60,10 +61,7 @@ type NoMatchError struct {
 }
 
 func (e *NoMatchError) Error() string {
-	want := e.Constraint
-	if want == "" {
-		want = "any version"
-	}
+	want := cmp.Or(e.Constraint, "any version")
 	switch {
 	case len(e.Available) > 0:
 		return fmt.Sprintf("no version of %s matches %q for target %s: versions available for this target: %s",

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -58,18 +59,11 @@ const CycloneDXVersion = "1.6"
 var fixedTime = time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)
 
 func (d Document) created() string {
-	t := d.Created
-	if t.IsZero() {
-		t = fixedTime
-	}
-	return t.UTC().Format(time.RFC3339)
+	return cmp.Or(d.Created, fixedTime).UTC().Format(time.RFC3339)
 }
 
 func (d Document) tool() string {
-	if d.Tool == "" {
-		return "cnbkit"
-	}
-	return d.Tool
+	return cmp.Or(d.Tool, "cnbkit")
 }
 
 // digest identifies the document's content; it seeds the ids both formats need.
@@ -250,10 +244,7 @@ func (d Document) SPDX() ([]byte, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("rendering SPDX: %w", err)
 	}
-	name := d.Name
-	if name == "" {
-		name = "sbom"
-	}
+	name := cmp.Or(d.Name, "sbom")
 	doc := spdx.Document{
 		SPDXVersion:       spdx.Version,
 		DataLicense:       spdx.DataLicense,
