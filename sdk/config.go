@@ -34,43 +34,63 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// VersionConstraint is a configuration value holding a semantic version constraint such as
-// "3.12.*", "~3.12", ">=1.2, <2" or an exact "1.2.3". The zero value means "no constraint".
+// VersionConstraint is a semantic version constraint: "3.12" (any 3.12 patch), "3.12.*",
+// "~3.12", ">=3.11, <3.14", an exact "3.12.7", or "", "*", "x" or "latest" for any version.
+// It is the one constraint type of the SDK: configuration fields (BP_*_VERSION), plan
+// metadata and dependency resolution (dependency.Inventory.Resolve) all use it, so a
+// constraint means the same everywhere. "Any version" leaves prereleases out, as a
+// constraint without a prerelease does (Masterminds/semver, libpak): ask for one explicitly,
+// e.g. "2.0.0-rc.1" or ">=2.0.0-0". The zero value is "any version". It reads and writes
+// itself as text, so it can be a field of TOML metadata.
 type VersionConstraint struct {
 	raw string
-	c   *semver.Constraints
+	c   *semver.Constraints // nil: any version
 }
 
-// ParseVersionConstraint parses s; an empty s gives the zero value.
+// ParseVersionConstraint parses s (surrounding space ignored).
 func ParseVersionConstraint(s string) (VersionConstraint, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return VersionConstraint{}, nil
+	raw := strings.TrimSpace(s)
+	switch raw {
+	case "", "*", "x", "latest":
+		return VersionConstraint{raw: raw}, nil
 	}
-	c, err := semver.NewConstraint(s)
+	c, err := semver.NewConstraint(raw)
 	if err != nil {
-		return VersionConstraint{}, fmt.Errorf("parsing version constraint %q: %w", s, err)
+		return VersionConstraint{}, fmt.Errorf("version constraint %q is not valid: use e.g. \"3.12\", \"~3.12\", \">=3.11, <3.14\" or an exact version: %w", s, err)
 	}
-	return VersionConstraint{raw: s, c: c}, nil
+	return VersionConstraint{raw: raw, c: c}, nil
 }
 
-// String returns the constraint as written.
+// String returns the constraint as written ("" for the zero value).
 func (v VersionConstraint) String() string { return v.raw }
 
-// IsZero reports whether no constraint was given.
+// IsZero reports whether the constraint accepts any version.
 func (v VersionConstraint) IsZero() bool { return v.c == nil }
 
-// Check reports whether version satisfies the constraint. Every valid version satisfies the
-// zero constraint; a version that is not semantic satisfies nothing.
+// Check reports whether version satisfies the constraint. A version that is not semantic
+// satisfies nothing; "any version" takes every version without a prerelease.
 func (v VersionConstraint) Check(version string) bool {
 	sv, err := semver.NewVersion(version)
 	if err != nil {
 		return false
 	}
 	if v.c == nil {
-		return true
+		return sv.Prerelease() == ""
 	}
 	return v.c.Check(sv)
+}
+
+// MarshalText writes the constraint as written.
+func (v VersionConstraint) MarshalText() ([]byte, error) { return []byte(v.raw), nil }
+
+// UnmarshalText parses a constraint.
+func (v *VersionConstraint) UnmarshalText(text []byte) error {
+	c, err := ParseVersionConstraint(string(text))
+	if err != nil {
+		return err
+	}
+	*v = c
+	return nil
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/sdk/spec"
@@ -167,6 +168,30 @@ func TestVersionConstraint(t *testing.T) {
 	g.Expect(empty.IsZero()).To(BeTrue())
 	_, err = ParseVersionConstraint("abc")
 	g.Expect(err).To(HaveOccurred())
+	// One meaning everywhere: "any version" leaves prereleases out unless asked for.
+	for _, any := range []string{"", "*", "x", "latest"} {
+		c, err := ParseVersionConstraint(any)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(c.IsZero()).To(BeTrue(), any)
+		g.Expect(c.String()).To(Equal(any))
+		g.Expect(c.Check("2.0.0")).To(BeTrue(), any)
+		g.Expect(c.Check("2.0.0-rc.1")).To(BeFalse(), any)
+	}
+	rc, err := ParseVersionConstraint(">=2.0.0-0")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(rc.Check("2.0.0-rc.1")).To(BeTrue())
+	// As text in TOML metadata.
+	var md struct {
+		Version VersionConstraint `toml:"version"`
+	}
+	_, err = toml.Decode(`version = "~3.12"`, &md)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(md.Version.Check("3.12.9")).To(BeTrue())
+	var buf strings.Builder
+	g.Expect(toml.NewEncoder(&buf).Encode(md)).To(Succeed())
+	g.Expect(buf.String()).To(Equal("version = \"~3.12\"\n"))
+	_, err = toml.Decode(`version = "three"`, &md)
+	g.Expect(err).To(MatchError(ContainSubstring(`version constraint "three" is not valid`)))
 }
 
 func TestConfigTable(t *testing.T) {

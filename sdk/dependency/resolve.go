@@ -8,45 +8,9 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 
+	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
-
-// Constraint is a parsed version constraint: "3.12" (any 3.12 patch), "3.12.*", "~3.12",
-// ">=3.11,<3.14", an exact "3.12.7", or "" / "*" / "latest" for any version.
-type Constraint struct {
-	raw string
-	c   *semver.Constraints // nil: any version
-}
-
-// ParseConstraint reads a version constraint.
-func ParseConstraint(s string) (Constraint, error) {
-	raw := strings.TrimSpace(s)
-	switch raw {
-	case "", "*", "latest", "x":
-		return Constraint{raw: raw}, nil
-	}
-	c, err := semver.NewConstraint(raw)
-	if err != nil {
-		return Constraint{}, fmt.Errorf("version constraint %q is not valid: use e.g. \"3.12\", \"~3.12\", \">=3.11,<3.14\" or an exact version: %w", s, err)
-	}
-	return Constraint{raw: raw, c: c}, nil
-}
-
-// String returns the constraint as written ("" for any).
-func (c Constraint) String() string { return c.raw }
-
-// Check reports whether version satisfies the constraint. Versions that are not semantic
-// versions never do.
-func (c Constraint) Check(version string) bool {
-	v, err := semver.NewVersion(version)
-	if err != nil {
-		return false
-	}
-	if c.c == nil {
-		return v.Prerelease() == ""
-	}
-	return c.c.Check(v)
-}
 
 // NoMatchError says that no entry of an id satisfies a constraint for a target. Callers find
 // it with errors.As; Available lists what the user could ask for instead.
@@ -80,15 +44,16 @@ func (e *NoMatchError) Error() string {
 // most precisely wins (a distro-specific build beats an "any distro" one). No match gives a
 // *NoMatchError listing the versions available for the target.
 func (inv Inventory) Resolve(id, constraint string, target spec.Target) (Dependency, error) {
-	c, err := ParseConstraint(constraint)
+	c, err := sdk.ParseVersionConstraint(constraint)
 	if err != nil {
 		return Dependency{}, fmt.Errorf("resolving %s: %w", id, err)
 	}
 	return inv.ResolveConstraint(id, c, target)
 }
 
-// ResolveConstraint is Resolve with a parsed constraint.
-func (inv Inventory) ResolveConstraint(id string, c Constraint, target spec.Target) (Dependency, error) {
+// ResolveConstraint is Resolve with a parsed constraint, e.g. a configuration field of type
+// sdk.VersionConstraint.
+func (inv Inventory) ResolveConstraint(id string, c sdk.VersionConstraint, target spec.Target) (Dependency, error) {
 	var best *Dependency
 	var bestV *semver.Version
 	for i := range inv {
