@@ -25,5 +25,7 @@
 // test. Errors meant for users are *Error values with a title, detail and fixes, rendered once
 // by Main. The test kit is sdk/cnbtest.
 //
-// Only sdk/internal/cnb imports libcnb and libpak; none of their untyped maps reach this API.
+// Only sdk/internal imports libcnb and libpak (and sdk/paketo, the explicit compatibility
+// API, libpak); none of their untyped maps reach this API. docs/architecture.md says which
+// parts are libcnb's, libpak's and the SDK's own.
 package sdk

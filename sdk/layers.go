@@ -564,7 +564,7 @@ func (l *Layer[M]) persist() error {
 	if err != nil {
 		return fmt.Errorf("persisting layer %s: metadata: %w", l.Name, err)
 	}
-	return writeTOML(filepath.Join(l.layers.path, l.Name+".toml"), spec.LayerTOML{Types: l.Types.spec(), Metadata: md})
+	return cnb.WriteLayerTOML(filepath.Join(l.layers.path, l.Name+".toml"), l.Types.spec(), md)
 }
 
 // finish persists every opened layer and removes previous layers that were not opened.

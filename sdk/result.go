@@ -2,13 +2,13 @@ package sdk
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -83,18 +83,11 @@ func (s Store) Decode(v any) error {
 
 // readStore reads <layers>/store.toml, if any.
 func readStore(layersDir string) (Store, error) {
-	data, err := os.ReadFile(filepath.Join(layersDir, "store.toml"))
-	if os.IsNotExist(err) {
-		return Store{}, nil
-	}
+	st, err := cnb.ReadStore(layersDir)
 	if err != nil {
-		return Store{}, fmt.Errorf("reading store.toml: %w", err)
+		return Store{}, err
 	}
-	var st spec.StoreTOML
-	if _, err := toml.Decode(string(data), &st); err != nil {
-		return Store{}, fmt.Errorf("decoding store.toml: %w", err)
-	}
-	metadata, _ := lifecycleNumbers(st.Metadata).(map[string]any)
+	metadata, _ := lifecycleNumbers(st).(map[string]any)
 	return Store{metadata: metadata}, nil
 }
 
@@ -164,7 +157,7 @@ func writeResult(layersDir, api string, r BuildResult) error {
 		if err != nil {
 			return fmt.Errorf("encoding store metadata: %w", err)
 		}
-		if err := writeTOML(filepath.Join(layersDir, "store.toml"), spec.StoreTOML{Metadata: md}); err != nil {
+		if err := cnb.WriteStore(layersDir, md); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/mattn/go-isatty"
 
 	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
@@ -362,7 +361,7 @@ func runDetect[M, C any](ctx context.Context, inv Invocation, args []string, log
 	if err != nil {
 		return Exit{Code: ExitError, Err: fmt.Errorf("writing the build plan: %w", err)}
 	}
-	if err := writeTOML(planPath, plan); err != nil {
+	if err := cnb.WriteBuildPlan(planPath, plan); err != nil {
 		return Exit{Code: ExitError, Err: fmt.Errorf("writing the build plan: %w", err)}
 	}
 	return Exit{Code: ExitPass}
@@ -428,29 +427,15 @@ func runBuild[M, C any](ctx context.Context, inv Invocation, args []string, log 
 
 // readPlan reads the buildpack plan file.
 func readPlan(path string) (Plan, error) {
-	data, err := os.ReadFile(path)
+	entries, unknown, err := cnb.ReadBuildpackPlan(path)
 	if err != nil {
-		return Plan{}, fmt.Errorf("reading the buildpack plan: %w", err)
+		return Plan{}, err
 	}
-	var bp spec.BuildpackPlan
-	md, err := toml.Decode(string(data), &bp)
-	if err != nil {
-		return Plan{}, fmt.Errorf("decoding the buildpack plan %s: %w", path, err)
+	if len(unknown) > 0 {
+		return Plan{}, &spec.UnknownKeysError{File: filepath.Base(path), Keys: unknown}
 	}
-	if u := md.Undecoded(); len(u) > 0 {
-		var keys []string
-		for _, k := range u {
-			if len(k) >= 2 && k[0] == "entries" && k[1] == "metadata" {
-				continue
-			}
-			keys = append(keys, k.String())
-		}
-		if len(keys) > 0 {
-			return Plan{}, &spec.UnknownKeysError{File: filepath.Base(path), Keys: keys}
-		}
-	}
-	p := Plan{Entries: make([]PlanEntry, 0, len(bp.Entries))}
-	for _, e := range bp.Entries {
+	p := Plan{Entries: make([]PlanEntry, 0, len(entries))}
+	for _, e := range entries {
 		p.Entries = append(p.Entries, PlanEntry{Name: e.Name, Metadata: e.Metadata})
 	}
 	return p, nil

@@ -1,7 +1,8 @@
-// Package cnb is the only place in cnbkit that imports github.com/buildpacks/libcnb/v2 and
-// github.com/paketo-buildpacks/libpak/v2. It adapts what those libraries do well (reading
-// service bindings, the file naming of environment modifications) to plain types, so that their
-// map[string]interface{} values never reach the public SDK.
+// Package cnb is where the SDK uses github.com/buildpacks/libcnb/v2 (the only place that
+// imports it) and libpak/v2's log writer. It adapts what those libraries do well (reading
+// service bindings, the file naming of environment modifications, the types of the build plan,
+// buildpack plan, store.toml and layer types, libpak's indenting log writer) to plain types,
+// so that their map[string]interface{} values never reach the public SDK.
 //
 // Everything here reads its inputs from arguments (an environment map, directories), never
 // from the process environment or working directory, so callers can run in parallel tests.
