@@ -23,7 +23,7 @@ const (
 
 // Build installs ffmpeg (and ffprobe unless BP_FFMPEG_FFPROBE=false) for the build target.
 func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.BuildResult, error) {
-	merged, ok, err := sdk.Entries[map[string]any](req.Plan, PlanName)
+	merged, ok, err := sdk.Entries[RequireMetadata](req.Plan, PlanName)
 	if err != nil {
 		return sdk.BuildResult{}, fmt.Errorf("reading the buildpack plan: %w", err)
 	}

@@ -226,6 +226,7 @@ func TestBuildExplainsThePlaceholderHost(t *testing.T) {
 // launch-only request still gets a layer with the types asked for.
 func TestBuildMergesRequestsFromOtherBuildpacks(t *testing.T) {
 	t.Parallel()
+	entry := func(md ffmpeg.RequireMetadata) spec.PlanEntry { return cnbtest.PlanEntry(t, "ffmpeg", md) }
 	cases := []struct {
 		name          string
 		plan          []spec.PlanEntry
@@ -233,15 +234,15 @@ func TestBuildMergesRequestsFromOtherBuildpacks(t *testing.T) {
 		build, launch bool
 	}{
 		{"another buildpack pins a version", []spec.PlanEntry{
-			{Name: "ffmpeg", Metadata: map[string]any{"build": true, "launch": true}},
-			{Name: "ffmpeg", Metadata: map[string]any{"version": "2018.*", "version-source": "media-buildpack"}},
+			entry(ffmpeg.RequireMetadata{Build: true, Launch: true}),
+			entry(ffmpeg.RequireMetadata{Version: "2018.*", VersionSource: "media-buildpack"}),
 		}, "2018.12.10", true, true},
 		{"an environment variable beats a buildpack's request", []spec.PlanEntry{
-			{Name: "ffmpeg", Metadata: map[string]any{"version": "2018.*", "version-source": "media-buildpack", "launch": true}},
-			{Name: "ffmpeg", Metadata: map[string]any{"version": "2019.*", "version-source": "BP_FFMPEG_VERSION", "build": true, "launch": true}},
+			entry(ffmpeg.RequireMetadata{Version: "2018.*", VersionSource: "media-buildpack", Launch: true}),
+			entry(ffmpeg.RequireMetadata{Version: "2019.*", VersionSource: "BP_FFMPEG_VERSION", Build: true, Launch: true}),
 		}, "2019.6.5", true, true},
-		{"build only", []spec.PlanEntry{{Name: "ffmpeg", Metadata: map[string]any{"build": true}}}, "2019.6.5", true, false},
-		{"launch only", []spec.PlanEntry{{Name: "ffmpeg", Metadata: map[string]any{"launch": true}}}, "2019.6.5", false, true},
+		{"build only", []spec.PlanEntry{entry(ffmpeg.RequireMetadata{Build: true})}, "2019.6.5", true, false},
+		{"launch only", []spec.PlanEntry{entry(ffmpeg.RequireMetadata{Launch: true})}, "2019.6.5", false, true},
 		{"no flags means both", []spec.PlanEntry{{Name: "ffmpeg"}}, "2019.6.5", true, true},
 	}
 	for _, c := range cases {

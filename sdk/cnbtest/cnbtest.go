@@ -536,3 +536,22 @@ func copyTree(src, dst string) error {
 		}
 	})
 }
+
+// PlanEntry makes a buildpack plan entry for Options.Plan from typed metadata (a struct, as
+// another buildpack's detect would require it), encoded as the lifecycle writes it. A
+// metadata value that does not encode as a TOML table fails the test.
+func PlanEntry(t testing.TB, name string, metadata any) spec.PlanEntry {
+	t.Helper()
+	e := spec.PlanEntry{Name: name}
+	if metadata == nil {
+		return e
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(metadata); err != nil {
+		t.Fatalf("cnbtest: plan entry %q: encoding %T: %v", name, metadata, err)
+	}
+	if _, err := toml.Decode(buf.String(), &e.Metadata); err != nil {
+		t.Fatalf("cnbtest: plan entry %q: %v", name, err)
+	}
+	return e
+}

@@ -409,3 +409,25 @@ func TestExecEnvNeedsAPI012(t *testing.T) {
 	g.Expect(seen).To(BeEmpty(), "the lifecycle passes CNB_EXEC_ENV to API 0.12 buildpacks only")
 	g.Expect(filepath.Join(out.LayersDir, "launch.toml")).NotTo(BeAnExistingFile())
 }
+
+func TestPlanEntryFromTypedMetadata(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	type want struct {
+		Version string `toml:"version"`
+		Launch  bool   `toml:"launch"`
+		Count   int    `toml:"count"`
+	}
+	e := cnbtest.PlanEntry(t, "python", want{Version: "3.12", Launch: true, Count: 2})
+	g.Expect(e.Name).To(Equal("python"))
+	g.Expect(e.Metadata).To(Equal(map[string]any{"version": "3.12", "launch": true, "count": int64(2)}), "as the lifecycle writes it")
+	var seen sdk.Merged[want]
+	out := cnbtest.Build(t, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		m, _, err := sdk.Entries[want](req.Plan, "python")
+		seen = m
+		return sdk.BuildResult{}, err
+	}, cnbtest.Options{Plan: []spec.PlanEntry{e, cnbtest.PlanEntry(t, "python", nil)}})
+	g.Expect(out).To(cnbtest.HavePassed())
+	g.Expect(seen.Launch).To(BeTrue())
+	g.Expect(seen.Entries).To(Equal([]want{{Version: "3.12", Launch: true, Count: 2}, {}}))
+}
