@@ -183,18 +183,19 @@ func TestResolvesLikeLibpak(t *testing.T) {
 	}
 }
 
+// oneEntry is an inventory of one dependency x 1.0.0 at uri, with more keys in rest.
+func oneEntry(uri, rest string) string {
+	return "[[metadata.dependencies]]\nid = \"x\"\nversion = \"1.0.0\"\nuri = \"" + uri + "\"\n" + rest
+}
+
 // TestWhereCnbkitDiffers pins each deliberate difference from libpak's resolver (listed in
 // the package documentation): libpak's answer and cnbkit's, side by side.
 func TestWhereCnbkitDiffers(t *testing.T) {
 	t.Run("sha512 checksums are refused", func(t *testing.T) {
 		g := NewWithT(t)
-		data := `[[metadata.dependencies]]
-id = "x"
-version = "1.0.0"
-uri = "https://example.test/x.tgz"
-checksum = "sha512:` + strings.Repeat("f", 128) + `"
+		data := oneEntry("https://example.test/x.tgz", `checksum = "sha512:`+strings.Repeat("f", 128)+`"
 purl = "pkg:generic/x@1.0.0"
-`
+`)
 		lp, err := libpakResolve(t, libpakMetadata(t, data), "x", "", "amd64", "")
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(lp.GetChecksum().Algorithm()).To(Equal("sha512"), "libpak resolves it")
@@ -203,15 +204,11 @@ purl = "pkg:generic/x@1.0.0"
 	})
 	t.Run("distros take part in resolution", func(t *testing.T) {
 		g := NewWithT(t)
-		data := `[[metadata.dependencies]]
-id = "x"
-version = "1.0.0"
-uri = "https://example.test/x-noble.tgz"
-checksum = "sha256:` + hex('a') + `"
+		data := oneEntry("https://example.test/x-noble.tgz", `checksum = "sha256:`+hex('a')+`"
 arch = "amd64"
 purl = "pkg:generic/x@1.0.0"
 distros = [{ name = "ubuntu", version = "24.04" }]
-`
+`)
 		lp, err := libpakResolve(t, libpakMetadata(t, data), "x", "", "amd64", "")
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(lp.URI).To(Equal("https://example.test/x-noble.tgz"), "libpak ignores distros")
@@ -225,15 +222,11 @@ distros = [{ name = "ubuntu", version = "24.04" }]
 	})
 	t.Run("stacks play no part", func(t *testing.T) {
 		g := NewWithT(t)
-		data := `[[metadata.dependencies]]
-id = "x"
-version = "1.0.0"
-uri = "https://example.test/x.tgz"
-checksum = "sha256:` + hex('a') + `"
+		data := oneEntry("https://example.test/x.tgz", `checksum = "sha256:`+hex('a')+`"
 arch = "amd64"
 purl = "pkg:generic/x@1.0.0"
 stacks = ["io.buildpacks.stacks.bionic"]
-`
+`)
 		_, err := libpakResolve(t, libpakMetadata(t, data), "x", "", "amd64", "io.buildpacks.stacks.jammy")
 		g.Expect(libpak.IsNoValidDependencies(err)).To(BeTrue(), "libpak filters by stack id")
 		inv, err := dependency.ParseInventory([]byte(data))
@@ -244,12 +237,8 @@ stacks = ["io.buildpacks.stacks.bionic"]
 	})
 	t.Run("no arch and no purl means any architecture", func(t *testing.T) {
 		g := NewWithT(t)
-		data := `[[metadata.dependencies]]
-id = "x"
-version = "1.0.0"
-uri = "https://example.test/x.tgz"
-checksum = "sha256:` + hex('a') + `"
-`
+		data := oneEntry("https://example.test/x.tgz", `checksum = "sha256:`+hex('a')+`"
+`)
 		_, err := libpakResolve(t, libpakMetadata(t, data), "x", "", "arm64", "")
 		g.Expect(libpak.IsNoValidDependencies(err)).To(BeTrue(), "libpak takes it for amd64 only")
 		inv, err := dependency.ParseInventory([]byte(data))

@@ -38,10 +38,10 @@ func TestSDKDocumentsAreValid(t *testing.T) {
 		Licenses: []dependency.License{{Type: "GPL-3.0-or-later", URI: "https://www.gnu.org/licenses/gpl-3.0.html"}}}
 	cpython := dependency.Dependency{ID: "cpython", Version: "3.12.7", URI: "file:///tmp/cpython.tgz", SHA256: strings.Repeat("ab", 32), Licenses: []dependency.License{{Type: "PSF-2.0"}}}
 	docs := map[string]sbom.Document{
-		"dependency layer":  dependency.SBOM("ffmpeg", ffmpeg),
-		"two dependencies":  dependency.SBOM("runtime", ffmpeg, cpython),
-		"no components":     {Name: "empty"},
-		"no name, no tool":  {Components: []sbom.Component{{Name: "x"}}},
+		"dependency layer": dependency.SBOM("ffmpeg", ffmpeg),
+		"two dependencies": dependency.SBOM("runtime", ffmpeg, cpython),
+		"no components":    {Name: "empty"},
+		"no name, no tool": {Components: []sbom.Component{{Name: "x"}}},
 		"python packages": {Name: "python-packages", Tool: "cnbkit/python", Components: []sbom.Component{
 			{Name: "fastapi", Version: "0.115.11", PURL: "pkg:pypi/fastapi@0.115.11", Licenses: []string{"MIT"}, Description: "FastAPI framework"},
 			{Name: "legacy", Version: "1.0", Licenses: []string{"BSD"}},
