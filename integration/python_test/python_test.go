@@ -282,7 +282,9 @@ func TestFastAPIAppServesOnPort(t *testing.T) {
 	}
 	v, err := sbomcheck.Default(context.Background())
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(v.Files(docs)).To(Succeed())
+	validated, err := v.Files(docs)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(validated).To(HaveLen(4))
 
 	port := freePort(t)
 	logs := start(t, out, out.Launch.Processes[0], port)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -46,6 +47,11 @@ func New(ctx context.Context, fx *fixtures.Fixtures) (*Validator, error) {
 // Versions are the CycloneDX specification versions the Validator accepts.
 var Versions = []string{"1.5", "1.6"}
 
+// LifecycleLegacy is the file the lifecycle itself writes at the top of the image's launch/
+// and build/ SBOM folders (the legacy bill of materials of launch.toml and build.toml
+// [[bom]], which cnbkit never writes). It is not a CycloneDX or SPDX document.
+const LifecycleLegacy = "sbom.legacy.json"
+
 // File validates one document, by its name: *.cdx.json is CycloneDX, *.spdx.json is SPDX.
 // Any other name is an error: cnbkit writes no other format.
 func (v *Validator) File(name string, data []byte) error {
@@ -55,27 +61,38 @@ func (v *Validator) File(name string, data []byte) error {
 	case strings.HasSuffix(name, ".spdx.json"):
 		return SPDX(data)
 	}
-	return fmt.Errorf("%s: not a CycloneDX (.cdx.json) or SPDX (.spdx.json) document", name)
+	return errors.New("not a CycloneDX (.cdx.json) or SPDX (.spdx.json) document")
 }
 
-// Files validates every document and reports each one that fails, by name.
-func (v *Validator) Files(files map[string][]byte) error {
+// Files validates every document and reports each one that fails, by name. It returns the
+// names of the documents it validated: the lifecycle's own LifecycleLegacy files (launch/ and
+// build/ of an image's SBOM folders) are only checked to be JSON.
+func (v *Validator) Files(files map[string][]byte) ([]string, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var errs []error
+	var validated []string
 	for _, n := range names {
+		if dir, base := path.Split(n); base == LifecycleLegacy && (dir == "launch/" || dir == "build/" || dir == "") {
+			if !json.Valid(files[n]) {
+				errs = append(errs, fmt.Errorf("%s: the lifecycle's legacy bill of materials is not JSON", n))
+			}
+			continue
+		}
 		if err := v.File(n, files[n]); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", n, err))
+			continue
 		}
+		validated = append(validated, n)
 	}
-	return errors.Join(errs...)
+	return validated, errors.Join(errs...)
 }
 
 // Dir validates every regular file under dir (e.g. what `pack sbom download` wrote) and
-// returns their names relative to dir.
+// returns the names, relative to dir, of the documents it validated (see Files).
 func (v *Validator) Dir(dir string) ([]string, error) {
 	files := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -93,12 +110,7 @@ func (v *Validator) Dir(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, v.Files(files)
+	return v.Files(files)
 }
 
 // CycloneDX validates a CycloneDX JSON document against the official schema of its

@@ -92,6 +92,16 @@ func TestRejectsInvalidDocuments(t *testing.T) {
 			g.Expect(err).To(MatchError(ContainSubstring(tt.want)))
 		})
 	}
+	t.Run("the lifecycle's legacy file is JSON-checked, not validated", func(t *testing.T) {
+		g := NewWithT(t)
+		validated, err := v.Files(map[string][]byte{"launch/sbom.legacy.json": []byte(`{"bom":null}`), "launch/a/b/sbom.spdx.json": []byte(spdxDoc("", ""))})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(validated).To(Equal([]string{"launch/a/b/sbom.spdx.json"}))
+		_, err = v.Files(map[string][]byte{"build/sbom.legacy.json": []byte(`{`)})
+		g.Expect(err).To(MatchError(ContainSubstring("legacy bill of materials is not JSON")))
+		_, err = v.Files(map[string][]byte{"launch/x/sbom.legacy.json": []byte(`{}`)})
+		g.Expect(err).To(MatchError(ContainSubstring("not a CycloneDX")), "only the lifecycle's own file at the top is exempt")
+	})
 	t.Run("the valid base document passes", func(t *testing.T) {
 		g := NewWithT(t)
 		g.Expect(v.File("a.spdx.json", []byte(spdxDoc(`"licenseDeclared":"LicenseRef-Custom"`,
