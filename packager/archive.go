@@ -1,15 +1,12 @@
 package packager
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"errors"
+	"context"
 	"fmt"
-	"io"
 	"os"
-	"path"
-	"path/filepath"
 	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
 
 // isBuildpackArchive reports whether a dependency path names a buildpack tarball
@@ -18,71 +15,18 @@ func isBuildpackArchive(p string) bool {
 	return strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".tar.gz")
 }
 
-// extractArchive unpacks a gzip-compressed tar of a buildpack directory into a new directory
-// under parent. Only files, directories and symbolic links are accepted; no entry may leave
-// the directory.
-func extractArchive(archive, parent string) (string, error) {
-	f, err := os.Open(archive)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return "", fmt.Errorf("%s is not gzip-compressed: %w", archive, err)
-	}
+// extractArchive unpacks a buildpack tarball into a new directory under parent with the
+// extractor dependencies use (dependency.ExtractArchive): every write goes through an
+// os.Root of that directory, links that leave it and entries under a link are refused, so
+// nothing is written outside it. On failure the directory is removed.
+func extractArchive(ctx context.Context, archive, parent string) (string, error) {
 	dir, err := os.MkdirTemp(parent, "archive-")
 	if err != nil {
 		return "", err
 	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return dir, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("reading %s: %w", archive, err)
-		}
-		name := path.Clean("/" + filepath.ToSlash(h.Name))
-		if name == "/" {
-			continue
-		}
-		target := filepath.Join(dir, filepath.FromSlash(name))
-		mode := os.FileMode(h.Mode).Perm() | 0o200
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return "", err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return "", err
-			}
-			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-			if err != nil {
-				return "", err
-			}
-			_, err = io.Copy(out, tr)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return "", fmt.Errorf("extracting %s from %s: %w", h.Name, archive, err)
-			}
-		case tar.TypeSymlink:
-			const base = "/buildpack"
-			if path.IsAbs(h.Linkname) || !strings.HasPrefix(path.Join(base, path.Dir(name), h.Linkname), base+"/") {
-				return "", fmt.Errorf("%s: link %s points outside the buildpack (%s)", archive, h.Name, h.Linkname)
-			}
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return "", err
-			}
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return "", err
-			}
-		default:
-			return "", fmt.Errorf("%s: entry %s is not a file, directory or symbolic link", archive, h.Name)
-		}
+	if err := dependency.ExtractArchive(ctx, archive, dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", fmt.Errorf("%w: a buildpack tarball must hold the buildpack's files, with links that stay inside it", err)
 	}
+	return dir, nil
 }

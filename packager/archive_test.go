@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -57,19 +58,24 @@ func TestBuildpackArchiveDependency(t *testing.T) {
 		wantErr string
 	}{
 		{"plain", bashBuildpack("x/tgz", "1.0.0", ""), map[string]string{"lib/link": "../buildpack.toml"}, ""},
-		{"dot-dot names stay inside", func() map[string]string {
+		{"dot-dot names are refused", func() map[string]string {
 			f := bashBuildpack("x/tgz", "1.0.0", "")
 			f["../../outside.txt"] = "x"
 			return f
-		}(), nil, ""},
-		{"escaping link", bashBuildpack("x/tgz", "1.0.0", ""), map[string]string{"lib/evil": "../../../etc/passwd"}, "points outside the buildpack"},
+		}(), nil, `refusing archive entry "../../outside.txt": path contains ".."`},
+		{"escaping link", bashBuildpack("x/tgz", "1.0.0", ""), map[string]string{"lib/evil": "../../../etc/passwd"}, `refusing archive entry "lib/evil": symlink to "../../../etc/passwd" escapes the destination`},
+		{"not a tarball", map[string]string{}, nil, "not a tar or zip archive"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
 			root := t.TempDir()
-			writeTgz(t, filepath.Join(root, "bp.tgz"), tc.files, tc.links)
+			if tc.name == "not a tarball" {
+				writeTree(t, root, map[string]string{"bp.tgz": "#!/bin/sh\necho not an archive\n"})
+			} else {
+				writeTgz(t, filepath.Join(root, "bp.tgz"), tc.files, tc.links)
+			}
 			writeTree(t, filepath.Join(root, "comp"), map[string]string{
 				"buildpack.toml": comp,
 				"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../bp.tgz\"\n",
@@ -85,4 +91,52 @@ func TestBuildpackArchiveDependency(t *testing.T) {
 			g.Expect(filepath.Join(root, "outside.txt")).NotTo(BeAnExistingFile())
 		})
 	}
+}
+
+// TestBuildpackArchiveCannotWriteOutside is the attack of issue 13, point 1: a link to its
+// own parent folder (a/b -> ../a), then a link placed "deep" under it that climbs to / and
+// descends to a folder of the attacker's choice, then a file written through that link.
+// Checking link targets as text accepts all three; the rooted extractor refuses the second.
+func TestBuildpackArchiveCannotWriteOutside(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	root := t.TempDir()
+	victim := filepath.Join(root, "victim")
+	g.Expect(os.Mkdir(victim, 0o755)).To(Succeed())
+	deep := "a/" + strings.Repeat("b/", 16) // resolves to a/ on disk, 17 levels deep as text
+	climb := strings.Repeat("../", 16) + strings.TrimPrefix(victim, "/") // up to /, then down
+	f, err := os.Create(filepath.Join(root, "bp.tgz"))
+	g.Expect(err).NotTo(HaveOccurred())
+	zw := gzip.NewWriter(f)
+	tw := tar.NewWriter(zw)
+	for _, h := range []*tar.Header{
+		{Name: "a/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "a/b", Typeflag: tar.TypeSymlink, Linkname: "../a"},
+		{Name: deep + "x", Typeflag: tar.TypeSymlink, Linkname: climb},
+		{Name: deep + "x/pwned", Typeflag: tar.TypeReg, Mode: 0o755, Size: 4},
+	} {
+		g.Expect(tw.WriteHeader(h)).To(Succeed())
+		if h.Size > 0 {
+			_, err := tw.Write([]byte("evil"))
+			g.Expect(err).NotTo(HaveOccurred())
+		}
+	}
+	g.Expect(tw.Close()).To(Succeed())
+	g.Expect(zw.Close()).To(Succeed())
+	g.Expect(f.Close()).To(Succeed())
+	writeTree(t, filepath.Join(root, "comp"), map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/tgz\"\nversion = \"1.0.0\"\n",
+		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../bp.tgz\"\n",
+	})
+
+	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(root, "comp")})
+
+	g.Expect(p).To(BeNil())
+	g.Expect(err).To(MatchError(SatisfyAll(
+		ContainSubstring(filepath.Join(root, "bp.tgz")),
+		ContainSubstring(`refusing archive entry "`+deep+`x"`),
+	)))
+	written, err := os.ReadDir(victim)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(written).To(BeEmpty(), "the archive wrote into %s", victim)
 }

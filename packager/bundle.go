@@ -174,7 +174,7 @@ func (b *builder) bundle(m *module, t spec.Target, s *bundleSpec) ([]layer.File,
 	}
 	var files []layer.File
 	if s.mb.inventory != nil {
-		src, err := os.ReadFile(filepath.Join(m.dir, spec.BuildpackFile))
+		src, err := spec.ReadFile(filepath.Join(m.dir, spec.BuildpackFile))
 		if err != nil {
 			return nil, fmt.Errorf("reading %s of %s: %w", spec.BuildpackFile, m.key(), err)
 		}

@@ -63,7 +63,7 @@ func (l *loader) extract(archive string) (string, error) {
 		}
 		l.tmp = dir
 	}
-	return extractArchive(archive, l.tmp)
+	return extractArchive(l.ctx, archive, l.tmp)
 }
 
 func (l *loader) problem(format string, args ...any) {

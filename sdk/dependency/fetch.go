@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // Logger receives what a Fetcher or Install does, worded for the person running the build.
@@ -237,7 +239,7 @@ func (f *Fetcher) fromLayout(ctx context.Context, root string, dep Dependency, o
 
 // verifyFile hashes the file at p and compares with dep.
 func verifyFile(ctx context.Context, p string, dep Dependency) (int64, error) {
-	file, err := os.Open(p)
+	file, err := spec.Open(p)
 	if err != nil {
 		return 0, fmt.Errorf("fetching %s: %w", dep, err)
 	}

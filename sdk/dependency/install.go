@@ -390,3 +390,15 @@ func Extract(ctx context.Context, art Artifact, dep Dependency, dst string) erro
 	}
 	return nil
 }
+
+// ExtractArchive unpacks the tar (plain, gzip, xz, zstd or bzip2) or zip archive at path
+// into dst (created if missing) with the same rules as Extract: nothing is written outside
+// dst, whatever the entries' names, symbolic links and hard links say. Anything that is not
+// such an archive is refused. The packager unpacks the buildpack tarballs that package.toml
+// names with it, so package inputs and dependencies share one extractor.
+func ExtractArchive(ctx context.Context, path, dst string) error {
+	if err := extract.File(ctx, path, dst, extract.Options{ArchiveOnly: true}); err != nil {
+		return fmt.Errorf("extracting %s: %w", path, err)
+	}
+	return nil
+}

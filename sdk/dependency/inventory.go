@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -506,7 +505,7 @@ func checkURI(s string) error {
 // Load reads the inventory of the buildpack in dir (its buildpack.toml).
 func Load(buildpackDir string) (Inventory, error) {
 	path := filepath.Join(buildpackDir, spec.BuildpackFile)
-	data, err := os.ReadFile(path)
+	data, err := spec.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading dependency inventory: %w", err)
 	}
@@ -516,7 +515,7 @@ func Load(buildpackDir string) (Inventory, error) {
 // ReadFile reads and validates a standalone inventory file (top-level [[dependencies]]) or a
 // buildpack.toml, as the packager does for an inventory given at package time.
 func ReadFile(path string) (Inventory, error) {
-	data, err := os.ReadFile(path)
+	data, err := spec.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading dependency inventory: %w", err)
 	}

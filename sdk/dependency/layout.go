@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // BundleDirName is the directory of a buildpack that holds bundled dependencies.
@@ -47,7 +49,7 @@ func Bundle(ctx context.Context, buildpackDir string, dep Dependency, f *Fetcher
 	// From a file:// uri, another bundle directory, or under another name: copy it in.
 	unlock := lockEntry(root, dep.SHA256)
 	defer unlock()
-	src, err := os.Open(art.Path)
+	src, err := spec.Open(art.Path)
 	if err != nil {
 		return "", fmt.Errorf("bundling %s: %w", dep, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -140,7 +139,7 @@ func (b *Buildpack) readArchVariantAlias(data []byte) error {
 
 // ReadBuildpack reads and decodes the buildpack.toml at path.
 func ReadBuildpack(path string) (Buildpack, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return Buildpack{}, fmt.Errorf("reading buildpack descriptor: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/BurntSushi/toml"
 )
@@ -56,7 +55,7 @@ func ParsePackage(data []byte) (Package, error) {
 
 // ReadPackage reads and decodes the package.toml at path.
 func ReadPackage(path string) (Package, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return Package{}, fmt.Errorf("reading package configuration: %w", err)
 	}

@@ -17,6 +17,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // Epoch is the modification time of every entry, as pack writes it.
@@ -121,7 +123,7 @@ func writeFile(tw *tar.Writer, root string, file File) error {
 		}
 		return nil
 	}
-	src, err := os.Open(file.Source)
+	src, err := spec.Open(file.Source)
 	if err != nil {
 		return fmt.Errorf("adding %s: %w", file.Path, err)
 	}

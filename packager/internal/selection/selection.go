@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // IgnoreFile is the name of the optional rules file in a buildpack directory.
@@ -126,7 +128,7 @@ type Entry struct {
 // Rules returns Defaults, then the rules of root/.cnbignore if present, then extra.
 func Rules(root string, extra []string) ([]Rule, error) {
 	lines := append([]string(nil), Defaults...)
-	data, err := os.ReadFile(filepath.Join(root, IgnoreFile))
+	data, err := spec.ReadFile(filepath.Join(root, IgnoreFile))
 	switch {
 	case err == nil:
 		sc := bufio.NewScanner(bytes.NewReader(data))

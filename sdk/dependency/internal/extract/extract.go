@@ -20,6 +20,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // Options tune an extraction. The zero value is usable.
@@ -40,7 +42,13 @@ type Options struct {
 	// RatioAfter is how much may be written before MaxRatio applies (small files of zeros
 	// compress extremely well and are harmless). 0: DefaultRatioAfter.
 	RatioAfter int64
+	// ArchiveOnly refuses input that is not a tar (plain or compressed) or zip archive,
+	// instead of writing it as a single file.
+	ArchiveOnly bool
 }
+
+// ErrNotArchive is returned, with ArchiveOnly, for input that is not a tar or zip archive.
+var ErrNotArchive = errors.New("not a tar or zip archive")
 
 // Defaults of the decompression-bomb guards.
 const (
@@ -122,7 +130,7 @@ func isTar(head []byte) bool {
 
 // File extracts the artifact at path into dst (created if missing).
 func File(ctx context.Context, path, dst string, opts Options) error {
-	f, err := os.Open(path)
+	f, err := spec.Open(path)
 	if err != nil {
 		return fmt.Errorf("extracting: %w", err)
 	}
@@ -175,6 +183,9 @@ func Reader(ctx context.Context, r io.Reader, dst string, opts Options) error {
 			opts.Name = trimCompressionSuffix(opts.Name)
 			format = Single
 		}
+	}
+	if format == Single && opts.ArchiveOnly {
+		return fmt.Errorf("extracting: %w", ErrNotArchive)
 	}
 	root, err := openRoot(dst)
 	if err != nil {
@@ -494,10 +505,10 @@ func (w *writer) symlink(name, target string) error {
 	if err := checkLinkTarget(name, target); err != nil {
 		return err
 	}
-	if err := w.prepare(name); err != nil {
+	if err := w.realParents(name); err != nil {
 		return err
 	}
-	if err := w.realParents(name); err != nil {
+	if err := w.prepare(name); err != nil {
 		return err
 	}
 	if err := w.root.Symlink(target, name); err != nil {
@@ -536,7 +547,8 @@ func checkLinkTarget(name, target string) error {
 	return nil
 }
 
-// realParents refuses a link whose parent directories include a symlink.
+// realParents refuses a link whose parent directories include a symlink. Parents that do
+// not exist yet are created as real directories.
 func (w *writer) realParents(name string) error {
 	dir := path.Dir(name)
 	if dir == "." {
@@ -546,6 +558,9 @@ func (w *writer) realParents(name string) error {
 	for i := range parts {
 		p := strings.Join(parts[:i+1], "/")
 		info, err := w.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("extracting: %w", err)
 		}
