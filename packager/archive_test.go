@@ -103,7 +103,7 @@ func TestBuildpackArchiveCannotWriteOutside(t *testing.T) {
 	root := t.TempDir()
 	victim := filepath.Join(root, "victim")
 	g.Expect(os.Mkdir(victim, 0o755)).To(Succeed())
-	deep := "a/" + strings.Repeat("b/", 16) // resolves to a/ on disk, 17 levels deep as text
+	deep := "a/" + strings.Repeat("b/", 16)                              // resolves to a/ on disk, 17 levels deep as text
 	climb := strings.Repeat("../", 16) + strings.TrimPrefix(victim, "/") // up to /, then down
 	f, err := os.Create(filepath.Join(root, "bp.tgz"))
 	g.Expect(err).NotTo(HaveOccurred())
