@@ -3,6 +3,7 @@ package packager_test
 import (
 	"archive/tar"
 	"compress/gzip"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,9 @@ func TestBuildpackArchiveCannotWriteOutside(t *testing.T) {
 		ContainSubstring(filepath.Join(root, "bp.tgz")),
 		ContainSubstring(`refusing archive entry "`+deep+`x"`),
 	)))
+	var verr *packager.ValidationError
+	g.Expect(errors.As(err, &verr)).To(BeTrue())
+	g.Expect(verr.Problems).To(HaveLen(1), "one cause, one message: %v", err)
 	written, err := os.ReadDir(victim)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(written).To(BeEmpty(), "the archive wrote into %s", victim)

@@ -95,9 +95,14 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	targets := l.resolveTargets(main, config)
 	l.checkTargets(targets)
 	l.checkOrders()
-	stacks := l.resolvedStacks(main)
-	if len(stacks) == 0 {
-		l.problem("the buildpacks of the package share no stack: check their [[stacks]] (or use [[targets]] only)")
+	l.checkCycles()
+	var stacks []format.Stack
+	if len(l.problems) == 0 {
+		// Only with every component present and no cycle: otherwise the stacks are
+		// incomplete and "no stack" would be a second message for the same cause.
+		if stacks = l.resolvedStacks(main); len(stacks) == 0 {
+			l.problem("the buildpacks of the package share no stack: check their [[stacks]] (or use [[targets]] only)")
+		}
 	}
 	bundles := l.planBundles(main, targets)
 	if len(l.problems) > 0 {

@@ -3,6 +3,8 @@ package packager
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cnbkit/cnbkit/packager/internal/source"
 )
 
 // ValidationError lists every problem found before anything was written.
@@ -24,3 +26,9 @@ func (e *ValidationError) Error() string {
 
 // Unwrap returns the problems.
 func (e *ValidationError) Unwrap() []error { return e.Problems }
+
+// DigestError reports a blob of a .cnb file, an OCI layout or a registry image whose content
+// does not match the digest, size or diff ID it is listed with: the package was altered or
+// damaged after it was written. Inspect, Build and the writers return it (wrapped) as soon
+// as the blob has been read; nothing built from it is written.
+type DigestError = source.DigestError

@@ -3,8 +3,10 @@ package packager
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 
+	"github.com/cnbkit/cnbkit/internal/ctxio"
 	"github.com/cnbkit/cnbkit/packager/internal/format"
 	"github.com/cnbkit/cnbkit/packager/internal/source"
 )
@@ -68,7 +70,10 @@ type OrderMember struct {
 }
 
 // Inspect reads a .cnb file, an OCI layout directory or an image reference (tried in that
-// order) and describes the buildpackage.
+// order) and describes the buildpackage. Every blob read is verified against its digest:
+// for a file or a layout that includes every layer (a local read), so a package altered
+// after it was written fails here with a *DigestError naming the file and the blob.
+// Layers of a registry image are not downloaded; the registry client verifies what it reads.
 func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) {
 	p, err := source.Open(ctx, ref, o.sink().Options(ctx)...)
 	if err != nil {
@@ -100,6 +105,11 @@ func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) 
 		for id, versions := range layers {
 			for v, l := range versions {
 				holders[l.LayerDiffID] = append(holders[l.LayerDiffID], id+"@"+v)
+			}
+		}
+		if p.Kind != source.KindRegistry {
+			if err := verifyLayers(ctx, img); err != nil {
+				return nil, err
 			}
 		}
 		for j, d := range cfg.RootFS.DiffIDs {
@@ -152,4 +162,24 @@ func (i *Info) Buildpack(id, version string) (BuildpackInfo, bool) {
 		}
 	}
 	return BuildpackInfo{}, false
+}
+
+// verifyLayers reads every layer of img once, checking its digest, size and diff ID.
+func verifyLayers(ctx context.Context, img source.Image) error {
+	layers, err := img.Image.Layers()
+	if err != nil {
+		return err
+	}
+	for _, l := range layers {
+		rc, err := l.Compressed()
+		if err != nil {
+			return err
+		}
+		_, err = ctxio.Copy(ctx, io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -52,6 +52,9 @@ type loader struct {
 	deps     []packageDep
 	packages []*source.Package
 	tmp      string // extracted buildpack archives, removed with the package
+	// failedDeps counts package.toml dependencies that could not be read: the buildpacks
+	// they hold are unknown, so orders naming them are not reported as missing too.
+	failedDeps int
 }
 
 // extract unpacks a buildpack archive into the loader's temporary directory.
@@ -220,13 +223,17 @@ func (l *loader) loadConfig(owner *module, config string) {
 	}
 	base := filepath.Dir(config)
 	for _, d := range p.Dependencies {
+		before := len(l.problems)
 		if d.URI == "" && d.ImageName != "" {
 			dep := packageDep{uri: d.ImageName, from: owner}
 			l.openPackage(&dep, d.ImageName, fmt.Sprintf("dependency image %q of %s", d.ImageName, config), true)
 			l.deps = append(l.deps, dep)
-			continue
+		} else {
+			l.loadDependency(owner, d.URI, base, config)
 		}
-		l.loadDependency(owner, d.URI, base, config)
+		if len(l.problems) > before {
+			l.failedDeps++
+		}
 	}
 }
 
@@ -295,7 +302,7 @@ func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool
 		p, err = source.Open(l.ctx, ref)
 	}
 	if err != nil {
-		l.problem("%s: %v", origin, err)
+		l.problem("%s: %w", origin, err)
 		return
 	}
 	l.packages = append(l.packages, p)
@@ -305,7 +312,7 @@ func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool
 	}
 	cfg, err := p.Images[0].Image.ConfigFile()
 	if err != nil {
-		l.problem("%s: reading image config: %v", origin, err)
+		l.problem("%s: reading image config: %w", origin, err)
 		return
 	}
 	meta, layers, err := format.Labels(cfg)

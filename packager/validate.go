@@ -170,6 +170,9 @@ func (l *loader) checkOrders() {
 				}
 				k := g.ID + "@" + g.Version
 				if _, ok := l.modules[k]; !ok {
+					if l.failedDeps > 0 {
+						continue // most likely in the dependency that could not be read
+					}
 					l.problem("buildpack %s: order[%d] names %s, which is not in the package: add it to package.toml as [[dependencies]] uri = \"<directory, .cnb file or image>\"", m.key(), i, k)
 					continue
 				}
@@ -250,4 +253,54 @@ func mergeStacks(a, b []format.Stack) []format.Stack {
 		out = append(out, format.Stack{ID: s.ID, Mixins: ms})
 	}
 	return out
+}
+
+// checkCycles reports an order that contains, directly or through its components, the
+// buildpack it belongs to: the lifecycle would never reach a buildpack that runs.
+func (l *loader) checkCycles() {
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[string]int{}
+	reported := map[string]bool{}
+	var path []string
+	var visit func(m *module)
+	visit = func(m *module) {
+		k := m.key()
+		switch state[k] {
+		case done:
+			return
+		case visiting:
+			start := 0
+			for i, p := range path {
+				if p == k {
+					start = i
+				}
+			}
+			cycle := append(append([]string(nil), path[start:]...), k)
+			if !reported[k] {
+				for _, c := range cycle {
+					reported[c] = true
+				}
+				l.problem("buildpack %s contains itself through its order (%s): an order may only name other buildpacks; remove the entry that leads back",
+					k, strings.Join(cycle, " -> "))
+			}
+			return
+		}
+		state[k] = visiting
+		path = append(path, k)
+		for _, o := range m.bp.Order {
+			for _, g := range o.Group {
+				if c, ok := l.modules[g.ID+"@"+g.Version]; ok {
+					visit(c)
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		state[k] = done
+	}
+	for _, m := range l.order {
+		visit(m)
+	}
 }

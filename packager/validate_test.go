@@ -45,11 +45,30 @@ func TestValidationReportsEveryProblemAtOnce(t *testing.T) {
 				"unused/bin/detect":     "#!/bin/sh\n",
 			},
 			want: []string{
-				`order[0] names x/missing@1.0.0, which is not in the package`,
+				// x/missing is most likely in ./nowhere: one cause, one message.
 				`order[0] names x/noversion without a version`,
 				`dependency "unused" (x/unused@1.0.0) is not used by any [[order]] group`,
 				`nowhere does not exist`,
 			},
+		},
+		{
+			// Issue 13, point 6: no "share no stack" for a missing component.
+			name: "missing component",
+			files: map[string]string{
+				"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/missing\"\nversion = \"1.0.0\"\n",
+			},
+			want: []string{`order[0] names x/missing@1.0.0, which is not in the package: add it to package.toml`},
+		},
+		{
+			// Issue 13, point 6: a cycle without a leaf is a cycle, not a stack problem.
+			name: "cycle without a leaf",
+			files: map[string]string{
+				"buildpack.toml":   "api = \"0.10\"\n[buildpack]\nid = \"x/a\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/b\"\nversion = \"1.0.0\"\n",
+				"package.toml":     "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"b\"\n",
+				"b/buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/b\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/a\"\nversion = \"1.0.0\"\n",
+				"b/package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"..\"\n",
+			},
+			want: []string{`buildpack x/a@1.0.0 contains itself through its order (x/a@1.0.0 -> x/b@1.0.0 -> x/a@1.0.0)`},
 		},
 		{
 			name: "package.toml keys",

@@ -121,6 +121,12 @@ var rules = []rule{
 		}
 		return ""
 	}},
+	{"internal/ctxio imports nothing of cnbkit", func(from, to string, _ bool) string {
+		if under(from, module+"/internal/ctxio") && under(to, module) && !under(to, module+"/internal/ctxio") {
+			return "imports " + to
+		}
+		return ""
+	}},
 	{"sdk/spec imports nothing of cnbkit", func(from, to string, _ bool) string {
 		if under(from, module+"/sdk/spec") && under(to, module) && !under(to, module+"/sdk/spec") {
 			return "imports " + to
@@ -142,9 +148,9 @@ var rules = []rule{
 		}
 		return "imports " + to
 	}},
-	{"the packager imports only sdk/spec and sdk/dependency of the SDK", func(from, to string, _ bool) string {
+	{"the packager imports only sdk/spec and sdk/dependency of the SDK, and internal/ctxio", func(from, to string, _ bool) string {
 		if under(from, module+"/packager") && under(to, module) && !under(to, module+"/packager") &&
-			!under(to, module+"/sdk/spec") && !under(to, module+"/sdk/dependency") {
+			!under(to, module+"/sdk/spec") && !under(to, module+"/sdk/dependency") && !under(to, module+"/internal/ctxio") {
 			return "imports " + to
 		}
 		return ""
@@ -224,6 +230,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/packager", module + "/sdk"},
 		{module + "/packager", module + "/scaffold"},
 		{module + "/scaffold", module + "/sdk/cnbtest"},
+		{module + "/internal/ctxio", module + "/sdk/spec"},
 	}
 	for _, b := range bad {
 		fired := false
@@ -245,6 +252,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/buildpacks/python", "github.com/Masterminds/semver/v3"},
 		{module + "/packager", module + "/sdk/spec"},
 		{module + "/packager", module + "/sdk/dependency"},
+		{module + "/packager", module + "/internal/ctxio"},
+		{module + "/sdk/dependency", module + "/internal/ctxio"},
 		{module + "/scaffold", module + "/sdk/spec"},
 		{module + "/cmd/cnbkit", module + "/packager"},
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cnbkit/cnbkit/internal/ctxio"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -245,7 +245,7 @@ func verifyFile(ctx context.Context, p string, dep Dependency) (int64, error) {
 	}
 	defer file.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, &ctxReader{ctx: ctx, r: file}, make([]byte, 256<<10))
+	n, err := ctxio.Copy(ctx, h, file)
 	if err != nil {
 		return 0, fmt.Errorf("fetching %s: reading %s: %w", dep, p, err)
 	}
@@ -253,22 +253,6 @@ func verifyFile(ctx context.Context, p string, dep Dependency) (int64, error) {
 		return 0, &ChecksumError{Dependency: dep.String(), URI: p, Expected: dep.Checksum(), Actual: "sha256:" + actual, Size: n}
 	}
 	return n, nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-	n   int
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	c.n++
-	if c.n%32 == 0 {
-		if err := c.ctx.Err(); err != nil {
-			return 0, err
-		}
-	}
-	return c.r.Read(p)
 }
 
 // download fetches u into the layout at root with retries.
@@ -515,7 +499,7 @@ func store(ctx context.Context, root string, dep Dependency, name string, r io.R
 		return Artifact{}, fmt.Errorf("storing %s: %w", dep, err)
 	}
 	h := sha256.New()
-	n, err := copyHashed(ctx, file, h, r)
+	n, err := ctxio.Copy(ctx, io.MultiWriter(file, h), r)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
@@ -552,10 +536,6 @@ func removeStalePartials(root string) {
 			os.RemoveAll(m)
 		}
 	}
-}
-
-func copyHashed(ctx context.Context, dst io.Writer, h hash.Hash, src io.Reader) (int64, error) {
-	return io.CopyBuffer(io.MultiWriter(dst, h), &ctxReader{ctx: ctx, r: src}, make([]byte, 256<<10))
 }
 
 func writeFileAtomic(p string, data []byte) error {

@@ -104,13 +104,18 @@ func PlatformString(p v1.Platform) string {
 }
 
 // Open opens a .cnb file, an OCI layout directory or, if path names neither, an image
-// reference (with or without a docker:// prefix).
+// reference (with or without a docker:// prefix). A path that exists but is neither a
+// regular file nor a directory (a named pipe, a device) is refused before it is opened.
 func Open(ctx context.Context, ref string, opts ...remote.Option) (*Package, error) {
 	if info, err := os.Stat(ref); err == nil {
-		if info.IsDir() {
+		switch {
+		case info.IsDir():
 			return OpenLayout(ref)
+		case info.Mode().IsRegular():
+			return OpenFile(ref)
 		}
-		return OpenFile(ref)
+		return nil, fmt.Errorf("opening %s: %w (a buildpackage is a .cnb file, an OCI layout directory or an image reference)",
+			ref, &spec.NotRegularError{Path: ref, Mode: info.Mode()})
 	}
 	if strings.HasSuffix(ref, ".cnb") || strings.HasPrefix(ref, ".") || strings.HasPrefix(ref, "/") {
 		return nil, fmt.Errorf("opening %s: no such file or directory", ref)
@@ -118,16 +123,25 @@ func Open(ctx context.Context, ref string, opts ...remote.Option) (*Package, err
 	return OpenRemote(ctx, strings.TrimPrefix(ref, "docker://"), opts...)
 }
 
-// blobs reads blobs by digest.
+// blobs reads the blobs of a layout by digest.
 type blobs interface {
-	open(h v1.Hash) (io.ReadCloser, int64, error)
+	open(h v1.Hash) (io.ReadCloser, error)
 }
 
-// OpenLayout opens an OCI image layout directory.
+// OpenLayout opens an OCI image layout directory. Every blob is verified against its
+// digest as it is read.
 func OpenLayout(dir string) (*Package, error) {
 	d := dirBlobs(dir)
 	p := &Package{Name: dir, Kind: KindLayout}
-	if err := readLayout(p, d, func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }); err != nil {
+	read := func(n string) ([]byte, error) {
+		f, err := spec.Open(filepath.Join(dir, n))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return readLimited(f, n, maxManifestSize)
+	}
+	if err := readLayout(p, d, read); err != nil {
 		return nil, fmt.Errorf("reading OCI layout %s: %w", dir, err)
 	}
 	return p, nil
@@ -135,26 +149,42 @@ func OpenLayout(dir string) (*Package, error) {
 
 type dirBlobs string
 
-func (d dirBlobs) open(h v1.Hash) (io.ReadCloser, int64, error) {
-	f, err := os.Open(filepath.Join(string(d), "blobs", h.Algorithm, h.Hex))
-	if err != nil {
-		return nil, 0, err
+func (d dirBlobs) open(h v1.Hash) (io.ReadCloser, error) {
+	if err := checkDigest(h); err != nil {
+		return nil, err
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, info.Size(), nil
+	return spec.Open(filepath.Join(string(d), "blobs", h.Algorithm, h.Hex))
 }
 
-// OpenFile opens a .cnb file: a tar of an OCI layout, read in place.
+// checkDigest refuses digests that could not name a blob file (a hostile index could
+// otherwise name a path such as ../../etc/passwd).
+func checkDigest(h v1.Hash) error {
+	if h.Algorithm != "sha256" || len(h.Hex) != 64 || strings.Trim(h.Hex, "0123456789abcdef") != "" {
+		return fmt.Errorf("digest %q is not sha256:<64 lower-case hex digits>", h)
+	}
+	return nil
+}
+
+// readLimited reads all of r, refusing more than limit bytes.
+func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	return data, nil
+}
+
+// OpenFile opens a .cnb file: a tar of an OCI layout, read in place. Every blob is
+// verified against its digest as it is read.
 func OpenFile(path string) (*Package, error) {
-	f, err := os.Open(path)
+	f, err := spec.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	t, err := indexTar(f)
+	t, err := indexTar(f, path)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("reading %s: %w (a .cnb file is a tar of an OCI image layout)", path, err)
@@ -172,7 +202,7 @@ type tarBlobs struct {
 	entries map[string][2]int64 // name → offset, size
 }
 
-func indexTar(f *os.File) (*tarBlobs, error) {
+func indexTar(f *os.File, name string) (*tarBlobs, error) {
 	t := &tarBlobs{f: f, entries: map[string][2]int64{}}
 	tr := tar.NewReader(f)
 	for {
@@ -191,6 +221,9 @@ func indexTar(f *os.File) (*tarBlobs, error) {
 			return nil, err
 		}
 		n := strings.TrimPrefix(strings.TrimPrefix(filepath.ToSlash(hdr.Name), "/"), "./")
+		if _, dup := t.entries[n]; dup {
+			return nil, fmt.Errorf("%s holds %s twice", name, n)
+		}
 		t.entries[n] = [2]int64{off, hdr.Size}
 	}
 	return t, nil
@@ -201,19 +234,18 @@ func (t *tarBlobs) read(n string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", n, os.ErrNotExist)
 	}
-	buf := make([]byte, e[1])
-	if _, err := t.f.ReadAt(buf, e[0]); err != nil {
-		return nil, err
-	}
-	return buf, nil
+	return readLimited(io.NewSectionReader(t.f, e[0], e[1]), n, maxManifestSize)
 }
 
-func (t *tarBlobs) open(h v1.Hash) (io.ReadCloser, int64, error) {
+func (t *tarBlobs) open(h v1.Hash) (io.ReadCloser, error) {
+	if err := checkDigest(h); err != nil {
+		return nil, err
+	}
 	e, ok := t.entries["blobs/"+h.Algorithm+"/"+h.Hex]
 	if !ok {
-		return nil, 0, fmt.Errorf("blob %s: %w", h, os.ErrNotExist)
+		return nil, fmt.Errorf("blob %s: %w", h, os.ErrNotExist)
 	}
-	return io.NopCloser(io.NewSectionReader(t.f, e[0], e[1])), e[1], nil
+	return io.NopCloser(io.NewSectionReader(t.f, e[0], e[1])), nil
 }
 
 func readLayout(p *Package, b blobs, read func(string) ([]byte, error)) error {
@@ -244,12 +276,12 @@ func addManifests(p *Package, b blobs, descs []v1.Descriptor, depth int) error {
 		return errors.New("image indexes are nested too deeply")
 	}
 	for _, d := range descs {
-		raw, err := readBlob(b, d.Digest)
-		if err != nil {
-			return err
-		}
 		switch {
 		case d.MediaType.IsIndex():
+			raw, err := readBlob(p.Name, b, d, "image index", maxManifestSize)
+			if err != nil {
+				return err
+			}
 			var idx v1.IndexManifest
 			if err := json.Unmarshal(raw, &idx); err != nil {
 				return fmt.Errorf("decoding index %s: %w", d.Digest, err)
@@ -258,7 +290,15 @@ func addManifests(p *Package, b blobs, descs []v1.Descriptor, depth int) error {
 				return err
 			}
 		case d.MediaType.IsImage():
-			img, err := partial.CompressedToImage(&blobImage{b: b, raw: raw, mt: d.MediaType})
+			raw, err := readBlob(p.Name, b, d, "manifest", maxManifestSize)
+			if err != nil {
+				return err
+			}
+			m, err := v1.ParseManifest(bytes.NewReader(raw))
+			if err != nil {
+				return fmt.Errorf("decoding manifest %s: %w", d.Digest, err)
+			}
+			img, err := partial.CompressedToImage(&blobImage{source: p.Name, b: b, raw: raw, manifest: m, mt: d.MediaType})
 			if err != nil {
 				return err
 			}
@@ -266,7 +306,7 @@ func addManifests(p *Package, b blobs, descs []v1.Descriptor, depth int) error {
 			if err != nil {
 				return fmt.Errorf("reading config of image %s: %w", d.Digest, err)
 			}
-			p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: d.Digest, Image: img})
+			p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: d.Digest, Image: verifiedImage{Image: img, source: p.Name}})
 		default:
 			return fmt.Errorf("manifest %s has media type %q, not an image or an index", d.Digest, d.MediaType)
 		}
@@ -278,53 +318,82 @@ func platformOf(cfg *v1.ConfigFile) v1.Platform {
 	return v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant, OSVersion: cfg.OSVersion}
 }
 
-func readBlob(b blobs, h v1.Hash) ([]byte, error) {
-	rc, _, err := b.open(h)
+// readBlob reads a small blob (index, manifest, config) listed by d, verifying its size and
+// digest as it streams.
+func readBlob(source string, b blobs, d v1.Descriptor, what string, limit int64) ([]byte, error) {
+	if d.Size > limit {
+		return nil, fmt.Errorf("%s %s is listed with %d bytes, more than the %d a %s may have", what, d.Digest, d.Size, limit, what)
+	}
+	size := d.Size
+	if size <= 0 {
+		size = -1
+	}
+	rc, err := b.open(d.Digest)
 	if err != nil {
-		return nil, fmt.Errorf("reading blob %s: %w", h, err)
+		return nil, fmt.Errorf("reading %s %s: %w", what, d.Digest, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc)
+	v := verify(rc, DigestError{Source: source, What: what, Digest: d.Digest}, size, v1.Hash{}, "")
+	data, err := readLimited(v, what+" "+d.Digest.String(), limit)
 	if err != nil {
-		return nil, fmt.Errorf("reading blob %s: %w", h, err)
+		var de *DigestError
+		if errors.As(err, &de) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("reading %s %s: %w", what, d.Digest, err)
 	}
 	return data, nil
 }
 
 type blobImage struct {
-	b   blobs
-	raw []byte
-	mt  types.MediaType
+	source   string
+	b        blobs
+	raw      []byte
+	manifest *v1.Manifest
+	mt       types.MediaType
 }
 
 func (i *blobImage) RawManifest() ([]byte, error)        { return i.raw, nil }
 func (i *blobImage) MediaType() (types.MediaType, error) { return i.mt, nil }
 func (i *blobImage) RawConfigFile() ([]byte, error) {
-	m, err := v1.ParseManifest(bytes.NewReader(i.raw))
-	if err != nil {
-		return nil, err
-	}
-	return readBlob(i.b, m.Config.Digest)
+	return readBlob(i.source, i.b, i.manifest.Config, "config", maxConfigSize)
 }
 func (i *blobImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	m, err := v1.ParseManifest(bytes.NewReader(i.raw))
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range m.Layers {
-		if l.Digest == h {
-			return &blobLayer{b: i.b, desc: l}, nil
+	for j, l := range i.manifest.Layers {
+		if l.Digest != h {
+			continue
 		}
+		raw, err := i.RawConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := v1.ParseConfigFile(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("decoding config %s: %w", i.manifest.Config.Digest, err)
+		}
+		if len(cfg.RootFS.DiffIDs) != len(i.manifest.Layers) {
+			return nil, fmt.Errorf("the manifest lists %d layers but the config %d diff IDs", len(i.manifest.Layers), len(cfg.RootFS.DiffIDs))
+		}
+		return &blobLayer{b: i.b, desc: l, diffID: cfg.RootFS.DiffIDs[j]}, nil
 	}
-	if m.Config.Digest == h {
-		return &blobLayer{b: i.b, desc: m.Config}, nil
+	if i.manifest.Config.Digest == h {
+		return &blobLayer{b: i.b, desc: i.manifest.Config}, nil
 	}
 	return nil, fmt.Errorf("blob %s is not part of the image", h)
 }
 
+// blobLayer reads a layer blob as stored; verifiedImage wraps it with the checks.
 type blobLayer struct {
-	b    blobs
-	desc v1.Descriptor
+	b      blobs
+	desc   v1.Descriptor
+	diffID v1.Hash // from the config: checked, not computed, when the layer is read
+}
+
+func (l *blobLayer) DiffID() (v1.Hash, error) {
+	if l.diffID.Hex == "" {
+		return v1.Hash{}, fmt.Errorf("blob %s is not a layer", l.desc.Digest)
+	}
+	return l.diffID, nil
 }
 
 func (l *blobLayer) Digest() (v1.Hash, error) { return l.desc.Digest, nil }
@@ -333,8 +402,7 @@ func (l *blobLayer) MediaType() (types.MediaType, error) {
 	return l.desc.MediaType, nil
 }
 func (l *blobLayer) Compressed() (io.ReadCloser, error) {
-	rc, _, err := l.b.open(l.desc.Digest)
-	return rc, err
+	return l.b.open(l.desc.Digest)
 }
 
 // OpenRemote reads an image or image index from a registry. Layers are fetched lazily.
@@ -371,7 +439,7 @@ func OpenRemote(ctx context.Context, ref string, opts ...remote.Option) (*Packag
 			if err != nil {
 				return nil, fmt.Errorf("reading config of image %s of %s: %w", d.Digest, ref, err)
 			}
-			p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: d.Digest, Image: img})
+			p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: d.Digest, Image: verifiedImage{Image: img, source: ref}})
 		}
 	default:
 		img, err := desc.Image()
@@ -382,7 +450,7 @@ func OpenRemote(ctx context.Context, ref string, opts ...remote.Option) (*Packag
 		if err != nil {
 			return nil, fmt.Errorf("reading config of %s: %w", ref, err)
 		}
-		p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: desc.Digest, Image: img})
+		p.Images = append(p.Images, Image{Platform: platformOf(cfg), Digest: desc.Digest, Image: verifiedImage{Image: img, source: ref}})
 	}
 	return p, nil
 }
