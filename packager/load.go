@@ -169,18 +169,29 @@ func (l *loader) selectFiles(m *module) {
 		return
 	}
 	m.files = files
-	if goMain != "" || m.bp.IsComposite() {
-		return
-	}
 	have := map[string]bool{}
 	for _, f := range files {
 		have[f.Path] = true
 	}
+	required := []string{spec.BuildpackFile}
+	if goMain == "" && !m.bp.IsComposite() {
+		required = append(required, "bin/build", "bin/detect")
+	}
 	var missing []string
-	for _, b := range []string{"bin/build", "bin/detect"} {
-		if !have[b] {
-			missing = append(missing, b)
+	for _, r := range required {
+		if have[r] {
+			continue
 		}
+		if _, err := os.Lstat(filepath.Join(m.dir, filepath.FromSlash(r))); err == nil {
+			l.problem("buildpack %s (%s): %s is excluded by %s or --exclude, but a buildpack cannot work without it: remove the rule that matches it, or add the rule !%s",
+				m.key(), relPath(m.dir), r, selection.IgnoreFile, r)
+			continue
+		}
+		missing = append(missing, r)
+	}
+	generated := goMain != ""
+	for _, p := range linkProblems(files, generated) {
+		l.problem("buildpack %s (%s): %s", m.key(), relPath(m.dir), p)
 	}
 	if len(missing) > 0 {
 		l.problem("buildpack %s (%s) has no %s and no Go main package in ./cmd or at its root: add the executables, or a main package the packager compiles",
@@ -326,12 +337,20 @@ func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		if err := spec.ValidateID(id); err != nil {
+			l.problem("%s: its %s label: %v", origin, format.LayersLabel, err)
+			continue
+		}
 		versions := make([]string, 0, len(layers[id]))
 		for v := range layers[id] {
 			versions = append(versions, v)
 		}
 		sort.Strings(versions)
 		for _, v := range versions {
+			if err := spec.ValidateVersion(v); err != nil {
+				l.problem("%s: its %s label: buildpack %s: %v", origin, format.LayersLabel, id, err)
+				continue
+			}
 			info := layers[id][v]
 			m := &module{bp: descriptorOf(id, v, info), origin: origin, pkg: p, info: info}
 			l.add(m)

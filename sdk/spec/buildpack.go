@@ -181,6 +181,7 @@ func (b Buildpack) Validate() error {
 			errs = append(errs, fmt.Errorf("targets[%d]: %w", i, err))
 		}
 	}
+	errs = append(errs, duplicateTargets(b.Targets)...)
 	for i, o := range b.Order {
 		if len(o.Group) == 0 {
 			errs = append(errs, fmt.Errorf("order[%d] has an empty group: list at least one buildpack", i))

@@ -82,5 +82,6 @@ func (p Package) Validate() error {
 			errs = append(errs, fmt.Errorf("targets[%d]: %w", i, err))
 		}
 	}
+	errs = append(errs, duplicateTargets(p.Targets)...)
 	return errors.Join(errs...)
 }

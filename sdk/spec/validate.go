@@ -15,11 +15,23 @@ var idPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9./-]*$`)
 // reservedIDs may not be used as buildpack IDs: the lifecycle uses them as directory names.
 var reservedIDs = map[string]bool{"app": true, "config": true, "sbom": true}
 
-// ValidateID checks a buildpack ID: letters, digits, '.', '/' and '-', not a reserved word.
+// MaxNameLength is the longest buildpack ID and version cnbkit accepts, in bytes. Neither
+// specification sets a limit, but both become folder names: /cnb/buildpacks/<id with / as
+// _>/<version> in builders and buildpackages, /layers/<id> during builds. A tar header in
+// the USTAR format, which every reader accepts without extensions, stores a name of at most
+// 100 bytes after the last '/' it splits on, and a folder name of at most 100 bytes is far
+// from the 255 that Linux file systems allow. Longer names need PAX headers that some
+// readers mishandle, and past 255 bytes the lifecycle cannot create the folder at all.
+const MaxNameLength = 100
+
+// ValidateID checks a buildpack ID: letters, digits, '.', '/' and '-', not a reserved word,
+// at most MaxNameLength bytes.
 func ValidateID(id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("buildpack id is empty: set [buildpack] id, e.g. \"my-org/my-buildpack\"")
+	case len(id) > MaxNameLength:
+		return fmt.Errorf("buildpack id %q... is %d bytes long: use at most %d (it becomes a folder name in builders and images)", id[:32], len(id), MaxNameLength)
 	case reservedIDs[id]:
 		return fmt.Errorf("buildpack id %q is reserved by the lifecycle: choose another id", id)
 	case !idPattern.MatchString(id) || strings.Contains(id, "//") || strings.HasSuffix(id, "/"):
@@ -35,6 +47,9 @@ var semverPattern = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*
 func ValidateVersion(v string) error {
 	if v == "" {
 		return fmt.Errorf("version is empty: set a semantic version such as \"1.0.0\"")
+	}
+	if len(v) > MaxNameLength {
+		return fmt.Errorf("version %q... is %d bytes long: use at most %d (it becomes a folder name in builders and images)", v[:32], len(v), MaxNameLength)
 	}
 	if !semverPattern.MatchString(v) {
 		return fmt.Errorf("version %q is not a semantic version: use MAJOR.MINOR.PATCH, e.g. \"1.2.3\"", v)
@@ -106,4 +121,19 @@ func ValidateExecEnv(name string) error {
 		return fmt.Errorf("execution environment %q contains white space or control characters: use a name such as %q", name, DefaultExecEnv)
 	}
 	return nil
+}
+
+// duplicateTargets reports [[targets]] entries that repeat an earlier one.
+func duplicateTargets(targets []Target) []error {
+	var errs []error
+	seen := map[string]int{}
+	for i, t := range targets {
+		k := t.String()
+		if j, dup := seen[k]; dup {
+			errs = append(errs, fmt.Errorf("targets[%d] repeats targets[%d] (%s): remove one of them", i, j, k))
+			continue
+		}
+		seen[k] = i
+	}
+	return errs
 }
