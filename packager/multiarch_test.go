@@ -82,9 +82,12 @@ func TestMultiArchOutputs(t *testing.T) {
 	g.Expect(info.MediaType).To(Equal("application/vnd.oci.image.index.v1+json"))
 	g.Expect(info.Digest).To(Equal(lo.Digest))
 	g.Expect(platforms(info)).To(Equal(wantPlatforms))
-	// Writing again replaces the layout.
+	// Writing again replaces the layout's entry for this id and version.
 	_, err = p.WriteLayout(ctx(t), layoutDir)
 	g.Expect(err).NotTo(HaveOccurred())
+	info, err = packager.Inspect(ctx(t), layoutDir, packager.RegistryOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(info.Digest).To(Equal(lo.Digest))
 
 	// A registry index.
 	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))

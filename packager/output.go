@@ -78,9 +78,23 @@ func FileName(name string, t spec.Target) string {
 
 // WriteFiles writes the package as .cnb files: name itself for one target (or with
 // MultiArch), else one file per target named by FileName. Each file is written atomically.
+// name must end in .cnb; every file written must be a new name or a regular file (a folder,
+// a device or a pipe is refused), checked for all of them before anything is written.
 func (p *Package) WriteFiles(ctx context.Context, name string, o FileOptions) ([]Output, error) {
 	if !strings.HasSuffix(name, ".cnb") {
-		name += ".cnb"
+		return nil, fmt.Errorf("the package file %s does not end in .cnb: name it %s.cnb (pack reads buildpackage files by that extension)", name, filepath.Base(name))
+	}
+	names := []string{name}
+	if len(p.Images) > 1 && !o.MultiArch {
+		names = names[:0]
+		for _, img := range p.Images {
+			names = append(names, FileName(name, img.Target))
+		}
+	}
+	for _, n := range names {
+		if err := sink.CheckFile(n); err != nil {
+			return nil, err
+		}
 	}
 	if len(p.Images) == 1 || o.MultiArch {
 		var entries []sink.Entry
@@ -138,9 +152,12 @@ func (p *Package) digest() (string, error) {
 	return d.String(), err
 }
 
-// WriteLayout writes the package as an OCI image layout directory: index.json lists the
-// image for one target, or an image index with one image per target. The directory is
-// replaced atomically; a directory that is not a layout is never overwritten.
+// WriteLayout writes the package into an OCI image layout folder: its index.json entry is
+// the image for one target, or an image index with one image per target, named
+// org.opencontainers.image.ref.name = <id>:<version>. A new or empty folder becomes a
+// layout (a new one appears at once, by a rename). A folder holding a layout is added to:
+// missing blobs are written, and the entry replaces an earlier one of the same name while
+// other entries stay; nothing in it is deleted. Any other folder is refused.
 func (p *Package) WriteLayout(ctx context.Context, dir string) (Output, error) {
 	m, targets := p.top()
 	var pl *v1.Platform
@@ -148,7 +165,8 @@ func (p *Package) WriteLayout(ctx context.Context, dir string) (Output, error) {
 		x := format.Platform(p.Images[0].Target)
 		pl = &x
 	}
-	if err := sink.WriteLayout(ctx, filepath.Clean(dir), []sink.Entry{{Manifest: m, Platform: pl}}); err != nil {
+	entry := sink.Entry{Manifest: m, Platform: pl, RefName: p.ID + ":" + p.Version}
+	if err := sink.WriteLayout(ctx, filepath.Clean(dir), []sink.Entry{entry}); err != nil {
 		return Output{}, fmt.Errorf("writing layout %s: %w", dir, err)
 	}
 	d, err := p.digest()

@@ -3,6 +3,8 @@ package sink
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/cnbkit/cnbkit/internal/ctxio"
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // Epoch is the modification time of entries in .cnb files.
@@ -31,6 +36,8 @@ type Manifest interface {
 type Entry struct {
 	Manifest Manifest
 	Platform *v1.Platform
+	// RefName, for layouts, is the org.opencontainers.image.ref.name of the entry.
+	RefName string
 }
 
 // blob is one file of blobs/sha256.
@@ -155,7 +162,7 @@ func WriteFile(ctx context.Context, path string, entries []Entry) error {
 			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: size, ModTime: Epoch}); err != nil {
 				return err
 			}
-			n, err := io.Copy(tw, r)
+			n, err := ctxio.Copy(ctx, tw, r)
 			if err != nil {
 				return err
 			}
@@ -200,17 +207,130 @@ func writeBlob(b blob, write func(io.Reader) error) error {
 	return write(rc)
 }
 
-// WriteLayout writes entries as an OCI image layout directory at dir, replacing an earlier
-// layout there. A directory that exists and is not a layout is left alone and an error is
-// returned.
+// RefNameAnnotation names an entry of a layout's index.json; an entry written with the
+// same name replaces the earlier one.
+const RefNameAnnotation = "org.opencontainers.image.ref.name"
+
+// WriteLayout writes entries into the OCI image layout at dir.
+//
+// A missing folder becomes a new layout, written in a temporary folder beside it and
+// renamed into place; an empty folder is filled. A folder that already holds a layout (an
+// oci-layout file) is added to, as image layout tools do: the blobs it lacks are written,
+// those it has are kept (rewritten only when their content does not match their name),
+// and index.json gets the new entries after its own, except that an earlier entry with the
+// same org.opencontainers.image.ref.name as a new one is dropped from index.json. Nothing
+// is ever deleted: blobs of a dropped entry stay. A folder that is neither empty nor a
+// layout is left alone and an error is returned.
 func WriteLayout(ctx context.Context, dir string, entries []Entry) error {
-	if err := checkReplaceable(dir); err != nil {
+	existing, err := layoutState(dir)
+	if err != nil {
 		return err
 	}
 	descs, blobs, err := collect(entries)
 	if err != nil {
 		return err
 	}
+	for i, e := range entries {
+		if e.RefName != "" {
+			descs[i].Annotations = map[string]string{RefNameAnnotation: e.RefName}
+		}
+	}
+	switch existing {
+	case layoutAbsent:
+		return writeNewLayout(ctx, dir, descs, blobs)
+	case layoutEmpty:
+		if err := writeBlobs(ctx, dir, blobs); err != nil {
+			return err
+		}
+		index, err := indexJSON(descs)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(filepath.Join(dir, "index.json"), index); err != nil {
+			return err
+		}
+		return writeFileAtomic(filepath.Join(dir, "oci-layout"), []byte(ociLayout))
+	}
+	old, err := readIndex(dir)
+	if err != nil {
+		return err
+	}
+	if err := writeBlobs(ctx, dir, blobs); err != nil {
+		return err
+	}
+	replaced := map[string]bool{}
+	for _, d := range descs {
+		if n := d.Annotations[RefNameAnnotation]; n != "" {
+			replaced[n] = true
+		}
+	}
+	var merged []v1.Descriptor
+	for _, d := range old.Manifests {
+		if n := d.Annotations[RefNameAnnotation]; n == "" || !replaced[n] {
+			merged = append(merged, d)
+		}
+	}
+	old.Manifests = append(merged, descs...)
+	index, err := json.Marshal(old)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "index.json"), index)
+}
+
+type layoutKind int
+
+const (
+	layoutAbsent layoutKind = iota
+	layoutEmpty
+	layoutExisting
+)
+
+// layoutState says what dir is; a folder that is neither empty nor a layout is an error.
+func layoutState(dir string) (layoutKind, error) {
+	info, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return layoutAbsent, nil
+	}
+	if err != nil || !info.IsDir() {
+		return 0, fmt.Errorf("%s exists and is not a folder: choose another output path for the layout", dir)
+	}
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("%s cannot be read: %w", dir, err)
+	}
+	if len(des) == 0 {
+		return layoutEmpty, nil
+	}
+	if info, err := os.Lstat(filepath.Join(dir, "oci-layout")); err != nil || !info.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s exists and is not an OCI layout: refusing to write into it, choose another output path or an empty folder", dir)
+	}
+	return layoutExisting, nil
+}
+
+// readIndex reads the index.json of an existing layout, keeping every field it has.
+func readIndex(dir string) (*v1.IndexManifest, error) {
+	p := filepath.Join(dir, "index.json")
+	data, err := spec.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index.json of the existing layout: %w", err)
+	}
+	var idx v1.IndexManifest
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("%s is not a valid image index (%v): cnbkit adds only to valid layouts; choose another output path", p, err)
+	}
+	if idx.SchemaVersion == 0 {
+		idx.SchemaVersion = 2
+	}
+	if idx.MediaType == "" {
+		idx.MediaType = types.OCIImageIndex
+	}
+	return &idx, nil
+}
+
+// writeNewLayout writes a complete layout in a temporary folder beside dir and renames it
+// into place.
+func writeNewLayout(ctx context.Context, dir string, descs []v1.Descriptor, blobs []blob) error {
 	index, err := indexJSON(descs)
 	if err != nil {
 		return err
@@ -227,28 +347,8 @@ func WriteLayout(ctx context.Context, dir string, entries []Entry) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	bdir := filepath.Join(tmp, "blobs", "sha256")
-	if err := os.MkdirAll(bdir, 0o755); err != nil {
+	if err := writeBlobs(ctx, tmp, blobs); err != nil {
 		return err
-	}
-	for _, b := range blobs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := writeBlob(b, func(r io.Reader) error {
-			f, err := os.OpenFile(filepath.Join(bdir, b.digest.Hex), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(f, r); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
-		if err != nil {
-			return fmt.Errorf("writing blob %s: %w", b.digest, err)
-		}
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "index.json"), index, 0o644); err != nil {
 		return err
@@ -256,50 +356,85 @@ func WriteLayout(ctx context.Context, dir string, entries []Entry) error {
 	if err := os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(ociLayout), 0o644); err != nil {
 		return err
 	}
-	old := ""
-	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("moving the previous layout aside: %w", err)
-		}
-	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			_ = os.Rename(old, dir)
-		}
 		return fmt.Errorf("moving the layout into place: %w", err)
-	}
-	if old != "" {
-		return os.RemoveAll(old)
 	}
 	return nil
 }
 
-func checkReplaceable(dir string) error {
-	des, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+// writeBlobs writes into <root>/blobs/sha256 the blobs it lacks, each through a temporary
+// file renamed into place. A blob already there is kept when its content matches its name.
+func writeBlobs(ctx context.Context, root string, blobs []blob) error {
+	bdir := filepath.Join(root, "blobs", "sha256")
+	if err := os.MkdirAll(bdir, 0o755); err != nil {
+		return err
 	}
+	for _, b := range blobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := filepath.Join(bdir, b.digest.Hex)
+		if intact(ctx, p, b) {
+			continue
+		}
+		err := writeBlob(b, func(r io.Reader) error {
+			return atomicFile(p, func(f *os.File) error {
+				_, err := ctxio.Copy(ctx, f, r)
+				return err
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("writing blob %s: %w", b.digest, err)
+		}
+	}
+	return nil
+}
+
+// intact reports whether the file at p holds blob b.
+func intact(ctx context.Context, p string, b blob) bool {
+	f, err := spec.Open(p)
 	if err != nil {
-		return fmt.Errorf("%s exists and cannot be read as a directory: choose another output path", dir)
+		return false
 	}
-	if len(des) == 0 {
+	defer f.Close()
+	h := sha256.New()
+	n, err := ctxio.Copy(ctx, h, f)
+	return err == nil && n == b.size && hex.EncodeToString(h.Sum(nil)) == b.digest.Hex
+}
+
+func writeFileAtomic(p string, data []byte) error {
+	return atomicFile(p, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}
+
+// CheckFile returns an error unless path can take a .cnb file: a new name or a regular
+// file (replaced atomically). A folder, a device, a pipe or a socket is refused: writing
+// beside it and renaming would replace it.
+func CheckFile(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
-		return fmt.Errorf("%s exists and is not an OCI layout: refusing to replace it, choose another output path or remove it", dir)
+	case err != nil:
+		return err
+	case info.IsDir():
+		return fmt.Errorf("%s is a folder: give a file name ending in .cnb, or --format layout to write an OCI layout folder", path)
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("refusing to write the package to %s: %w", path, &spec.NotRegularError{Path: path, Mode: info.Mode()})
 	}
 	return nil
 }
 
 // atomicFile writes path through a temporary file in the same directory renamed into place.
 func atomicFile(path string, write func(*os.File) error) error {
+	if err := CheckFile(path); err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("%s is a directory: give a file name ending in .cnb", path)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
