@@ -19,6 +19,7 @@
 //	arch = "amd64"
 //	distros = [{ name = "ubuntu", version = "24.04" }]
 //	strip-components = 1                # leading path components dropped on extraction
+//	size = 31457280                     # optional; the artifact's bytes: a download stops there
 //	purl = "pkg:generic/cpython@3.12.7"
 //	cpes = ["cpe:2.3:a:python:python:3.12.7:*:*:*:*:*:*:*"]
 //	licenses = ["PSF-2.0"]              # or [{ type = "PSF-2.0", uri = "..." }]
@@ -73,10 +74,13 @@
 // (HeaderTimeout, 30s) and an idle timeout (IdleTimeout, 60s) rather than a total one, and
 // are retried with exponential backoff (Attempts, 4; Backoff, 1s doubling up to 30s; a
 // Retry-After header is honoured) on 5xx, 408, 429, connection errors, timeouts and truncated
-// bodies. Redirects are followed. Bytes are hashed as they stream to a temporary directory
-// that is renamed into place only when the sha256 matches; a mismatch is a *ChecksumError
-// naming both checksums, never retried, and nothing is left behind. A cache entry that no
-// longer matches is discarded and fetched again.
+// bodies. Redirects are followed; headers an Authorize hook adds never go to another
+// scheme, host or port than the uri's. A download stops at the size the inventory entry
+// declares (size), else at Fetcher.MaxSize (DefaultMaxSize, 4 GiB), with a *TooLargeError;
+// a Content-Length over the cap stops it before the body. Bytes are hashed as they stream
+// to a temporary directory that is renamed into place only when the sha256 matches; a
+// mismatch is a *ChecksumError naming both checksums, never retried, and nothing is left
+// behind. A cache entry that no longer matches is discarded and fetched again.
 //
 // # Offline layout
 //

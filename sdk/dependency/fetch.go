@@ -105,13 +105,56 @@ type Fetcher struct {
 	// CacheDir is a download cache in the offline layout, e.g. a cache layer. "": a directory
 	// under os.TempDir().
 	CacheDir string
-	// Authorize, when set, may add headers (credentials) to each request.
+	// Authorize, when set, may add headers (credentials) to each request. Every header it
+	// adds or changes is removed from a redirected request that leaves the uri's scheme, host
+	// and port, so a redirect to another server never receives them.
 	Authorize func(*http.Request) error
+	// MaxSize caps a download, in bytes, when the inventory entry declares no size (an
+	// entry's size is its cap). 0: DefaultMaxSize; a negative value is refused. A body that
+	// goes beyond the cap is a *TooLargeError: it stops there and nothing is kept.
+	MaxSize int64
 	// Log receives progress and retry messages.
 	Log Logger
 }
 
 const maxBackoff = 30 * time.Second
+
+// DefaultMaxSize is the download cap when neither the inventory entry nor Fetcher.MaxSize
+// says otherwise: 4 GiB, above the largest toolchains buildpacks install (JDKs, CUDA
+// runtimes), far below what fills a disk.
+const DefaultMaxSize = 4 << 30
+
+// TooLargeError is a download that went beyond its cap: the size the inventory declares, or
+// Fetcher.MaxSize. It is not retried and nothing of it is kept.
+type TooLargeError struct {
+	Dependency string
+	URI        string
+	Limit      int64
+	// Declared is true when Limit is the inventory's size, false for Fetcher.MaxSize.
+	Declared bool
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Declared {
+		return fmt.Sprintf("%s from %s is larger than the %d bytes its inventory entry declares (size): the download was stopped and discarded; check the uri and size in the inventory, and that no proxy or mirror serves another file",
+			e.Dependency, e.URI, e.Limit)
+	}
+	return fmt.Sprintf("%s from %s is larger than %d bytes, the download limit: the download was stopped and discarded; if the artifact really is that large, declare its size in the inventory entry or raise Fetcher.MaxSize",
+		e.Dependency, e.URI, e.Limit)
+}
+
+// limitFor is the cap of a download of dep.
+func (f *Fetcher) limitFor(dep Dependency) (int64, bool, error) {
+	switch {
+	case f.MaxSize < 0:
+		return 0, false, fmt.Errorf("Fetcher.MaxSize is %d: use 0 for the default (%d bytes) or a positive number of bytes", f.MaxSize, int64(DefaultMaxSize))
+	case dep.Size > 0:
+		return dep.Size, true, nil
+	case f.MaxSize > 0:
+		return f.MaxSize, false, nil
+	}
+	return DefaultMaxSize, false, nil
+}
 
 func (f *Fetcher) log() Logger {
 	if f.Log == nil {
@@ -155,6 +198,9 @@ func (f *Fetcher) Source(dep Dependency) (uri, note string, err error) {
 func (f *Fetcher) Fetch(ctx context.Context, dep Dependency) (Artifact, error) {
 	if !hexPattern.MatchString(dep.SHA256) {
 		return Artifact{}, fmt.Errorf("fetching %s: no valid sha256 checksum in the inventory", dep)
+	}
+	if _, _, err := f.limitFor(dep); err != nil {
+		return Artifact{}, fmt.Errorf("fetching %s: %w", dep, err)
 	}
 	for _, dir := range f.BundleDirs {
 		if art, ok, err := f.fromLayout(ctx, dir, dep, FromBundle); ok || err != nil {
@@ -296,7 +342,8 @@ func (f *Fetcher) download(ctx context.Context, dep Dependency, u *url.URL, root
 		wait = min(wait*2, maxBackoff)
 	}
 	var ce *ChecksumError
-	if errors.As(lastErr, &ce) {
+	var tl *TooLargeError
+	if errors.As(lastErr, &ce) || errors.As(lastErr, &tl) {
 		return Artifact{}, lastErr
 	}
 	return Artifact{}, &DownloadError{Dependency: dep.String(), URI: u.Redacted(), Attempts: tries, Err: lastErr}
@@ -363,14 +410,20 @@ func (f *Fetcher) attempt(ctx context.Context, dep Dependency, u *url.URL, root,
 		return Artifact{}, 0, err
 	}
 	req.Header.Set("User-Agent", "cnbkit")
-	if f.Authorize != nil {
-		if err := f.Authorize(req); err != nil {
-			return Artifact{}, 0, fmt.Errorf("authorizing request: %w", err)
-		}
-	}
 	client := f.Client
 	if client == nil {
 		client = http.DefaultClient
+	}
+	if f.Authorize != nil {
+		before := req.Header.Clone()
+		if err := f.Authorize(req); err != nil {
+			return Artifact{}, 0, fmt.Errorf("authorizing request: %w", err)
+		}
+		client = withoutCredentialsElsewhere(client, changedHeaders(before, req.Header))
+	}
+	limit, declared, err := f.limitFor(dep)
+	if err != nil {
+		return Artifact{}, 0, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -386,12 +439,20 @@ func (f *Fetcher) attempt(ctx context.Context, dep Dependency, u *url.URL, root,
 		}
 		return Artifact{}, 0, herr
 	}
+	from := resp.Request.URL.Redacted()
+	tooLarge := &TooLargeError{Dependency: dep.String(), URI: from, Limit: limit, Declared: declared}
+	if resp.ContentLength > limit {
+		return Artifact{}, 0, tooLarge
+	}
 	receiving.Store(true)
 	timer.Reset(idleTimeout)
-	body := &idleReader{r: resp.Body, reset: func() { timer.Reset(idleTimeout) }}
-	art, err := store(actx, root, dep, name, body, resp.Request.URL.Redacted())
+	body := &idleReader{r: &capReader{r: resp.Body, left: limit, err: tooLarge}, reset: func() { timer.Reset(idleTimeout) }}
+	art, err := store(actx, root, dep, name, body, from)
 	if err != nil {
 		var ce *ChecksumError
+		if errors.Is(err, tooLarge) {
+			return Artifact{}, 0, tooLarge
+		}
 		if errors.As(err, &ce) {
 			return Artifact{}, 0, err
 		}
@@ -402,6 +463,71 @@ func (f *Fetcher) attempt(ctx context.Context, dep Dependency, u *url.URL, root,
 	}
 	art.Origin, art.URI = FromDownload, u.String()
 	return art, 0, nil
+}
+
+// capReader returns err once more than left bytes were read.
+type capReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, c.err
+	}
+	return n, err
+}
+
+// changedHeaders lists the headers after has that before lacks or holds differently.
+func changedHeaders(before, after http.Header) []string {
+	var out []string
+	for k, v := range after {
+		if old, ok := before[k]; !ok || strings.Join(old, "\x00") != strings.Join(v, "\x00") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// withoutCredentialsElsewhere returns client with a redirect policy that drops headers from
+// requests to another scheme, host or port than the first request's. Go itself drops only
+// Authorization, Cookie and a few more, and only when the domain changes.
+func withoutCredentialsElsewhere(client *http.Client, headers []string) *http.Client {
+	if len(headers) == 0 {
+		return client
+	}
+	c := *client
+	next := client.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if origin(req.URL) != origin(via[0].URL) {
+			for _, h := range headers {
+				req.Header.Del(h)
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
+}
+
+// origin is scheme://host:port with the default port filled in.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 type idleReader struct {

@@ -553,3 +553,128 @@ func TestFetchRemovesStalePartialDownloads(t *testing.T) {
 	g.Expect(stale).NotTo(BeADirectory())
 	g.Expect(fresh).To(BeADirectory(), "another process may be writing it")
 }
+
+// TestRedirectToAnotherHostDropsCredentials is issue 13, point 8: every header an Authorize
+// hook adds stays with the inventory's server; a redirect to another host gets none.
+func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	var mu sync.Mutex
+	seen := map[string]http.Header{}
+	record := func(name string, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[name+" "+r.URL.Path] = r.Header.Clone()
+	}
+	cdn := newServer(t, func(w http.ResponseWriter, r *http.Request, hit int) {
+		record("cdn", r)
+		w.Write(payload)
+	})
+	origin := newServer(t, func(w http.ResponseWriter, r *http.Request, hit int) {
+		record("origin", r)
+		switch r.URL.Path {
+		case "/tool.tgz":
+			http.Redirect(w, r, "/moved/tool.tgz", http.StatusFound) // same host first
+		default:
+			http.Redirect(w, r, cdn.URL+"/blob/tool.tgz", http.StatusFound)
+		}
+	})
+	f := fastFetcher(t, nil)
+	f.Authorize = func(r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer secret-1")
+		r.Header.Set("X-Token", "secret-2")
+		r.Header.Set("Private-Token", "secret-3")
+		r.Header.Set("Cookie", "session=secret-4")
+		return nil
+	}
+	_, err := f.Fetch(context.Background(), artifactDep(origin.URL+"/tool.tgz", payload))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, name := range []string{"origin /tool.tgz", "origin /moved/tool.tgz"} {
+		g.Expect(seen).To(HaveKey(name))
+		g.Expect(seen[name].Get("X-Token")).To(Equal("secret-2"), "%s keeps the credentials", name)
+		g.Expect(seen[name].Get("Authorization")).To(Equal("Bearer secret-1"), "%s keeps the credentials", name)
+	}
+	g.Expect(seen).To(HaveKey("cdn /blob/tool.tgz"))
+	leaked := map[string]string{}
+	for k, v := range seen["cdn /blob/tool.tgz"] {
+		if strings.Contains(strings.Join(v, ","), "secret") {
+			leaked[k] = strings.Join(v, ",")
+		}
+	}
+	g.Expect(leaked).To(BeEmpty(), "headers sent to the other host")
+	g.Expect(seen["cdn /blob/tool.tgz"].Get("User-Agent")).To(Equal("cnbkit"), "headers cnbkit sets itself stay")
+}
+
+// TestDownloadsStopAtTheirCap is issue 13, point 9: a body larger than the inventory's size,
+// or than Fetcher.MaxSize, is cut there, not written in full; nothing stays behind.
+func TestDownloadsStopAtTheirCap(t *testing.T) {
+	t.Parallel()
+	const huge = 300 << 20
+	cases := []struct {
+		name   string
+		length bool // send a Content-Length
+		size   int64
+		max    int64
+		want   string
+	}{
+		{"declared size, streamed", false, int64(len(payload)), 0, fmt.Sprintf("larger than the %d bytes its inventory entry declares (size)", len(payload))},
+		{"declared size, Content-Length", true, int64(len(payload)), 0, fmt.Sprintf("larger than the %d bytes its inventory entry declares (size)", len(payload))},
+		{"Fetcher.MaxSize", false, 0, 1 << 20, "larger than 1048576 bytes, the download limit"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			var sent atomic.Int64
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request, hit int) {
+				if tc.length {
+					w.Header().Set("Content-Length", strconv.Itoa(huge))
+				}
+				chunk := make([]byte, 64<<10)
+				for sent.Load() < huge {
+					n, err := w.Write(chunk)
+					sent.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			})
+			f := fastFetcher(t, nil)
+			f.MaxSize = tc.max
+			dep := artifactDep(srv.URL+"/big.tgz", payload)
+			dep.Size = tc.size
+			_, err := f.Fetch(context.Background(), dep)
+			var tl *dependency.TooLargeError
+			g.Expect(errors.As(err, &tl)).To(BeTrue(), "Fetch returned %v, want a *dependency.TooLargeError", err)
+			g.Expect(err.Error()).To(ContainSubstring(tc.want))
+			g.Expect(srv.count("/big.tgz")).To(Equal(1), "a download over its cap is not retried")
+			g.Expect(leftovers(t, f.CacheDir)).To(BeEmpty())
+			g.Expect(sent.Load()).To(BeNumerically("<", huge), "the whole body was read")
+		})
+	}
+	t.Run("negative MaxSize", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		f := fastFetcher(t, nil)
+		f.MaxSize = -1
+		_, err := f.Fetch(context.Background(), artifactDep("https://example.invalid/x.tgz", payload))
+		g.Expect(err).To(MatchError(ContainSubstring("Fetcher.MaxSize is -1: use 0 for the default")))
+	})
+}
+
+func TestInventorySizeKey(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	entry := "[[dependencies]]\nid = \"tool\"\nversion = \"1.2.3\"\nuri = \"https://example.com/tool.tgz\"\nchecksum = \"sha256:" + sha(payload) + "\"\nsize = %d\n"
+	inv, err := dependency.ParseInventory([]byte(fmt.Sprintf(entry, 106496)))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(inv[0].Size).To(Equal(int64(106496)))
+	out, err := inv.MarshalTOML()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(out)).To(ContainSubstring("size = 106496"))
+	_, err = dependency.ParseInventory([]byte(fmt.Sprintf(entry, -1)))
+	g.Expect(err).To(MatchError(ContainSubstring("size is -1: give the artifact's size in bytes, or leave size out")))
+}

@@ -44,6 +44,9 @@ type Dependency struct {
 	// StripComponents is the number of leading path components dropped when the archive is
 	// extracted (like tar --strip-components).
 	StripComponents int
+	// Size is the artifact's size in bytes, when the inventory declares it (key size, a
+	// cnbkit addition that libpak and Paketo's readers ignore): a download stops there.
+	Size int64
 }
 
 // License is a licence of a dependency: an SPDX identifier or expression in Type, a link in URI.
@@ -133,6 +136,7 @@ type rawDependency struct {
 	DeprecationOld  any           `toml:"deprecation_date,omitempty"`
 	EOLDate         any           `toml:"eol-date,omitempty"`
 	StripComponents int           `toml:"strip-components,omitzero"`
+	Size            int64         `toml:"size,omitzero"`
 }
 
 var knownKeys = map[string]bool{}
@@ -140,7 +144,7 @@ var knownKeys = map[string]bool{}
 func init() {
 	for _, k := range []string{"id", "name", "version", "uri", "checksum", "sha256", "os", "arch", "variant",
 		"arch-variant", "distros", "stacks", "purl", "purls", "cpes", "licenses", "source", "source-checksum",
-		"source-sha256", "deprecation-date", "deprecation_date", "eol-date", "strip-components"} {
+		"source-sha256", "deprecation-date", "deprecation_date", "eol-date", "strip-components", "size"} {
 		knownKeys[k] = true
 	}
 }
@@ -249,7 +253,7 @@ func decodeEntry(md toml.MetaData, p toml.Primitive) (Dependency, []string) {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		problems = append(problems, fmt.Sprintf("unknown key %q (check its spelling; known keys: id, name, version, uri, checksum, os, arch, variant, distros, purl, cpes, licenses, source, source-checksum, deprecation-date, strip-components)", k))
+		problems = append(problems, fmt.Sprintf("unknown key %q (check its spelling; known keys: id, name, version, uri, checksum, os, arch, variant, distros, purl, cpes, licenses, source, source-checksum, deprecation-date, strip-components, size)", k))
 	}
 	var raw rawDependency
 	if err := md.PrimitiveDecode(p, &raw); err != nil {
@@ -272,6 +276,7 @@ func (r rawDependency) dependency() (Dependency, []string) {
 		CPEs:            r.CPEs,
 		Source:          r.Source,
 		StripComponents: r.StripComponents,
+		Size:            r.Size,
 	}
 	d.Target.Variant = cmp.Or(d.Target.Variant, r.ArchVariant)
 	if d.PURL == "" && len(r.PURLs) > 0 {
@@ -470,6 +475,9 @@ func (inv Inventory) problems() []Problem {
 		if d.StripComponents < 0 {
 			add("strip-components is %d: use 0 or more", d.StripComponents)
 		}
+		if d.Size < 0 {
+			add("size is %d: give the artifact's size in bytes, or leave size out", d.Size)
+		}
 		if d.ID != "" && d.Version != "" {
 			key := d.ID + "\x00" + d.Version + "\x00" + d.Target.String()
 			if j, dup := seen[key]; dup {
@@ -626,6 +634,7 @@ func (d Dependency) entry() rawDependency {
 		ID: d.ID, Name: d.Name, Version: d.Version, URI: d.URI, Checksum: d.Checksum(),
 		OS: d.Target.OS, Arch: d.Target.Arch, Variant: d.Target.Variant, Distros: d.Target.Distros,
 		Stacks: d.Stacks, PURL: d.PURL, CPEs: d.CPEs, Source: d.Source, StripComponents: d.StripComponents,
+		Size: d.Size,
 	}
 	if len(d.Licenses) > 0 {
 		ls := make([]map[string]any, len(d.Licenses))
