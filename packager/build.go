@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/cnbkit/cnbkit/packager/internal/layer"
 	"github.com/cnbkit/cnbkit/packager/internal/selection"
 	"github.com/cnbkit/cnbkit/packager/internal/source"
+	"github.com/cnbkit/cnbkit/packager/internal/workdir"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -32,9 +32,8 @@ type Package struct {
 	// Buildpacks lists every buildpack in the package as id@version, sorted.
 	Buildpacks []string
 
-	work      string
-	extracted string
-	packages  []*source.Package
+	work     *workdir.Dir
+	packages []*source.Package
 }
 
 // Image is the buildpackage image of one target.
@@ -48,14 +47,15 @@ func (p *Package) Close() error {
 	for _, s := range p.packages {
 		_ = s.Close()
 	}
-	if p.extracted != "" {
-		_ = os.RemoveAll(p.extracted)
-	}
-	if p.work == "" {
+	if p.work == nil {
 		return nil
 	}
-	return os.RemoveAll(p.work)
+	return p.work.Remove()
 }
+
+// workPattern names the temporary folder of each Build in os.TempDir(). Build removes
+// those that runs killed before they could (SIGKILL, a second Ctrl-C) left behind.
+const workPattern = "cnbkit-package-*"
 
 type logger struct {
 	w     io.Writer
@@ -70,23 +70,29 @@ func (l logger) printf(format string, args ...any) {
 
 // Build validates the buildpack and everything it depends on, reporting every problem at
 // once as a *ValidationError, then builds the images. Nothing is written outside a
-// temporary directory that Close removes.
+// temporary folder that Close removes; the folders of earlier runs that were killed
+// before they could remove theirs are removed first.
 func Build(ctx context.Context, opts Options) (*Package, error) {
 	log := logger{w: opts.Log, start: time.Now()}
+	for _, d := range workdir.RemoveAbandoned("", workPattern) {
+		log.printf("removed %s, left by a run that was stopped", d)
+	}
 	dir, config, err := resolveMain(opts)
 	if err != nil {
 		return nil, &ValidationError{Problems: []error{err}}
 	}
-	l := &loader{ctx: ctx, opts: opts, modules: map[string]*module{}, dirs: map[string]*module{}}
+	work, err := workdir.New("", workPattern)
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{ctx: ctx, opts: opts, modules: map[string]*module{}, dirs: map[string]*module{}, work: work.Path}
 	log.printf("reading %s", filepath.Join(dir, spec.BuildpackFile))
 	main := l.loadDir(dir, config, "buildpack")
 	closeAll := func() {
 		for _, p := range l.packages {
 			_ = p.Close()
 		}
-		if l.tmp != "" {
-			_ = os.RemoveAll(l.tmp)
-		}
+		_ = work.Remove()
 	}
 	if main == nil {
 		closeAll()
@@ -110,17 +116,12 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		return nil, &ValidationError{Problems: l.problems}
 	}
 
-	work, err := os.MkdirTemp("", "cnbkit-package-")
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("creating a temporary directory: %w", err)
-	}
-	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages, extracted: l.tmp}
+	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages}
 	for _, m := range l.order {
 		p.Buildpacks = append(p.Buildpacks, m.key())
 	}
 	sort.Strings(p.Buildpacks)
-	b := &builder{ctx: ctx, log: log, work: work, layers: map[string]*layer.Layer{}, bundles: bundles,
+	b := &builder{ctx: ctx, log: log, work: work.Path, layers: map[string]*layer.Layer{}, bundles: bundles,
 		fetcher: opts.Fetcher}
 	meta := format.MetadataFor(main.bp, stacks)
 	for _, t := range targets {
@@ -242,7 +243,7 @@ func (b *builder) layer(t spec.Target, m *module) (v1.Layer, v1.Hash, error) {
 		b.n++
 		out := filepath.Join(b.work, fmt.Sprintf("bin-%d", b.n), "build")
 		b.log.printf("compiling %s for %s", m.key(), t)
-		if err := compile.Build(b.ctx, m.dir, m.goMain, t, out); err != nil {
+		if err := compile.Build(b.ctx, m.dir, m.goMain, t, out, b.work); err != nil {
 			return nil, v1.Hash{}, err
 		}
 		files = append(files,

@@ -51,22 +51,15 @@ type loader struct {
 	dirs     map[string]*module // by absolute directory
 	deps     []packageDep
 	packages []*source.Package
-	tmp      string // extracted buildpack archives, removed with the package
+	work     string // the package's temporary folder (extracted buildpack archives)
 	// failedDeps counts package.toml dependencies that could not be read: the buildpacks
 	// they hold are unknown, so orders naming them are not reported as missing too.
 	failedDeps int
 }
 
-// extract unpacks a buildpack archive into the loader's temporary directory.
+// extract unpacks a buildpack archive into the package's temporary folder.
 func (l *loader) extract(archive string) (string, error) {
-	if l.tmp == "" {
-		dir, err := os.MkdirTemp("", "cnbkit-archives-")
-		if err != nil {
-			return "", err
-		}
-		l.tmp = dir
-	}
-	return extractArchive(l.ctx, archive, l.tmp)
+	return extractArchive(l.ctx, archive, l.work)
 }
 
 func (l *loader) problem(format string, args ...any) {

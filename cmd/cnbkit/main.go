@@ -15,10 +15,18 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go watchSignals(sigs, cancel, os.Stderr, os.Exit)
 	err := newRootCmd().ExecuteContext(ctx)
-	stop()
+	signal.Stop(sigs)
 	if err != nil {
+		var ie *interruptedError
+		if errors.As(context.Cause(ctx), &ie) {
+			fmt.Fprintf(os.Stderr, "Interrupted (%s): cnbkit stopped before finishing and removed its temporary files.\n", ie.name())
+			os.Exit(ie.exitCode())
+		}
 		fmt.Fprint(os.Stderr, renderError(err))
 		os.Exit(1)
 	}

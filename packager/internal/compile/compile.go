@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -119,8 +120,11 @@ func Env(t spec.Target) ([]string, error) {
 	return env, nil
 }
 
-// Build compiles the main package pkg of the buildpack in dir for target t into out.
-func Build(ctx context.Context, dir, pkg string, t spec.Target, out string) error {
+// Build compiles the main package pkg of the buildpack in dir for target t into out. The go
+// command keeps its own temporary files in tmp, so a killed build leaves nothing elsewhere.
+// When ctx is done, go is interrupted (as Ctrl-C would) and killed if it has not stopped
+// half a second later.
+func Build(ctx context.Context, dir, pkg string, t spec.Target, out, tmp string) error {
 	goBin, err := goCommand()
 	if err != nil {
 		return err
@@ -130,8 +134,10 @@ func Build(ctx context.Context, dir, pkg string, t spec.Target, out string) erro
 		return err
 	}
 	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-ldflags", "-s -w -buildid=", "-o", out, pkg)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 500 * time.Millisecond
 	cmd.Dir = dir
-	cmd.Env = append(filteredEnv(), env...)
+	cmd.Env = append(filteredEnv(), append(env, "GOTMPDIR="+tmp)...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if err := cmd.Run(); err != nil {
@@ -146,7 +152,7 @@ func filteredEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "CGO_ENABLED", "GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GOFLAGS", "GOEXPERIMENT":
+		case "CGO_ENABLED", "GOOS", "GOARCH", "GOARM", "GOAMD64", "GOARM64", "GOFLAGS", "GOEXPERIMENT", "GOTMPDIR":
 			continue
 		}
 		env = append(env, kv)

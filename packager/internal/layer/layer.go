@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/cnbkit/cnbkit/internal/ctxio"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -91,7 +92,7 @@ func write(ctx context.Context, f *os.File, escapedID, version string, files []F
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := writeFile(tw, root, file); err != nil {
+		if err := writeFile(ctx, tw, root, file); err != nil {
 			return nil, err
 		}
 	}
@@ -104,7 +105,7 @@ func write(ctx context.Context, f *os.File, escapedID, version string, files []F
 	return &Layer{digest: sum(compressedHash), diffID: sum(diffHash), size: counter.n}, nil
 }
 
-func writeFile(tw *tar.Writer, root string, file File) error {
+func writeFile(ctx context.Context, tw *tar.Writer, root string, file File) error {
 	hdr := &tar.Header{Name: path.Join(root, file.Path), ModTime: Epoch, Mode: Mode(file.Path, file.Mode)}
 	switch {
 	case file.Mode.IsDir():
@@ -136,7 +137,7 @@ func writeFile(tw *tar.Writer, root string, file File) error {
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("writing layer entry %s: %w", file.Path, err)
 	}
-	n, err := io.Copy(tw, src)
+	n, err := ctxio.Copy(ctx, tw, src)
 	if err != nil {
 		return fmt.Errorf("adding %s: %w", file.Path, err)
 	}
