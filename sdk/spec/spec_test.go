@@ -338,6 +338,9 @@ func FuzzParseBuildpack(f *testing.F) {
 	f.Add(fullDescriptor)
 	f.Add("api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"b\"\n")
 	f.Add("[[targets]]\narch-variant = \"v7\"\nvariant = \"v8\"\n")
+	// Issue 13: an id of 100k characters, duplicate targets.
+	f.Add("api = \"0.10\"\n[buildpack]\nid = \"" + strings.Repeat("x", 100_000) + "\"\nversion = \"1.0.0\"\n")
+	f.Add("api = \"0.10\"\n[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		b, err := spec.ParseBuildpack([]byte(text))
 		if err != nil {
@@ -355,6 +358,35 @@ func FuzzParseBuildpack(f *testing.F) {
 		}
 		if again.Info.ID != b.Info.ID || again.API != b.API || len(again.Targets) != len(b.Targets) {
 			t.Fatalf("round trip changed the descriptor:\n%+v\n%+v", b, again)
+		}
+	})
+}
+
+// FuzzParsePackage loads package.toml text as the packager does: decode, then validate.
+// Neither may panic, and a valid configuration re-encodes to one that is valid too.
+func FuzzParsePackage(f *testing.F) {
+	f.Add("[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../bp.tgz\"\n[[dependencies]]\nimage = \"registry.example.com/x:1\"\n")
+	f.Add("[buildpack]\nuri = \".\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n")
+	f.Add("[buildpack]\nuri = \"/dev/zero\"\n[[dependencies]]\nuri = \"file:///proc/self/fd/0\"\n")
+	f.Add("[buildpack]\nuri = \".\"\n[[dependencies]]\n[platform]\nos = \"windows\"\n[[dependencie]]\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		p, err := spec.ParsePackage([]byte(text))
+		if err != nil {
+			return
+		}
+		if p.Validate() != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(p); err != nil {
+			return
+		}
+		again, err := spec.ParsePackage(buf.Bytes())
+		if err != nil {
+			t.Fatalf("re-parsing an encoded package.toml: %v\n%s", err, buf.String())
+		}
+		if err := again.Validate(); err != nil {
+			t.Fatalf("a valid package.toml is invalid once re-encoded: %v\n%s", err, buf.String())
 		}
 	})
 }
