@@ -1,7 +1,6 @@
 package packager_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,13 +62,7 @@ func TestBrokenPackagesAreRefused(t *testing.T) {
 				g.Expect(os.Symlink(target, filepath.Join(dir, link))).To(Succeed())
 			}
 			p, err := packager.Build(ctx(t), packager.Options{Path: dir, Exclude: tc.exclude})
-			g.Expect(p).To(BeNil())
-			var verr *packager.ValidationError
-			g.Expect(errors.As(err, &verr)).To(BeTrue(), "Build returned %v, want a *ValidationError", err)
-			g.Expect(verr.Problems).To(HaveLen(len(tc.want)), "problems: %v", err)
-			for _, w := range tc.want {
-				g.Expect(err.Error()).To(ContainSubstring(w))
-			}
+			expectProblems(t, p, err, tc.want)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/cnbkit/cnbkit/packager"
 )
 
 // writeTree writes files (path → content) under dir; a content starting with "#!" gets
@@ -115,4 +118,32 @@ func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 
 func basicToken(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// expectProblems checks that Build failed with a *ValidationError of exactly one problem
+// per wanted substring, and built nothing.
+func expectProblems(t *testing.T, p *packager.Package, err error, want []string) {
+	t.Helper()
+	g := NewWithT(t)
+	g.Expect(p).To(BeNil())
+	var verr *packager.ValidationError
+	g.Expect(errors.As(err, &verr)).To(BeTrue(), "Build returned %v, want a *ValidationError", err)
+	g.Expect(verr.Problems).To(HaveLen(len(want)), "problems: %v", err)
+	for _, w := range want {
+		g.Expect(err.Error()).To(ContainSubstring(w))
+	}
+}
+
+// builtBash packages bashBuildpack(id, version) from dir/<last part of id>-<version> and
+// closes the package when the test ends.
+func builtBash(t *testing.T, dir, id, version string) *packager.Package {
+	t.Helper()
+	src := filepath.Join(dir, filepath.Base(id)+"-"+version)
+	writeTree(t, src, bashBuildpack(id, version, ""))
+	p, err := packager.Build(ctx(t), packager.Options{Path: src})
+	if err != nil {
+		t.Fatalf("packaging %s: %v", src, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

@@ -67,11 +67,7 @@ func TestWritingIntoAnExistingLayoutAddsToIt(t *testing.T) {
 	otherDigest, _ := other.Digest()
 
 	write := func(version string) packager.Output {
-		writeTree(t, filepath.Join(dir, "bp-"+version), bashBuildpack("x/layout", version, ""))
-		p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp-"+version)})
-		g.Expect(err).NotTo(HaveOccurred())
-		defer p.Close()
-		o, err := p.WriteLayout(ctx(t), out)
+		o, err := builtBash(t, dir, "x/layout", version).WriteLayout(ctx(t), out)
 		g.Expect(err).NotTo(HaveOccurred())
 		return o
 	}
@@ -108,14 +104,11 @@ func TestWritingIntoAFolderThatIsNotALayoutIsRefused(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	writeTree(t, filepath.Join(dir, "bp"), bashBuildpack("x/layout", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	p := builtBash(t, dir, "x/layout", "1.0.0")
 	broken := filepath.Join(dir, "broken")
 	writeTree(t, broken, map[string]string{"oci-layout": "{}", "index.json": "not json", "keep.txt": "x"})
 	before := snapshot(t, broken)
-	_, err = p.WriteLayout(ctx(t), broken)
+	_, err := p.WriteLayout(ctx(t), broken)
 	g.Expect(err).To(MatchError(ContainSubstring("is not a valid image index")))
 	g.Expect(snapshot(t, broken)).To(Equal(before))
 
@@ -133,10 +126,7 @@ func TestFileOutputMustBeANewNameOrARegularFile(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	writeTree(t, filepath.Join(dir, "bp"), bashBuildpack("x/out", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	p := builtBash(t, dir, "x/out", "1.0.0")
 	fifo := filepath.Join(dir, "stream")
 	g.Expect(syscall.Mkfifo(fifo, 0o644)).To(Succeed())
 	fifoCNB := filepath.Join(dir, "pipe.cnb")

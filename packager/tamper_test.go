@@ -146,14 +146,8 @@ func alteredLayer(t *testing.T, layer []byte) []byte {
 // packagedCNB packages a small bash buildpack as a .cnb in dir.
 func packagedCNB(t *testing.T, dir string) string {
 	t.Helper()
-	writeTree(t, filepath.Join(dir, "bp"), bashBuildpack("x/dep", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	out := filepath.Join(dir, "dep.cnb")
-	if _, err := p.WriteFiles(ctx(t), out, packager.FileOptions{}); err != nil {
+	if _, err := builtBash(t, dir, "x/dep", "1.0.0").WriteFiles(ctx(t), out, packager.FileOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -298,18 +292,14 @@ func TestTamperedRegistryLayerIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := corruptingRegistry(t)
 	ref := strings.TrimPrefix(s.URL, "http://") + "/x/dep:1.0.0"
-	writeTree(t, filepath.Join(dir, "bp"), bashBuildpack("x/dep", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = p.Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1})
-	p.Close()
+	_, err := builtBash(t, dir, "x/dep", "1.0.0").Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1})
 	g.Expect(err).NotTo(HaveOccurred())
 
 	writeTree(t, filepath.Join(dir, "comp"), map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/dep\"\nversion = \"1.0.0\"\n",
 		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"docker://" + ref + "\"\n",
 	})
-	p, err = packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "comp"), Registry: packager.RegistryOptions{Retries: -1}})
+	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "comp"), Registry: packager.RegistryOptions{Retries: -1}})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
 	out := filepath.Join(dir, "comp.cnb")

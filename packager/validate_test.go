@@ -1,7 +1,6 @@
 package packager_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,17 +83,10 @@ func TestValidationReportsEveryProblemAtOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			g := NewWithT(t)
 			dir := t.TempDir()
 			writeTree(t, dir, tc.files)
 			p, err := packager.Build(ctx(t), packager.Options{Path: dir, Targets: tc.targets})
-			g.Expect(p).To(BeNil())
-			var verr *packager.ValidationError
-			g.Expect(errors.As(err, &verr)).To(BeTrue(), "Build returned %v, want a *ValidationError", err)
-			g.Expect(verr.Problems).To(HaveLen(len(tc.want)), "problems: %v", err)
-			for _, w := range tc.want {
-				g.Expect(err.Error()).To(ContainSubstring(w))
-			}
+			expectProblems(t, p, err, tc.want)
 		})
 	}
 }
