@@ -18,10 +18,16 @@ const MaxFileSize = 16 << 20
 type NotRegularError struct {
 	Path string
 	Mode fs.FileMode // the type bits found
+	// Want says what to give instead; empty: "the path of a file".
+	Want string
 }
 
 func (e *NotRegularError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file: give the path of a file", e.Path, describeType(e.Mode))
+	want := e.Want
+	if want == "" {
+		want = "the path of a file"
+	}
+	return fmt.Sprintf("%s is %s, not a regular file: give %s", e.Path, describeType(e.Mode), want)
 }
 
 func describeType(m fs.FileMode) string {

@@ -114,8 +114,7 @@ func Open(ctx context.Context, ref string, opts ...remote.Option) (*Package, err
 		case info.Mode().IsRegular():
 			return OpenFile(ref)
 		}
-		return nil, fmt.Errorf("opening %s: %w (a buildpackage is a .cnb file, an OCI layout directory or an image reference)",
-			ref, &spec.NotRegularError{Path: ref, Mode: info.Mode()})
+		return nil, &spec.NotRegularError{Path: ref, Mode: info.Mode(), Want: "a .cnb file, an OCI layout folder or an image reference"}
 	}
 	if strings.HasSuffix(ref, ".cnb") || strings.HasPrefix(ref, ".") || strings.HasPrefix(ref, "/") {
 		return nil, fmt.Errorf("opening %s: no such file or directory", ref)
@@ -142,7 +141,7 @@ func OpenLayout(dir string) (*Package, error) {
 		return readLimited(f, n, maxManifestSize)
 	}
 	if err := readLayout(p, d, read); err != nil {
-		return nil, fmt.Errorf("reading OCI layout %s: %w", dir, err)
+		return nil, wrapRead("reading OCI layout "+dir, err)
 	}
 	return p, nil
 }
@@ -192,9 +191,18 @@ func OpenFile(path string) (*Package, error) {
 	p := &Package{Name: path, Kind: KindFile, closer: f}
 	if err := readLayout(p, t, t.read); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, wrapRead("reading "+path, err)
 	}
 	return p, nil
+}
+
+// wrapRead prefixes what was being read, except for a *DigestError, which names it already.
+func wrapRead(what string, err error) error {
+	var de *DigestError
+	if errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 type tarBlobs struct {
