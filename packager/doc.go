@@ -11,5 +11,12 @@
 // [Package.WriteLayout] (an OCI layout directory) or [Package.Publish] (a registry).
 // [Inspect] reads any of the three back.
 //
+// Components read from .cnb files, layouts, registries and buildpack tarballs are not
+// trusted: tarballs are unpacked with dependency.ExtractArchive, every blob is verified
+// against its digest as it streams (a [DigestError] otherwise), and links that would leave a
+// buildpack are refused. Every copy stops when its context is done; Build keeps its
+// temporary files in one folder that Close removes, and removes the folders of runs that
+// were killed.
+//
 // The library prints nothing; progress goes to [Options.Log] when set.
 package packager

@@ -91,7 +91,8 @@ func mustGunzip(b []byte) []byte {
 	return out
 }
 
-// FuzzOpenFile reads arbitrary bytes as a .cnb file, as inspect and package do. Opening
+// FuzzOpenFile reads arbitrary bytes as a .cnb file, and unpacked as an OCI layout folder,
+// as inspect and package do. Opening
 // may fail, but nothing may panic or hang, and every layer that reads without an error
 // has exactly the digest and size its manifest lists: no unverified byte gets through.
 // The seeds are issue 13's hostile packages.
@@ -155,25 +156,63 @@ func FuzzOpenFile(f *testing.F) {
 	}
 	f.Add([]byte("not a tar"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), "fuzz.cnb")
+		dir := t.TempDir()
+		path := filepath.Join(dir, "fuzz.cnb")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		p, err := source.OpenFile(path)
-		if err != nil {
-			return
+		// The same bytes read as a .cnb file, and unpacked as a layout folder.
+		if p, err := source.OpenFile(path); err == nil {
+			checkPackage(t, p)
 		}
-		defer p.Close()
-		for _, img := range p.Images {
-			layers, err := img.Image.Layers()
-			if err != nil {
-				continue
-			}
-			for _, l := range layers {
-				checkVerified(t, l)
+		if layout := unpack(data, filepath.Join(dir, "layout")); layout != "" {
+			if p, err := source.OpenLayout(layout); err == nil {
+				checkPackage(t, p)
 			}
 		}
 	})
+}
+
+func checkPackage(t *testing.T, p *source.Package) {
+	defer p.Close()
+	for _, img := range p.Images {
+		layers, err := img.Image.Layers()
+		if err != nil {
+			continue
+		}
+		for _, l := range layers {
+			checkVerified(t, l)
+		}
+	}
+}
+
+// unpack writes the regular files of a tar into dir (names cleaned to stay inside) and
+// returns dir, or "" when data is not a tar.
+func unpack(data []byte, dir string) string {
+	tr := tar.NewReader(bytes.NewReader(data))
+	n := 0
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		name := filepath.Clean("/" + h.Name)
+		if h.Typeflag != tar.TypeReg || name == "/" || h.Size > 1<<20 {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if os.MkdirAll(filepath.Dir(p), 0o755) != nil {
+			continue
+		}
+		body, _ := io.ReadAll(tr)
+		if os.WriteFile(p, body, 0o644) == nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return dir
 }
 
 func checkVerified(t *testing.T, l v1.Layer) {
