@@ -9,9 +9,8 @@ import (
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
-// BenchmarkPackageFile packages a 16 MiB prebuilt buildpack (half random, half text) into a
-// .cnb file. scripts/bench-package.sh compares the CLI with pack and tar.
-func BenchmarkPackageFile(b *testing.B) {
+// benchBuildpack writes a 16 MiB prebuilt buildpack (half random, half text).
+func benchBuildpack(b *testing.B) string {
 	dir := b.TempDir()
 	random := make([]byte, 8<<20)
 	if _, err := rand.Read(random); err != nil {
@@ -25,6 +24,13 @@ func BenchmarkPackageFile(b *testing.B) {
 	files["data/random.bin"] = string(random)
 	files["data/text.txt"] = string(text)
 	writeTree(b, dir, files)
+	return dir
+}
+
+// BenchmarkPackageFile packages a 16 MiB prebuilt buildpack (half random, half text) into a
+// .cnb file. scripts/bench-package.sh compares the CLI with pack and tar.
+func BenchmarkPackageFile(b *testing.B) {
+	dir := benchBuildpack(b)
 	out := filepath.Join(b.TempDir(), "bp.cnb")
 	b.SetBytes(16 << 20)
 	b.ResetTimer()
@@ -37,5 +43,27 @@ func BenchmarkPackageFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		p.Close()
+	}
+}
+
+// BenchmarkInspectFile inspects the .cnb of that buildpack: reading it verifies every blob,
+// the layer's digest and its diff ID (decompressed alongside).
+func BenchmarkInspectFile(b *testing.B) {
+	dir := benchBuildpack(b)
+	out := filepath.Join(b.TempDir(), "bp.cnb")
+	p, err := packager.Build(b.Context(), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.WriteFiles(b.Context(), out, packager.FileOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	p.Close()
+	b.SetBytes(16 << 20)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := packager.Inspect(b.Context(), out, packager.RegistryOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
