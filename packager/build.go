@@ -74,8 +74,11 @@ func (l logger) printf(format string, args ...any) {
 // before they could remove theirs are removed first.
 func Build(ctx context.Context, opts Options) (*Package, error) {
 	log := logger{w: opts.Log, start: time.Now()}
-	for _, d := range workdir.RemoveAbandoned("", workPattern) {
-		log.printf("removed %s, left by a run that was stopped", d)
+	// cnbkit-archives-* folders come from versions before the work folder held archives too.
+	for _, pattern := range []string{workPattern, "cnbkit-archives-*"} {
+		for _, d := range workdir.RemoveAbandoned("", pattern) {
+			log.printf("removed %s, left by a run that was stopped", d)
+		}
 	}
 	dir, config, err := resolveMain(opts)
 	if err != nil {
