@@ -30,8 +30,9 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
+	pipEnv := pip.Environ(req.Platform.Environ(), req.Platform.Env, bindingEnv)
 	// Read everything the app says before downloading anything, so that mistakes fail fast.
-	plan, err := pip.NewPlan(req.App, pip.Settings{Requirements: req.Config.Requirements, WheelDir: req.Config.WheelDir})
+	plan, err := pip.NewPlan(req.App, pip.Settings{Requirements: req.Config.Requirements, WheelDir: req.Config.WheelDir, FindLinks: lookupEnv(pipEnv, "PIP_FIND_LINKS")})
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
@@ -41,27 +42,46 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
+	inst := pip.Installer{Python: py.Python, Env: pipEnv, Out: log.Writer()}
 
 	var dists []sitepackages.Distribution
 	log.Section("Dependencies")
 	for _, n := range plan.Notes {
 		log.Detail("Note: %s", n)
 	}
+	venv := ""
 	if plan.Mode == pip.ModeNone {
 		log.Detail("No requirements.txt, pyproject.toml dependencies or setup.py: no packages to install")
 	} else {
-		dists, err = installDependencies(ctx, req, plan, py, bindingEnv)
+		dists, venv, err = installDependencies(ctx, req, plan, py, inst)
 		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+	}
+	names := map[string]bool{}
+	for _, d := range dists {
+		names[d.NormalizedName()] = true
+	}
+	installed := func(n string) bool { return names[n] }
+
+	if venv != "" {
+		if err := collectStatic(ctx, req, inst, venv, installed); err != nil {
 			return sdk.BuildResult{}, err
 		}
 	}
 
 	log.Section("Start command")
-	names := map[string]bool{}
-	for _, d := range dists {
-		names[d.NormalizedName()] = true
+	target, targetSetting := req.Config.FunctionTarget, "BP_PYTHON_FUNCTION_TARGET"
+	if google, ok := req.Platform.Lookup("GOOGLE_FUNCTION_TARGET"); ok && strings.TrimSpace(google) != "" {
+		switch {
+		case target == "":
+			target, targetSetting = strings.TrimSpace(google), "GOOGLE_FUNCTION_TARGET"
+		case strings.TrimSpace(google) != target:
+			log.Warn("GOOGLE_FUNCTION_TARGET=%s is ignored because BP_PYTHON_FUNCTION_TARGET=%s is set: make them agree", google, target)
+		}
 	}
-	choice, err := startcmd.Choose(startcmd.Input{App: req.App, Entrypoint: req.Config.Entrypoint, Installed: func(n string) bool { return names[n] }})
+	choice, err := startcmd.Choose(startcmd.Input{App: req.App, Entrypoint: req.Config.Entrypoint, Installed: installed,
+		FunctionTarget: target, FunctionSetting: targetSetting})
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
@@ -71,6 +91,9 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 		log.Detail("%s: %s", p.Type, p.Script)
 	}
 	log.Detail("Chosen because: %s", choice.Reason)
+	for _, n := range choice.Notes {
+		log.Detail("Note: %s", n)
+	}
 	for _, w := range choice.Warnings {
 		log.Warn("%s", w)
 	}
@@ -79,10 +102,22 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 		log.Detail("To change it: change or unset BP_PYTHON_ENTRYPOINT")
 	case startcmd.OriginProcfile:
 		log.Detail("To change it: edit the Procfile, or set BP_PYTHON_ENTRYPOINT (wins over the Procfile's web process)")
+	case startcmd.OriginFunction:
+		log.Detail("To change it: set BP_PYTHON_FUNCTION_TARGET to another function, add a Procfile line 'web: <command>' or set BP_PYTHON_ENTRYPOINT")
 	default:
 		log.Detail("To change it: add a Procfile line 'web: <command>' or set BP_PYTHON_ENTRYPOINT")
 	}
 	return sdk.BuildResult{Processes: procs}, nil
+}
+
+// lookupEnv returns the value of name in an environment list, "" when absent.
+func lookupEnv(env []string, name string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // pipBindings reads the bindings of type pip into environment variables for pip.
@@ -181,7 +216,9 @@ type cacheMetadata struct {
 	Purpose string `toml:"purpose"`
 }
 
-func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, bindingEnv map[string]string) ([]sitepackages.Distribution, error) {
+// installDependencies installs the plan into the venv layer (or reuses it) and returns what
+// is installed and the environment's path.
+func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, inst pip.Installer) ([]sitepackages.Distribution, string, error) {
 	log := req.Log
 	target := req.Target.Spec().String()
 	want := venvMetadata{Python: py.Version, PythonSHA256: py.SHA256, Target: target, Mode: string(plan.Mode),
@@ -194,7 +231,7 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 			return sdk.Keep()
 		})
 	if err != nil {
-		return nil, fmt.Errorf("opening the environment layer: %w", err)
+		return nil, "", fmt.Errorf("opening the environment layer: %w", err)
 	}
 	pipLayer, err := sdk.OpenLayer(req.Layers, "pip", sdk.LayerTypes{Cache: true}, pipMetadata{PythonSHA256: py.SHA256, Target: target},
 		func(prev pipMetadata) sdk.Decision {
@@ -204,12 +241,12 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 			return sdk.Keep()
 		})
 	if err != nil {
-		return nil, fmt.Errorf("opening the pip layer: %w", err)
+		return nil, "", fmt.Errorf("opening the pip layer: %w", err)
 	}
 	cache, err := sdk.OpenLayer(req.Layers, "pip-cache", sdk.LayerTypes{Cache: true}, cacheMetadata{Purpose: "pip download and wheel cache"},
 		func(cacheMetadata) sdk.Decision { return sdk.Keep() })
 	if err != nil {
-		return nil, fmt.Errorf("opening the pip cache layer: %w", err)
+		return nil, "", fmt.Errorf("opening the pip cache layer: %w", err)
 	}
 
 	venv.SharedEnv().Override("VIRTUAL_ENV", venv.Path)
@@ -221,49 +258,48 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 		} else {
 			log.Detail("Rebuilding the virtual environment from scratch (%s): %s", venv.Status.Reason.Detail, plan.Describe())
 		}
-		inst := pip.Installer{Python: py.Python, Env: pip.Environ(req.Platform.Environ(), req.Platform.Env, bindingEnv), Out: log.Writer()}
 		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "pip", "__main__.py")) {
 			done := log.Timed("Preparing pip (kept out of the image)")
 			if err := os.RemoveAll(pipLayer.Path); err != nil {
-				return nil, fmt.Errorf("clearing the pip layer: %w", err)
+				return nil, "", fmt.Errorf("clearing the pip layer: %w", err)
 			}
 			v, err := inst.PreparePip(ctx, pipLayer.Path)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			pipLayer.Metadata.PipVersion = v
 			done()
 		}
 		done := log.Timed(fmt.Sprintf("pip %s install", pipLayer.Metadata.PipVersion))
 		if err := inst.MakeVenv(ctx, venv.Path); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := inst.Install(ctx, pipLayer.Path, venv.Path, req.AppDir, cache.Path, plan); err != nil {
-			return nil, err
+			return nil, "", newInstallError(req, plan, py, err)
 		}
 		if req.Config.Compile {
 			if err := inst.Compile(ctx, venv.Path); err != nil {
-				return nil, err
+				return nil, "", err
 			}
 		}
 		done()
 	}
 	site, err := pip.SitePackages(venv.Path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	dists, err := sitepackages.Read(site)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	log.Detail("%d distributions in the environment", len(dists))
 	for _, d := range dists {
 		log.Debug("  %s %s", d.Name, d.Version)
 	}
 	if err := writeEnvironmentSBOM(venv, dists); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return dists, nil
+	return dists, venv.Path, nil
 }
 
 func inputsText(plan pip.Plan) string {

@@ -38,11 +38,3 @@ func TestRebuildReason(t *testing.T) {
 		})
 	}
 }
-
-func TestPipMessage(t *testing.T) {
-	t.Parallel()
-	g := NewWithT(t)
-	g.Expect(pipMessage("Looking in indexes: x\nERROR: Could not find a version\nERROR: No matching distribution found for foo\n")).To(Equal("ERROR: No matching distribution found for foo"))
-	g.Expect(pipMessage("Traceback\n  boom\nKeyError: 'x'\n")).To(Equal("KeyError: 'x'"))
-	g.Expect(pipMessage("")).To(Equal("no output (the full log is above)"))
-}

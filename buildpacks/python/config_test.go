@@ -45,23 +45,23 @@ func TestStartCommands(t *testing.T) {
 			wheels: []testwheel.Wheel{flaskWheel, gunicornWheel},
 			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)}},
 			log:    "Flask app app:app found in app.py, served with gunicorn"},
-		{name: "Flask without a server", files: map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n", "requirements.txt": "flask\n"},
+		{name: "Flask without a server", files: map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run()\n", "requirements.txt": "flask\n"},
 			wheels: []testwheel.Wheel{flaskWheel},
 			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec python app.py`)}},
 			warn:   "add gunicorn to your requirements"},
 		{name: "Django with gunicorn", files: merge(djangoFiles, map[string]string{"requirements.txt": "django\ngunicorn\n"}),
-			wheels: []testwheel.Wheel{djangoWheel, gunicornWheel},
+			wheels: []testwheel.Wheel{djangoWheel, gunicornWheel}, env: map[string]string{"BP_PYTHON_DJANGO_COLLECTSTATIC": "false"}, // a stand-in Django
 			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" mysite.wsgi:application`)}},
 			log:    "Django app mysite.wsgi:application found in mysite/wsgi.py"},
 		{name: "Procfile web first, others extra", files: map[string]string{"main.py": fastapiApp, "requirements.txt": "fastapi\nuvicorn\n",
 			"Procfile": "worker: python worker.py\nweb: uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2\n"},
 			wheels: []testwheel.Wheel{fastapiWheel, starletteWheel, uvicornWheel},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh("uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2")},
-				{Type: "worker", Command: sh("python worker.py")}},
-			log: "To change it: edit the Procfile"},
+			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2")},
+				{Type: "worker", Command: sh("exec python worker.py")}},
+			log: "web: exec added in front of uvicorn, so that it replaces sh and receives SIGTERM"},
 		{name: "explicit BP_PYTHON_ENTRYPOINT", files: map[string]string{"main.py": fastapiApp, "Procfile": "web: python other.py\n"},
 			env:  map[string]string{"BP_PYTHON_ENTRYPOINT": "python -m http.server $PORT"},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh("python -m http.server $PORT")}},
+			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec python -m http.server $PORT")}},
 			log:  "set by BP_PYTHON_ENTRYPOINT"},
 		{name: "plain script", files: map[string]string{"main.py": "print('batch job')\n"},
 			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec python main.py")}},
@@ -124,7 +124,7 @@ func TestDependencySources(t *testing.T) {
 	t.Run("vendored wheels from BP_PIP_WHEEL_DIR, no index", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		a := app(t, map[string]string{"main.py": "", "requirements.txt": "uvicorn\n"}, uvicornWheel)
+		a := app(t, map[string]string{"main.py": scriptApp, "requirements.txt": "uvicorn\n"}, uvicornWheel)
 		for name, f := range a { // move wheels/ to vendor/wheels/
 			if filepath.Dir(name) == "wheels" {
 				a["vendor/wheels/"+filepath.Base(name)] = f
@@ -212,15 +212,17 @@ source = { registry = "https://index.example.com/simple" }
 			return `{"_meta": {"pipfile-spec": 6}, "default": {"uvicorn": {"version": "==0.17.6", "hashes": ["sha256:` + hash + `"]}}}`
 		}
 		good := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
-			App: app(t, map[string]string{"main.py": "", "Pipfile.lock": lock(hex.EncodeToString(sum[:]))}, uvicornWheel)})
+			App: app(t, map[string]string{"main.py": scriptApp, "Pipfile.lock": lock(hex.EncodeToString(sum[:]))}, uvicornWheel)})
 		g.Expect(good.Err).NotTo(HaveOccurred(), good.Log)
 		g.Expect(installed(t, good)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
 
 		bad := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp,
-			App: app(t, map[string]string{"main.py": "", "Pipfile.lock": lock(strings.Repeat("0", 64))}, uvicornWheel)})
+			App: app(t, map[string]string{"main.py": scriptApp, "Pipfile.lock": lock(strings.Repeat("0", 64))}, uvicornWheel)})
 		g.Expect(bad.ExitCode).To(Equal(1))
-		g.Expect(bad.Log).To(ContainSubstring("Could not install the dependencies"))
+		g.Expect(bad.Log).To(ContainSubstring("Hashes do not match"))
 		g.Expect(bad.Log).To(ContainSubstring("DO NOT MATCH THE HASHES"))
+		g.Expect(bad.Log).To(ContainSubstring("The file pip got for uvicorn is not the one Pipfile.lock locked"))
+		g.Expect(bad.Log).To(ContainSubstring("run 'pipenv lock'"))
 	})
 	t.Run("pyproject.toml application dependencies", func(t *testing.T) {
 		t.Parallel()
@@ -257,7 +259,7 @@ func TestPrivateIndex(t *testing.T) {
 	t.Run("binding with credentials", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": "", "requirements.txt": "uvicorn\n"}),
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": scriptApp, "requirements.txt": "uvicorn\n"}),
 			Bindings: []sdk.Binding{{Name: "index", Type: "pip", Secret: map[string]string{"index-url": srv.URL + "/simple", "username": user, "password": pass}}}})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
@@ -267,7 +269,7 @@ func TestPrivateIndex(t *testing.T) {
 	t.Run("PIP_INDEX_URL", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": "", "requirements.txt": "uvicorn\n"}),
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": scriptApp, "requirements.txt": "uvicorn\n"}),
 			Env: map[string]string{"PIP_INDEX_URL": open.URL + "/simple"}})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
@@ -275,9 +277,10 @@ func TestPrivateIndex(t *testing.T) {
 	t.Run("without the credentials pip fails with a titled error", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": "", "requirements.txt": "uvicorn\n"}),
+		out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": scriptApp, "requirements.txt": "uvicorn\n"}),
 			Env: map[string]string{"PIP_INDEX_URL": srv.URL + "/simple"}})
 		g.Expect(out.ExitCode).To(Equal(1))
-		g.Expect(out.Log).To(ContainSubstring("Could not install the dependencies"))
+		g.Expect(out.Log).To(ContainSubstring("Package not found"))
+		g.Expect(out.Log).To(ContainSubstring("add a binding of type pip"))
 	})
 }

@@ -20,9 +20,12 @@ type cpythonInstall struct {
 // chooseCPython resolves the version request against the inventory for the build target.
 func chooseCPython(req sdk.BuildRequest[sdk.None, Config]) (dependency.Dependency, error) {
 	log := req.Log
-	reqs, err := pyversion.Read(req.App, req.Config.CPythonVersion)
+	reqs, ignored, err := pyversion.Read(req.App, req.Config.CPythonVersion)
 	if err != nil {
 		return dependency.Dependency{}, err
+	}
+	for _, fe := range ignored {
+		log.Warn("%s is ignored because BP_CPYTHON_VERSION is set: %q %s", fe.Source, fe.Value, fe.Reason)
 	}
 	if len(reqs) == 0 {
 		// Nothing in the app: another buildpack may have asked for a version in the plan.
@@ -57,10 +60,12 @@ func chooseCPython(req sdk.BuildRequest[sdk.None, Config]) (dependency.Dependenc
 	if err != nil {
 		return dependency.Dependency{}, err
 	}
-	switch choice.Request.Source {
-	case pyversion.SourceDefault:
-		log.Detail("Using CPython %s, the newest this buildpack provides (no version requested)", choice.Version)
+	switch {
+	case choice.Request.Source == pyversion.SourceDefault:
+		log.Detail("Using CPython %s, the newest this buildpack provides (the default: no version source asks for a version)", choice.Version)
 		log.Detail("To pin it: write %s into .python-version, or set BP_CPYTHON_VERSION", choice.Version.Minor())
+	case choice.Request.Spec.IsRange():
+		log.Detail("Using CPython %s, as %s asks (%s, a constraint: the newest release it allows)", choice.Version, choice.Request.Source, choice.Request.Raw)
 	default:
 		log.Detail("Using CPython %s, as %s asks (%s)", choice.Version, choice.Request.Source, choice.Request.Raw)
 	}

@@ -22,6 +22,12 @@ type Config struct {
 	Entrypoint string `env:"BP_PYTHON_ENTRYPOINT"`
 	// Compile turns on deterministic bytecode compilation of the environment (BP_PYTHON_COMPILE).
 	Compile bool `env:"BP_PYTHON_COMPILE"`
+	// DjangoCollectStatic runs manage.py collectstatic at build time in Django projects
+	// (BP_PYTHON_DJANGO_COLLECTSTATIC).
+	DjangoCollectStatic bool `env:"BP_PYTHON_DJANGO_COLLECTSTATIC"`
+	// FunctionTarget is the function functions-framework serves (BP_PYTHON_FUNCTION_TARGET;
+	// GOOGLE_FUNCTION_TARGET is read too).
+	FunctionTarget string `env:"BP_PYTHON_FUNCTION_TARGET"`
 }
 
 // Plan entry names this buildpack provides and requires. Another buildpack can require

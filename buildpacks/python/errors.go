@@ -17,6 +17,8 @@ import (
 
 const (
 	settingsHint = "Settings are environment variables given to the build, e.g. pack build --env NAME=value."
+	// supportedSources are the dependency files this buildpack installs from.
+	supportedSources = "requirements files, a PEP 621 pyproject.toml (with or without a uv.lock or poetry.lock), a Pipfile.lock, or a setup.py"
 )
 
 func userError(err error) error {
@@ -32,9 +34,18 @@ func userError(err error) error {
 		project     *pip.ProjectError
 		lock        *pip.LockError
 		command     *pip.CommandError
+		setupCfg    *pip.SetupCfgError
+		remote      *pip.RemoteSourceError
+		install     *installError
 		noServer    *startcmd.NoServerError
 		notFound    *startcmd.NotFoundError
 		procfile    *startcmd.ProcfileError
+		inert       *startcmd.InertScriptError
+		function    *startcmd.FunctionError
+		script      *startcmd.ScriptError
+		name        *startcmd.NameError
+		django      *djangoError
+		staticRoot  *staticRootError
 	)
 	switch {
 	case errors.As(err, &fileErr):
@@ -82,11 +93,39 @@ func userError(err error) error {
 		}
 	case errors.As(err, &unsupported):
 		return &sdk.Error{
-			Title:  fmt.Sprintf("%s is not supported", unsupported.Tool),
-			Detail: fmt.Sprintf("The app has %s, so it is managed with %s. This buildpack installs dependencies with pip, from requirements files, a PEP 621 pyproject.toml (with or without a uv.lock or poetry.lock), a Pipfile.lock, or a setup.py.", unsupported.File, unsupported.Tool),
+			Title: fmt.Sprintf("%s is not supported", unsupported.Tool),
+			Detail: fmt.Sprintf("The app declares its dependencies in %s, a file of %s, and nowhere this buildpack reads. It installs dependencies with pip, from %s; "+
+				"building on would give an image without the app's dependencies.", unsupported.File, unsupported.Tool, supportedSources),
 			Fixes: []string{
-				fmt.Sprintf("Export the locked dependencies to a requirements file and commit it: %s", unsupported.Export),
-				"Then build again: with a requirements.txt present, the lock file is ignored (and a note says so).",
+				fmt.Sprintf("Write the dependencies into a requirements.txt and commit it: %s", unsupported.Export),
+				fmt.Sprintf("Then build again: with a requirements.txt present, %s is not used (and a note says so).", unsupported.File),
+			},
+		}
+	case errors.As(err, &setupCfg):
+		return &sdk.Error{
+			Title:  "setup.cfg without setup.py or pyproject.toml",
+			Detail: "setup.cfg describes a package ([metadata] or [options]), but pip can build a package only with a setup.py or a pyproject.toml beside it, and the app has neither.",
+			Fixes: []string{
+				"Add a pyproject.toml with the lines: [build-system] requires = [\"setuptools\"] build-backend = \"setuptools.build_meta\"",
+				"Or list the app's dependencies in a requirements.txt (setup.cfg then only holds tool settings, which are fine).",
+			},
+		}
+	case errors.As(err, &remote):
+		var shown []string
+		for _, r := range remote.Sources {
+			where := r.File
+			if r.Line > 0 {
+				where = fmt.Sprintf("%s line %d", r.File, r.Line)
+			}
+			shown = append(shown, fmt.Sprintf("%s: %s", where, r.Text))
+		}
+		return &sdk.Error{
+			Title: "Network source in an offline install",
+			Detail: fmt.Sprintf("The app vendors wheels in %s/, so pip installs from that folder alone (--no-index) and the build makes no network request. "+
+				"But pip would still fetch these from the network: %s.", remote.WheelDir, strings.Join(shown, "; ")),
+			Fixes: []string{
+				fmt.Sprintf("Download what they point at into %s/ and remove the lines (pip download -d %s <requirement>).", remote.WheelDir, remote.WheelDir),
+				fmt.Sprintf("Or, to install from an index or links instead, remove %s/ (or unset BP_PIP_WHEEL_DIR).", remote.WheelDir),
 			},
 		}
 	case errors.As(err, &project):
@@ -111,25 +150,88 @@ func userError(err error) error {
 				fmt.Sprintf("Or export the locked requirements instead (a requirements.txt wins over %s): %s", lock.File, export),
 			},
 		}
+	case errors.As(err, &install):
+		return install.userError()
 	case errors.As(err, &command):
 		return &sdk.Error{
 			Title:  "Could not install the dependencies",
-			Detail: fmt.Sprintf("pip failed (%v): %s", command.Err, pipMessage(command.Output)),
-			Fixes: []string{
-				"Read pip's message above: a misspelt distribution name or a version that does not exist is the usual cause.",
-				"Check that the same requirements install locally with the same Python version: python -m venv /tmp/v && /tmp/v/bin/pip install -r requirements.txt",
-				"For a private index, set PIP_INDEX_URL / PIP_EXTRA_INDEX_URL or add a binding of type pip (keys index-url, extra-index-url, username, password or pip.conf).",
-			},
-			Cause: err,
+			Detail: fmt.Sprintf("%s failed (%v): %s", command.Command, command.Err, pip.Diagnose(command.Output).Message),
+			Fixes:  []string{"Read the command's output above; if it looks like a problem of the buildpack, report it with this output."},
+			Cause:  err,
 		}
 	case errors.As(err, &noServer):
+		kind, fix := "ASGI", "Add uvicorn to your requirements (e.g. a line 'uvicorn' in requirements.txt, or fastapi[standard]); the app is then served with: uvicorn "+noServer.App.Target()+" --host 0.0.0.0 --port $PORT"
+		if noServer.App.Kind == startcmd.WSGI {
+			kind, fix = "WSGI", "Add gunicorn to your requirements (a line 'gunicorn' in requirements.txt); the app is then served with: gunicorn --bind 0.0.0.0:$PORT "+noServer.App.Target()
+		}
+		detail := fmt.Sprintf("%s defines the %s app %s, which needs a %s server to run, but none of %s is installed.",
+			noServer.App.File, noServer.App.Framework, noServer.App.Target(), kind, strings.Join(noServer.Servers, ", "))
+		if kind == "WSGI" {
+			detail += fmt.Sprintf(" Run as a script, %s would define the app and exit: it has no __main__ block that starts it.", noServer.App.File)
+		}
 		return &sdk.Error{
-			Title: "No ASGI server installed",
-			Detail: fmt.Sprintf("%s defines the %s app %s, which needs an ASGI server to run, but none of %s is installed.",
-				noServer.App.File, noServer.App.Framework, noServer.App.Target(), strings.Join(noServer.Servers, ", ")),
+			Title:  fmt.Sprintf("No %s server installed", kind),
+			Detail: detail,
+			Fixes:  []string{fix, "Or set the start command yourself with BP_PYTHON_ENTRYPOINT or a Procfile line 'web: <command>'."},
+		}
+	case errors.As(err, &inert):
+		detail := fmt.Sprintf("%s defines no ASGI or WSGI app object (FastAPI(), Flask(), ...), has no 'if __name__ == \"__main__\":' block and calls nothing at the top level: started with python, it would exit at once and the container with it.",
+			strings.Join(inert.Files, " and "))
+		if len(inert.Functions) > 0 {
+			detail += fmt.Sprintf(" %s defines the functions %s.", inert.Files[0], strings.Join(inert.Functions, ", "))
+		}
+		return &sdk.Error{
+			Title:  "The app starts no server",
+			Detail: detail,
 			Fixes: []string{
-				"Add uvicorn to your requirements (e.g. a line 'uvicorn' in requirements.txt, or fastapi[standard]); the app is then served with: uvicorn " + noServer.App.Target() + " --host 0.0.0.0 --port $PORT",
-				"Or set the start command yourself with BP_PYTHON_ENTRYPOINT or a Procfile line 'web: <command>'.",
+				"If it is a Cloud Function (a function that takes a request), add functions-framework to your requirements: it is then started with functions-framework --target <function> --port $PORT.",
+				"Or add a block that starts the server on $PORT: if __name__ == \"__main__\": app.run(host=\"0.0.0.0\", port=int(os.environ.get(\"PORT\", 8080)))",
+				"Or say how to start the app: a Procfile line 'web: <command>', or BP_PYTHON_ENTRYPOINT.",
+			},
+		}
+	case errors.As(err, &function):
+		return functionError(function)
+	case errors.As(err, &script):
+		return &sdk.Error{
+			Title:  "Invalid start command",
+			Detail: fmt.Sprintf("The command in %s, %q, is not a command sh can run: %s.", script.Source, script.Script, script.Problem),
+			Fixes: []string{
+				"Fix the command: check its quotes and brackets (sh -n -c '<command>' shows the same problem locally).",
+				"Processes run with sh (a POSIX shell), not bash: for bash syntax, start bash yourself, e.g. bash -c '...'.",
+			},
+		}
+	case errors.As(err, &name):
+		return &sdk.Error{
+			Title:  "File name cannot be used in a start command",
+			Detail: fmt.Sprintf("The start command would run the file %q, whose name sh cannot represent: %s.", name.File, name.Problem),
+			Fixes:  []string{"Rename the file to a name of letters, digits, '_', '-' and '.', or set the command with BP_PYTHON_ENTRYPOINT or a Procfile."},
+		}
+	case errors.As(err, &django):
+		detail := fmt.Sprintf("%s failed", django.Command)
+		if django.Problem != "" {
+			detail += ": " + django.Problem
+		} else if django.Err != nil {
+			detail += fmt.Sprintf(" (%v)", django.Err)
+		}
+		if out := strings.TrimSpace(django.Output); out != "" {
+			detail += ". Its output ends with:\n" + lastLines(out, 15)
+		}
+		return &sdk.Error{
+			Title:  "Django collectstatic failed",
+			Detail: detail,
+			Fixes: []string{
+				"Fix what the output says; a setting that reads a variable only the running app has (SECRET_KEY, DATABASE_URL, ...) needs a default at build time.",
+				"Check it locally: python manage.py collectstatic --noinput",
+				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false (then collect the static files another way). " + settingsHint,
+			},
+		}
+	case errors.As(err, &staticRoot):
+		return &sdk.Error{
+			Title:  "STATIC_ROOT is outside the app",
+			Detail: fmt.Sprintf("The Django settings set STATIC_ROOT to %s, outside the app folder %s: collected files would not be part of the image.", staticRoot.Root, staticRoot.AppDir),
+			Fixes: []string{
+				"Set STATIC_ROOT inside the project, e.g. STATIC_ROOT = BASE_DIR / \"staticfiles\" (whitenoise serves it from there).",
+				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false.",
 			},
 		}
 	case errors.As(err, &notFound):
@@ -143,7 +245,7 @@ func userError(err error) error {
 		}
 		return &sdk.Error{
 			Title:  "No start command found",
-			Detail: fmt.Sprintf("Nothing says how to start the app: no BP_PYTHON_ENTRYPOINT, no Procfile, no FastAPI/Starlette/Flask/Django app object, no main.py or app.py. Python files seen: %s.", shown),
+			Detail: fmt.Sprintf("Nothing says how to start the app: no BP_PYTHON_ENTRYPOINT, no Procfile, no FastAPI/Starlette/Flask/Django app object, no main.py or app.py, no functions-framework. Python files seen: %s.", shown),
 			Fixes: []string{
 				"Add a Procfile with a line like 'web: gunicorn --bind 0.0.0.0:$PORT myapp:app'.",
 				"Or set BP_PYTHON_ENTRYPOINT to the command, e.g. 'python server.py'.",
@@ -232,20 +334,6 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// pipMessage picks pip's own error line ("ERROR: ...") from its output, else the last line.
-func pipMessage(out string) string {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); strings.HasPrefix(l, "ERROR:") {
-			return l
-		}
-	}
-	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
-		return l
-	}
-	return "no output (the full log is above)"
 }
 
 // minorLess compares "3.9" < "3.11" numerically.

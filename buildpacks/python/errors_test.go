@@ -45,17 +45,17 @@ func TestErrors(t *testing.T) {
 			title: "Requirements file not found", detail: []string{`requirements.txt includes "base.txt"`}, fix: "Add base.txt to the app"},
 		{name: "missing wheel folder", env: map[string]string{"BP_PIP_WHEEL_DIR": "vendor"}, files: map[string]string{"requirements.txt": "x\n"},
 			title: "Wheel folder not found", detail: []string{`BP_PIP_WHEEL_DIR is "vendor"`}, fix: "unset BP_PIP_WHEEL_DIR"},
-		{name: "poetry without pyproject", files: map[string]string{"main.py": "", "poetry.lock": "# lock\n"},
-			title: "Poetry is not supported", detail: []string{"The app has poetry.lock", "installs dependencies with pip"}, fix: "poetry export --format requirements.txt --output requirements.txt"},
+		{name: "poetry without pyproject", files: map[string]string{"main.py": scriptApp, "poetry.lock": "# lock\n"},
+			title: "Poetry is not supported", detail: []string{"declares its dependencies in poetry.lock", "installs dependencies with pip"}, fix: "poetry export --format requirements.txt --output requirements.txt"},
 		{name: "poetry lock of an unknown version", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\n", "poetry.lock": "[metadata]\nlock-version = \"9.0\"\n"},
 			title: "Invalid lock file", detail: []string{`poetry.lock has lock-version "9.0"`}, fix: "Run 'poetry lock'"},
-		{name: "uv without pyproject", files: map[string]string{"main.py": "", "uv.lock": "version = 1\n"},
-			title: "uv is not supported", detail: []string{"The app has uv.lock"}, fix: "uv export --format requirements-txt"},
+		{name: "uv without pyproject", files: map[string]string{"main.py": scriptApp, "uv.lock": "version = 1\n"},
+			title: "uv is not supported", detail: []string{"declares its dependencies in uv.lock"}, fix: "uv export --format requirements-txt"},
 		{name: "stale uv.lock", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\n", "uv.lock": "version = 1\n"},
 			title: "Invalid lock file", detail: []string{`uv.lock has no package for the project "a" of pyproject.toml`}, fix: "Run 'uv lock'"},
 		{name: "pipenv", files: map[string]string{"Pipfile": "[packages]\nflask = \"*\"\n"},
 			title: "Pipfile.lock not found", detail: []string{"The app has a Pipfile but no Pipfile.lock"}, fix: "Run 'pipenv lock'"},
-		{name: "pipenv lock with an unpinned entry", files: map[string]string{"main.py": "", "Pipfile.lock": `{"_meta": {"pipfile-spec": 6}, "default": {"flask": {"version": "*"}}}`},
+		{name: "pipenv lock with an unpinned entry", files: map[string]string{"main.py": scriptApp, "Pipfile.lock": `{"_meta": {"pipfile-spec": 6}, "default": {"flask": {"version": "*"}}}`},
 			title: "Invalid lock file", detail: []string{"Pipfile.lock has no pinned version for flask"}, fix: "Run 'pipenv lock'"},
 		{name: "invalid pyproject", files: map[string]string{"pyproject.toml": "[project\n"},
 			title: "Invalid pyproject.toml", detail: []string{"pyproject.toml is not valid TOML"}, fix: "Fix pyproject.toml"},
@@ -63,11 +63,11 @@ func TestErrors(t *testing.T) {
 			title: "No ASGI server installed", detail: []string{"app.py defines the FastAPI app app:app", "none of uvicorn, hypercorn is installed"}, fix: "Add uvicorn to your requirements"},
 		{name: "no start command", files: map[string]string{"a.py": "", "b.py": ""},
 			title: "No start command found", detail: []string{"Python files seen: a.py, b.py"}, fix: "Add a Procfile"},
-		{name: "bad Procfile", files: map[string]string{"main.py": "", "Procfile": "web uvicorn main:app\n"},
+		{name: "bad Procfile", files: map[string]string{"main.py": scriptApp, "Procfile": "web uvicorn main:app\n"},
 			title: "Invalid Procfile", detail: []string{`Line 1 of the Procfile is "web uvicorn main:app"`}, fix: "a process type, a colon, the command"},
-		{name: "pip fails", files: map[string]string{"requirements.txt": "no-such-distribution==1.0\n", "main.py": ""}, env: map[string]string{"BP_PIP_WHEEL_DIR": "wheels"},
-			title: "Could not install the dependencies", detail: []string{"No matching distribution found for no-such-distribution==1.0"}, fix: "misspelt distribution name"},
-		{name: "bad pip binding", files: map[string]string{"main.py": ""}, bindings: []sdk.Binding{{Name: "my-index", Type: "pip", Secret: map[string]string{"username": "u", "password": "p"}}},
+		{name: "pip fails", files: map[string]string{"requirements.txt": "no-such-distribution==1.0\n", "main.py": scriptApp}, env: map[string]string{"BP_PIP_WHEEL_DIR": "wheels"},
+			title: "Package not found", detail: []string{"No matching distribution found for no-such-distribution==1.0", "The install is offline (--no-index): wheels/ has no file of no-such-distribution"}, fix: "Add no-such-distribution and its dependencies to wheels/"},
+		{name: "bad pip binding", files: map[string]string{"main.py": scriptApp}, bindings: []sdk.Binding{{Name: "my-index", Type: "pip", Secret: map[string]string{"username": "u", "password": "p"}}},
 			title: "Invalid pip binding", detail: []string{`The service binding "my-index" of type pip`, "no index-url"}, fix: "index-url"},
 	}
 	for _, tt := range tests {
@@ -76,7 +76,7 @@ func TestErrors(t *testing.T) {
 			g := NewWithT(t)
 			files := tt.files
 			if files == nil {
-				files = map[string]string{"main.py": ""}
+				files = map[string]string{"main.py": scriptApp}
 			}
 			a := app(t, files)
 			switch tt.name {
@@ -103,7 +103,7 @@ func TestErrors(t *testing.T) {
 func TestBadBooleanSetting(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": ""}), BuildpackDir: buildpackDir(t),
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": scriptApp}), BuildpackDir: buildpackDir(t),
 		Env: map[string]string{"BP_PYTHON_COMPILE": "maybe"}})
 	g.Expect(out.ExitCode).To(Equal(1))
 	g.Expect(out.Log).To(ContainSubstring(`BP_PYTHON_COMPILE="maybe" is not valid`))

@@ -170,3 +170,6 @@ var (
 )
 
 const fastapiApp = "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get('/')\ndef root():\n    return {'hello': 'world'}\n"
+
+// scriptApp is a main.py that runs as a script (it does something when started).
+const scriptApp = "print('hello from a script')\n"

@@ -63,7 +63,7 @@ func TestVersionResolution(t *testing.T) {
 func TestArm64Target(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": ""}), BuildpackDir: buildpackDir(t),
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": scriptApp}), BuildpackDir: buildpackDir(t),
 		Target: sdk.Target{OS: "linux", Arch: "arm64"}})
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 	g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("target", "linux/arm64"))

@@ -98,20 +98,28 @@ func BindingEnv(secret map[string]string, bindingPath string) (map[string]string
 	return env, nil
 }
 
-// Environ builds pip's environment: base (the buildpack process's own environment, minus the
-// forbidden variables), then platform (the user's settings), then extra (bindings and the
-// buildpack's own settings), later ones winning.
+// Environ builds pip's environment: base (the buildpack process's own environment), then
+// platform (the user's settings), then extra (bindings and the buildpack's own settings),
+// later ones winning. The forbidden variables and every PYTHON* variable of base and
+// platform are left out: those are meant for the app (PYTHONPATH=src, PYTHONWARNINGS=error,
+// PYTHONSTARTUP, ...), and pip and the buildpack's helpers run isolated from the app. The
+// Installer adds the few PYTHON* variables its commands need.
 func Environ(base []string, platform, extra map[string]string) []string {
 	m := map[string]string{}
+	keep := func(k string) bool {
+		_, bad := Forbidden[k]
+		return !bad && !strings.HasPrefix(k, "PYTHON")
+	}
 	for _, kv := range base {
 		k, v, _ := strings.Cut(kv, "=")
-		if _, bad := Forbidden[k]; bad {
-			continue
+		if keep(k) {
+			m[k] = v
 		}
-		m[k] = v
 	}
 	for k, v := range platform {
-		m[k] = v
+		if keep(k) {
+			m[k] = v
+		}
 	}
 	for k, v := range extra {
 		m[k] = v

@@ -3,6 +3,7 @@ package pip
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -41,13 +42,33 @@ type tail struct{ buf []byte }
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.buf = append(t.buf, p...)
-	if len(t.buf) > 4096 {
-		t.buf = t.buf[len(t.buf)-4096:]
+	if len(t.buf) > 8192 {
+		t.buf = t.buf[len(t.buf)-8192:]
 	}
 	return len(p), nil
 }
 
-func (i Installer) run(ctx context.Context, dir string, env []string, name string, args ...string) error {
+// isolated are the interpreter options of every Python process the buildpack runs: -P keeps
+// the working directory (the app, for pip) and the script's folder off sys.path, so an app's
+// pip/ package, typing.py or venv.py never replaces what the buildpack runs; -s keeps the
+// build user's own site-packages out. (-I would also ignore every PYTHON* variable, including
+// those the Installer sets on purpose; [Environ] leaves out the platform's instead.) -P needs
+// CPython 3.11 or later, the oldest this buildpack ships.
+var isolated = []string{"-P", "-s"}
+
+// neutralDir is the working directory of the commands that do not read the app.
+const neutralDir = "/"
+
+func (i Installer) run(ctx context.Context, dir string, env []string, shown *strings.Replacer, name string, args ...string) error {
+	_, err := i.output(ctx, dir, env, shown, name, append(append([]string(nil), isolated...), args...)...)
+	return err
+}
+
+// output runs name with args as given and returns the end of its output.
+func (i Installer) output(ctx context.Context, dir string, env []string, shown *strings.Replacer, name string, args ...string) (string, error) {
+	if shown == nil {
+		shown = strings.NewReplacer()
+	}
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = env
@@ -56,12 +77,58 @@ func (i Installer) run(ctx context.Context, dir string, env []string, name strin
 	if i.Out != nil {
 		w = io.MultiWriter(i.Out, &t)
 	}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Run(); err != nil {
-		shown := filepath.Base(name) + " " + strings.Join(args, " ")
-		return &CommandError{Command: shown, Err: err, Output: strings.TrimSpace(string(t.buf))}
+	lines := &lineReplacer{w: w, r: shown}
+	cmd.Stdout, cmd.Stderr = lines, lines
+	err := cmd.Run()
+	lines.flush()
+	out := strings.TrimSpace(string(t.buf))
+	if err != nil {
+		shownArgs := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return slices.Contains(isolated, a) })
+		return out, &CommandError{Command: shown.Replace(filepath.Base(name) + " " + strings.Join(shownArgs, " ")), Err: err, Output: out}
 	}
-	return nil
+	return out, nil
+}
+
+// RunApp runs the app's own Python code the way the app runs: "<venv>/bin/python args..." in
+// appDir, with the app's folder first on sys.path (no isolation: manage.py imports the
+// project's settings), the environment activated (VIRTUAL_ENV, its bin/ first on PATH) and
+// no bytecode written into the app. It returns the end of the output, which also goes to Out.
+func (i Installer) RunApp(ctx context.Context, venv, appDir string, args ...string) (string, error) {
+	env := i.env("VIRTUAL_ENV="+venv, "PYTHONUNBUFFERED=1")
+	path := filepath.Join(venv, "bin")
+	for _, kv := range i.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok && v != "" {
+			path += string(filepath.ListSeparator) + v
+		}
+	}
+	env = append(env, "PATH="+path)
+	return i.output(ctx, appDir, env, nil, filepath.Join(venv, "bin", "python"), args...)
+}
+
+// lineReplacer passes complete lines through r, so that a path split across two writes is
+// still replaced.
+type lineReplacer struct {
+	w   io.Writer
+	r   *strings.Replacer
+	buf []byte
+}
+
+func (l *lineReplacer) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	if i := bytes.LastIndexByte(l.buf, '\n'); i >= 0 {
+		if _, err := io.WriteString(l.w, l.r.Replace(string(l.buf[:i+1]))); err != nil {
+			return 0, err
+		}
+		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+	}
+	return len(p), nil
+}
+
+func (l *lineReplacer) flush() {
+	if len(l.buf) > 0 {
+		_, _ = io.WriteString(l.w, l.r.Replace(string(l.buf))+"\n")
+		l.buf = l.buf[:0]
+	}
 }
 
 // reproducible settings for every Python process the build runs.
@@ -77,7 +144,8 @@ func (i Installer) env(extra ...string) []string {
 // it. This skips ensurepip, which installs pip by running pip.
 func (i Installer) PreparePip(ctx context.Context, dir string) (string, error) {
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, i.Python, "-c", "import sys; print(sys.base_prefix)")
+	cmd := exec.CommandContext(ctx, i.Python, append(append([]string(nil), isolated...), "-c", "import sys; print(sys.base_prefix)")...)
+	cmd.Dir = neutralDir
 	cmd.Env = i.env()
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
@@ -147,12 +215,13 @@ func unzip(src, dir string) error {
 
 // MakeVenv makes an empty virtual environment (no pip, no setuptools) at dir.
 func (i Installer) MakeVenv(ctx context.Context, dir string) error {
-	return i.run(ctx, "", i.env(), i.Python, "-m", "venv", "--without-pip", dir)
+	return i.run(ctx, neutralDir, i.env(), nil, i.Python, "-m", "venv", "--without-pip", dir)
 }
 
 // Install installs the plan's dependencies into the environment at venv with the pip
-// unpacked in pipDir (see PreparePip), caching downloads in cacheDir. appDir is the app; pip
-// runs there, with the environment's interpreter.
+// unpacked in pipDir (see PreparePip), caching downloads in cacheDir. appDir is the app: pip
+// runs there (relative paths in requirements files are relative to it), with the
+// environment's interpreter, isolated from the app's modules.
 func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir string, plan Plan) error {
 	args := []string{"-m", "pip", "install",
 		"--no-input", "--progress-bar", "off", "--no-compile", "--no-warn-script-location",
@@ -160,33 +229,35 @@ func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir s
 	if plan.WheelDir != "" {
 		args = append(args, "--no-index", "--find-links", filepath.Join(appDir, plan.WheelDir))
 	}
+	var shown *strings.Replacer
 	switch plan.Mode {
 	case ModeRequirements:
 		for _, r := range plan.Requirements {
 			args = append(args, "-r", filepath.Join(appDir, r))
 		}
 	case ModeProjectDependencies, ModeLock:
-		f, err := os.CreateTemp("", "pyproject-dependencies-*.txt")
+		// The dependencies read from pyproject.toml or a lock file become a requirements file
+		// of our own; pip's messages name it by where it came from, never by its path.
+		source := cmp.Or(plan.LockFile, "pyproject.toml")
+		tmp, err := os.MkdirTemp("", "cnbkit-python-")
 		if err != nil {
-			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
+			return fmt.Errorf("writing the requirements from %s: %w", source, err)
 		}
-		defer os.Remove(f.Name())
-		_, err = io.WriteString(f, strings.Join(plan.Dependencies, "\n")+"\n")
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		defer os.RemoveAll(tmp)
+		file := filepath.Join(tmp, "requirements.txt")
+		if err := os.WriteFile(file, []byte(strings.Join(plan.Dependencies, "\n")+"\n"), 0o644); err != nil {
+			return fmt.Errorf("writing the requirements from %s: %w", source, err)
 		}
-		if err != nil {
-			return fmt.Errorf("writing the pyproject.toml dependencies: %w", err)
-		}
+		shown = strings.NewReplacer(file, "requirements from "+source)
 		if plan.Mode == ModeLock {
 			// Every package is pinned: nothing may be resolved again.
 			args = append(args, "--no-deps")
 		}
-		args = append(args, "-r", f.Name())
+		args = append(args, "-r", file)
 		if plan.Package {
 			// The project itself, separately: pip's hash-checking mode (locked hashes) refuses a
 			// local folder in the same run.
-			if err := i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), filepath.Join(venv, "bin", "python"), args...); err != nil {
+			if err := i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), shown, filepath.Join(venv, "bin", "python"), args...); err != nil {
 				return err
 			}
 			args = append(args[:len(args)-2:len(args)-2], ".")
@@ -196,7 +267,7 @@ func (i Installer) Install(ctx context.Context, pipDir, venv, appDir, cacheDir s
 	default:
 		return nil
 	}
-	return i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), filepath.Join(venv, "bin", "python"), args...)
+	return i.run(ctx, appDir, i.env("PYTHONPATH="+pipDir), shown, filepath.Join(venv, "bin", "python"), args...)
 }
 
 // Compile writes bytecode for the environment's site-packages deterministically (hash-based
@@ -207,7 +278,7 @@ func (i Installer) Compile(ctx context.Context, venv string) error {
 	if err != nil {
 		return err
 	}
-	return i.run(ctx, "", i.env(), filepath.Join(venv, "bin", "python"), "-m", "compileall", "-q", "-j", "0",
+	return i.run(ctx, neutralDir, i.env(), nil, filepath.Join(venv, "bin", "python"), "-m", "compileall", "-q", "-j", "0",
 		"--invalidation-mode", "unchecked-hash", site)
 }
 

@@ -44,6 +44,9 @@ type Settings struct {
 	// WheelDir is a folder of vendored wheels (BP_PIP_WHEEL_DIR); when set, or when the default
 	// folder "wheels" holds *.whl files, pip installs from it with no index.
 	WheelDir string
+	// FindLinks is PIP_FIND_LINKS as pip will see it; with a wheel folder, a remote location in
+	// it is refused like a remote -f line.
+	FindLinks string
 }
 
 // Plan is what will be installed.
@@ -67,6 +70,8 @@ type Plan struct {
 	Digests map[string]string
 	// Notes are things worth telling the user (e.g. a lock file that is not used).
 	Notes []string
+
+	remote []RemoteSource // lines of requirements files that reach the network
 }
 
 // Describe says in a few words what the plan installs.
@@ -113,6 +118,33 @@ func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s projects (%s) are not supported: only pip is", e.Tool, e.File)
 }
 
+// SetupCfgError says setup.cfg describes a package but nothing can build it: pip needs a
+// setup.py or a pyproject.toml beside it.
+type SetupCfgError struct{}
+
+func (e *SetupCfgError) Error() string {
+	return "setup.cfg describes a package, but there is no setup.py or pyproject.toml to build it with"
+}
+
+// RemoteSource is a line of a requirements file (or a setting) that makes pip reach the
+// network even with --no-index.
+type RemoteSource struct {
+	File string // e.g. "requirements.txt", or "PIP_FIND_LINKS"
+	Line int    // 1-based; 0 for a setting
+	Text string // the line as written
+}
+
+// RemoteSourceError says an install from a vendored wheel folder (no index, no network)
+// names sources that pip would fetch over the network anyway.
+type RemoteSourceError struct {
+	WheelDir string
+	Sources  []RemoteSource
+}
+
+func (e *RemoteSourceError) Error() string {
+	return fmt.Sprintf("the offline install from %s/ names %d remote sources, first %s line %d: %s", e.WheelDir, len(e.Sources), e.Sources[0].File, e.Sources[0].Line, e.Sources[0].Text)
+}
+
 // ProjectError says pyproject.toml cannot be used.
 type ProjectError struct {
 	Problem string
@@ -129,6 +161,28 @@ var lockFiles = []struct{ file, tool, export string }{
 	{"uv.lock", "uv", "uv export --format requirements-txt --no-hashes --output-file requirements.txt"},
 	{"Pipfile.lock", "Pipenv", "pipenv requirements > requirements.txt"},
 	{"Pipfile", "Pipenv", "pipenv lock (then commit Pipfile.lock), or pipenv requirements > requirements.txt"},
+}
+
+// foreign are the dependency files of tools this buildpack does not run. Beside a
+// requirements file (or PEP 621 dependencies) they are noted as unused; alone they fail the
+// build, rather than give an image without the app's dependencies.
+var foreign = []struct{ file, tool, export string }{
+	{"pdm.lock", "PDM", "pdm export --output requirements.txt"},
+	{"environment.yml", "Conda", "write the packages' PyPI names into requirements.txt (conda-only packages cannot be installed with pip)"},
+	{"environment.yaml", "Conda", "write the packages' PyPI names into requirements.txt (conda-only packages cannot be installed with pip)"},
+	{"conda-lock.yml", "Conda", "write the packages' PyPI names into requirements.txt (conda-only packages cannot be installed with pip)"},
+	{"pixi.toml", "Pixi", "write the [pypi-dependencies] into requirements.txt (conda packages cannot be installed with pip)"},
+	{"pixi.lock", "Pixi", "write the [pypi-dependencies] into requirements.txt (conda packages cannot be installed with pip)"},
+	{"requirements.in", "pip-tools", "pip-compile requirements.in (it writes requirements.txt)"},
+}
+
+func foreignFile(app fs.FS) (UnsupportedError, bool) {
+	for _, f := range foreign {
+		if exists(app, f.file) {
+			return UnsupportedError{Tool: f.tool, File: f.file, Export: f.export}, true
+		}
+	}
+	return UnsupportedError{}, false
 }
 
 // NewPlan reads the app and decides what to install.
@@ -162,9 +216,23 @@ func NewPlan(app fs.FS, s Settings) (Plan, error) {
 				p.Notes = append(p.Notes, fmt.Sprintf("%s is not used: the requirements files decide what is installed", l.file))
 			}
 		}
+		for _, f := range foreign {
+			if exists(app, f.file) {
+				p.Notes = append(p.Notes, fmt.Sprintf("%s (%s) is not used: the requirements files decide what is installed", f.file, f.tool))
+			}
+		}
 	case exists(app, "pyproject.toml"):
 		if err := p.readProject(app); err != nil {
 			return Plan{}, err
+		}
+		if f, ok := foreignFile(app); ok {
+			switch {
+			case p.Mode == ModeNone || f.File == "pdm.lock" && p.Mode != ModeLock:
+				// Nothing else declares the dependencies, or a lock that pip cannot honour.
+				return Plan{}, &f
+			default:
+				p.Notes = append(p.Notes, fmt.Sprintf("%s (%s) is not used: pyproject.toml decides what is installed", f.File, f.Tool))
+			}
 		}
 	default:
 		if exists(app, "Pipfile.lock") {
@@ -186,10 +254,34 @@ func NewPlan(app fs.FS, s Settings) (Plan, error) {
 				return Plan{}, &UnsupportedError{Tool: l.tool, File: l.file, Export: l.export}
 			}
 		}
-		if exists(app, "setup.py") || exists(app, "setup.cfg") {
+		switch {
+		case exists(app, "setup.py"):
 			p.Mode = ModePackage
-		} else {
+		case setupCfgIsPackage(app):
+			return Plan{}, &SetupCfgError{}
+		default:
+			if f, ok := foreignFile(app); ok {
+				return Plan{}, &f
+			}
 			p.Mode = ModeNone
+		}
+	}
+	if p.WheelDir != "" {
+		remote := p.remote
+		if v := strings.TrimSpace(s.FindLinks); v != "" {
+			for _, l := range strings.Fields(v) {
+				if isRemote(l) {
+					remote = append(remote, RemoteSource{File: "PIP_FIND_LINKS", Text: l})
+				}
+			}
+		}
+		for _, d := range p.Dependencies {
+			if p.Mode == ModeProjectDependencies && isRemoteRequirement(d) {
+				remote = append(remote, RemoteSource{File: "pyproject.toml [project] dependencies", Text: d})
+			}
+		}
+		if len(remote) > 0 {
+			return Plan{}, &RemoteSourceError{WheelDir: p.WheelDir, Sources: remote}
 		}
 	}
 	if p.Mode == ModePackage {
@@ -328,8 +420,14 @@ func (p *Plan) addRequirementsFile(app fs.FS, name string, seen map[string]bool)
 		p.Files = append(p.Files, name)
 	}
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	line := 0
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+		line++
+		text := stripComment(sc.Text())
+		if remoteLine(text) {
+			p.remote = append(p.remote, RemoteSource{File: name, Line: line, Text: strings.TrimSpace(text)})
+		}
+		fields := strings.Fields(text)
 		if len(fields) == 0 {
 			continue
 		}
@@ -356,6 +454,88 @@ func (p *Plan) addRequirementsFile(app fs.FS, name string, seen map[string]bool)
 		}
 	}
 	return nil
+}
+
+// stripComment drops a requirements-file comment: from a # at the start of the line or after
+// whitespace (a # inside a URL fragment stays).
+func stripComment(line string) string {
+	if strings.HasPrefix(strings.TrimSpace(line), "#") {
+		return ""
+	}
+	for i := 1; i < len(line); i++ {
+		if line[i] == '#' && (line[i-1] == ' ' || line[i-1] == '\t') {
+			return line[:i]
+		}
+	}
+	return line
+}
+
+// isRemote reports whether a location is reached over the network: a URL whose scheme is not
+// file.
+func isRemote(loc string) bool {
+	scheme, _, ok := strings.Cut(strings.ToLower(loc), "://")
+	return ok && scheme != "file" && !strings.HasSuffix(scheme, "+file")
+}
+
+// isRemoteRequirement reports whether a requirement is a direct reference to a remote URL or
+// a version control repository: "name @ https://...", "git+https://...", "https://.../x.whl".
+func isRemoteRequirement(req string) bool {
+	req = strings.TrimSpace(req)
+	if _, ref, ok := strings.Cut(req, "@"); ok && isRemote(strings.TrimSpace(ref)) {
+		return true
+	}
+	fields := strings.Fields(req)
+	return len(fields) > 0 && isRemote(fields[0])
+}
+
+// remoteLine reports whether a requirements-file line makes pip reach the network even with
+// --no-index: a remote -f/--find-links, a remote -r/-c include, a remote or VCS requirement
+// (also with -e). Index options (-i, --extra-index-url) are not: --no-index turns them off.
+func remoteLine(line string) bool {
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return false
+	}
+	opt, val := fields[0], ""
+	if len(fields) > 1 {
+		val = fields[1]
+	}
+	if k, v, ok := strings.Cut(opt, "="); ok && strings.HasPrefix(opt, "--") {
+		opt, val = k, v
+	}
+	for _, short := range []string{"-f", "-r", "-c", "-e"} {
+		if strings.HasPrefix(opt, short) && len(opt) > 2 && !strings.HasPrefix(opt, "--") {
+			opt, val = short, opt[2:]
+		}
+	}
+	switch opt {
+	case "-f", "--find-links", "-r", "--requirement", "-c", "--constraint":
+		return isRemote(val)
+	case "-e", "--editable":
+		return isRemoteRequirement(val)
+	case "-i", "--index-url", "--extra-index-url", "--no-index", "--pre", "--only-binary", "--no-binary", "--prefer-binary", "--trusted-host", "--use-feature":
+		return false
+	}
+	if strings.HasPrefix(opt, "-") {
+		return false
+	}
+	return isRemoteRequirement(strings.TrimSpace(line))
+}
+
+// setupCfgIsPackage reports whether setup.cfg describes a package ([metadata] or [options]),
+// not only tool settings such as [flake8] or [tool:pytest].
+func setupCfgIsPackage(app fs.FS) bool {
+	data, err := fs.ReadFile(app, "setup.cfg")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "[metadata]" || l == "[options]" || strings.HasPrefix(l, "[options.") {
+			return true
+		}
+	}
+	return false
 }
 
 func findWheelDir(app fs.FS, setting string) (string, error) {

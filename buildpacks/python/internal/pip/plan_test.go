@@ -45,6 +45,13 @@ func TestNewPlan(t *testing.T) {
 		{name: "nothing", app: fstest.MapFS{"main.py": file("")}, mode: pip.ModeNone},
 		{name: "vendored wheels by default", app: fstest.MapFS{"requirements.txt": file("x\n"), "wheels/x-1-py3-none-any.whl": file("zip")},
 			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, wheelDir: "wheels"},
+		{name: "conda environment beside requirements is noted", app: fstest.MapFS{"requirements.txt": file("x\n"), "environment.yml": file("name: a\n")},
+			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, noteMatch: "environment.yml (Conda) is not used"},
+		{name: "conda environment beside PEP 621 dependencies is noted", app: fstest.MapFS{"pyproject.toml": file("[project]\nname = \"a\"\ndependencies = [\"flask\"]\n"), "environment.yml": file("name: a\n")},
+			mode: pip.ModeProjectDependencies, deps: []string{"flask"}, files: []string{"pyproject.toml"}, noteMatch: "environment.yml (Conda) is not used: pyproject.toml decides"},
+		{name: "setup.cfg with tool settings only", app: fstest.MapFS{"setup.cfg": file("[flake8]\nmax-line-length = 100\n"), "main.py": file("")}, mode: pip.ModeNone},
+		{name: "setup.cfg beside setup.py", app: fstest.MapFS{"setup.cfg": file("[metadata]\nname = a\n"), "setup.py": file("from setuptools import setup\nsetup()\n")},
+			mode: pip.ModePackage, files: []string{"setup.cfg", "setup.py"}},
 		{name: "vendored wheels by setting", settings: pip.Settings{WheelDir: "vendor/"}, app: fstest.MapFS{"requirements.txt": file("x\n"), "vendor/x-1-py3-none-any.whl": file("zip")},
 			mode: pip.ModeRequirements, reqs: []string{"requirements.txt"}, files: []string{"requirements.txt"}, wheelDir: "vendor"},
 	}
@@ -124,6 +131,29 @@ func TestNewPlanErrors(t *testing.T) {
 		g.Expect(ue.Tool).To(Equal(tc.tool))
 		g.Expect(ue.Export).To(ContainSubstring("requirements"))
 	}
+
+	for _, tc := range []struct {
+		app  fstest.MapFS
+		tool string
+		file string
+	}{
+		{fstest.MapFS{"environment.yml": file("name: a\ndependencies: [flask]\n"), "app.py": file("")}, "Conda", "environment.yml"},
+		{fstest.MapFS{"environment.yaml": file("name: a\n"), "pyproject.toml": file("[tool.black]\n")}, "Conda", "environment.yaml"},
+		{fstest.MapFS{"pdm.lock": file(""), "pyproject.toml": file("[project]\nname = \"a\"\ndependencies = [\"flask\"]\n")}, "PDM", "pdm.lock"},
+		{fstest.MapFS{"pixi.toml": file("[project]\n"), "main.py": file("")}, "Pixi", "pixi.toml"},
+		{fstest.MapFS{"requirements.in": file("flask\n"), "main.py": file("")}, "pip-tools", "requirements.in"},
+	} {
+		_, err = pip.NewPlan(tc.app, pip.Settings{})
+		var ue *pip.UnsupportedError
+		g.Expect(errors.As(err, &ue)).To(BeTrue(), "%v: got %v", tc.app, err)
+		g.Expect(ue.Tool).To(Equal(tc.tool))
+		g.Expect(ue.File).To(Equal(tc.file))
+		g.Expect(ue.Export).NotTo(BeEmpty())
+	}
+
+	_, err = pip.NewPlan(fstest.MapFS{"setup.cfg": file("[metadata]\nname = a\n[options]\ninstall_requires = flask\n")}, pip.Settings{})
+	var sc *pip.SetupCfgError
+	g.Expect(errors.As(err, &sc)).To(BeTrue(), "got %v", err)
 
 	_, err = pip.NewPlan(fstest.MapFS{"pyproject.toml": file("[project\n")}, pip.Settings{})
 	var pe *pip.ProjectError
@@ -446,5 +476,62 @@ func TestPipfileLock(t *testing.T) {
 		var le *pip.LockError
 		g.Expect(errors.As(err, &le)).To(BeTrue(), "got %v", err)
 		g.Expect(le.Problem).To(ContainSubstring(tc.problem))
+	}
+}
+
+// With a wheel folder pip runs with --no-index: anything that would still reach the network
+// is refused, with the file and line.
+func TestRemoteSourcesOffline(t *testing.T) {
+	t.Parallel()
+	wheel := file("zip")
+	tests := []struct {
+		name      string
+		app       fstest.MapFS
+		findLinks string
+		want      []pip.RemoteSource // nil: accepted
+	}{
+		{name: "remote find-links", app: fstest.MapFS{"requirements.txt": file("--no-index\n-f http://127.0.0.1:1/links/\nuvicorn\n")},
+			want: []pip.RemoteSource{{File: "requirements.txt", Line: 2, Text: "-f http://127.0.0.1:1/links/"}}},
+		{name: "every spelling", app: fstest.MapFS{"requirements.txt": file("--find-links=https://h/l\n-fhttps://h/l2\n--find-links https://h/l3 # links\n-r https://h/r.txt\n--constraint=https://h/c.txt\n" +
+			"x @ https://h/x-1-py3-none-any.whl\nhttps://h/y-1-py3-none-any.whl\n-e git+https://h/z.git#egg=z\ngit+ssh://git@h/w.git\n")},
+			want: []pip.RemoteSource{
+				{File: "requirements.txt", Line: 1, Text: "--find-links=https://h/l"},
+				{File: "requirements.txt", Line: 2, Text: "-fhttps://h/l2"},
+				{File: "requirements.txt", Line: 3, Text: "--find-links https://h/l3"},
+				{File: "requirements.txt", Line: 4, Text: "-r https://h/r.txt"},
+				{File: "requirements.txt", Line: 5, Text: "--constraint=https://h/c.txt"},
+				{File: "requirements.txt", Line: 6, Text: "x @ https://h/x-1-py3-none-any.whl"},
+				{File: "requirements.txt", Line: 7, Text: "https://h/y-1-py3-none-any.whl"},
+				{File: "requirements.txt", Line: 8, Text: "-e git+https://h/z.git#egg=z"},
+				{File: "requirements.txt", Line: 9, Text: "git+ssh://git@h/w.git"},
+			}},
+		{name: "in an included file", app: fstest.MapFS{"requirements.txt": file("-r base.txt\n"), "base.txt": file("# base\n--find-links http://h/\n")},
+			want: []pip.RemoteSource{{File: "base.txt", Line: 2, Text: "--find-links http://h/"}}},
+		{name: "PIP_FIND_LINKS", app: fstest.MapFS{"requirements.txt": file("uvicorn\n")}, findLinks: "/opt/wheels http://h/links",
+			want: []pip.RemoteSource{{File: "PIP_FIND_LINKS", Text: "http://h/links"}}},
+		{name: "PEP 621 direct reference", app: fstest.MapFS{"pyproject.toml": file("[project]\nname = \"a\"\ndependencies = [\"x @ https://h/x.whl\"]\n")},
+			want: []pip.RemoteSource{{File: "pyproject.toml [project] dependencies", Text: "x @ https://h/x.whl"}}},
+		{name: "index options are turned off by --no-index", app: fstest.MapFS{"requirements.txt": file("-i https://h/simple\n--extra-index-url https://h2/simple\n--trusted-host h\nuvicorn==1 --hash=sha256:00\n")}},
+		{name: "local links and files", app: fstest.MapFS{"requirements.txt": file("-f ./vendor\n--find-links file:///w/links\n./libs/a\nb @ file:///w/b.whl\n# https://example.com/not-a-line\nc  # see https://h/c\n")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			tt.app["wheels/uvicorn-1-py3-none-any.whl"] = wheel
+			_, err := pip.NewPlan(tt.app, pip.Settings{FindLinks: tt.findLinks})
+			if tt.want == nil {
+				g.Expect(err).NotTo(HaveOccurred())
+				return
+			}
+			var re *pip.RemoteSourceError
+			g.Expect(errors.As(err, &re)).To(BeTrue(), "NewPlan returned %v, want a *RemoteSourceError", err)
+			g.Expect(re.WheelDir).To(Equal("wheels"))
+			g.Expect(re.Sources).To(Equal(tt.want))
+
+			delete(tt.app, "wheels/uvicorn-1-py3-none-any.whl")
+			_, err = pip.NewPlan(tt.app, pip.Settings{FindLinks: tt.findLinks})
+			g.Expect(err).NotTo(HaveOccurred(), "without a wheel folder the install may use the network")
+		})
 	}
 }

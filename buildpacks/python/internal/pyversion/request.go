@@ -19,6 +19,7 @@ const (
 	SourcePythonVersion  Source = ".python-version"
 	SourceRuntimeTxt     Source = "runtime.txt"
 	SourceRequiresPython Source = "pyproject.toml requires-python"
+	SourcePoetry         Source = "pyproject.toml [tool.poetry.dependencies] python"
 	SourcePipfile        Source = "Pipfile [requires]"
 	SourceDefault        Source = "default"
 )
@@ -44,31 +45,44 @@ func (e *FileError) Error() string {
 
 // Read returns every version request found, highest priority first: setting is the value of
 // BP_CPYTHON_VERSION ("" when unset); the others are read from fsys (the app). A request that
-// is present but unreadable is an error of type *FileError.
-func Read(fsys fs.FS, setting string) ([]Request, error) {
-	var out []Request
-	var errs []error
+// is present but unreadable is an error of type *FileError, except when the setting is set:
+// the setting wins over every file, so the files it overrides that cannot be read are
+// returned in ignored (for a warning) instead.
+func Read(fsys fs.FS, setting string) (reqs []Request, ignored []*FileError, err error) {
+	var errs []*FileError
 	add := func(r Request, found bool, err error) {
-		if err != nil {
-			errs = append(errs, err)
-			return
-		}
-		if found {
-			out = append(out, r)
+		var fe *FileError
+		switch {
+		case errors.As(err, &fe):
+			errs = append(errs, fe)
+		case err != nil:
+			errs = append(errs, &FileError{Source: r.Source, Value: "", Reason: "cannot be read: " + err.Error()})
+		case found:
+			reqs = append(reqs, r)
 		}
 	}
-	if strings.TrimSpace(setting) != "" {
+	hasSetting := strings.TrimSpace(setting) != ""
+	if hasSetting {
 		r, err := fromValue(SourceSetting, setting)
-		add(r, true, err)
+		if err != nil {
+			return nil, nil, err
+		}
+		reqs = append(reqs, r)
 	}
 	add(readPythonVersion(fsys))
 	add(readRuntimeTxt(fsys))
-	add(readRequiresPython(fsys))
-	add(readPipfile(fsys))
-	if len(errs) > 0 {
-		return nil, errs[0]
+	project, perr := readPyproject(fsys)
+	if perr != nil {
+		errs = append(errs, perr)
+	} else {
+		add(project.requiresPython())
+		add(project.poetryPython())
 	}
-	return out, nil
+	add(readPipfile(fsys))
+	if len(errs) > 0 && !hasSetting {
+		return nil, nil, errs[0]
+	}
+	return reqs, errs, nil
 }
 
 func fromValue(src Source, value string) (Request, error) {
@@ -86,20 +100,25 @@ func readFile(fsys fs.FS, name string) (string, bool, error) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("reading %s: %w", name, err)
+		return "", false, err
 	}
 	return string(data), true, nil
 }
 
-// readPythonVersion reads .python-version: the first line that is not a comment, holding
-// X.Y or X.Y.Z (pyenv's format, also written by uv python pin).
+// readPythonVersion reads .python-version as pyenv, uv and other tools write it: blank lines
+// and # comments are skipped, the first remaining line decides. It holds X.Y (the newest X.Y
+// release), X.Y.Z, optionally prefixed with "cpython-", "cpython@" or "python", or a
+// constraint such as ">= 3.10" (the newest release it allows).
 func readPythonVersion(fsys fs.FS) (Request, bool, error) {
 	content, ok, err := readFile(fsys, string(SourcePythonVersion))
 	if err != nil || !ok {
-		return Request{}, false, err
+		return Request{Source: SourcePythonVersion}, false, err
 	}
 	var lines []string
 	for _, l := range strings.Split(content, "\n") {
+		if i := strings.Index(l, " #"); i >= 0 {
+			l = l[:i] // a comment after the version
+		}
 		l = strings.TrimSpace(l)
 		if l != "" && !strings.HasPrefix(l, "#") {
 			lines = append(lines, l)
@@ -108,9 +127,20 @@ func readPythonVersion(fsys fs.FS) (Request, bool, error) {
 	if len(lines) == 0 {
 		return Request{}, false, &FileError{Source: SourcePythonVersion, Value: "", Reason: "is empty: write one version such as 3.12 on the first line"}
 	}
-	v := strings.TrimPrefix(strings.TrimPrefix(lines[0], "cpython-"), "python-")
+	v := lines[0]
+	for _, prefix := range []string{"cpython-", "cpython@", "cpython", "python-", "python"} {
+		if rest, ok := strings.CutPrefix(v, prefix); ok && rest != "" && (rest[0] >= '0' && rest[0] <= '9') {
+			v = rest
+			break
+		}
+	}
+	if strings.ContainsAny(v[:1], "<>=!~") {
+		// A constraint, as uv accepts it: ">= 3.10", ">=3.11,<3.14".
+		r, err := fromValue(SourcePythonVersion, v)
+		return r, err == nil, err
+	}
 	if _, err := ParseVersion(strings.TrimSuffix(v, ".*")); err != nil {
-		reason := "is not a CPython version: write X.Y (for example 3.12, the newest 3.12 release) or X.Y.Z"
+		reason := "is not a CPython version: write X.Y (for example 3.12, the newest 3.12 release), X.Y.Z, or a constraint such as >=3.11"
 		switch {
 		case strings.HasPrefix(v, "pypy"), strings.HasPrefix(v, "graalpy"):
 			reason = "names a Python implementation other than CPython, which this buildpack does not provide: write a CPython version such as 3.12"
@@ -131,7 +161,7 @@ var freeThreaded = regexp.MustCompile(`^3\.[0-9]+(\.[0-9]+)?t$`)
 func readRuntimeTxt(fsys fs.FS) (Request, bool, error) {
 	content, ok, err := readFile(fsys, string(SourceRuntimeTxt))
 	if err != nil || !ok {
-		return Request{}, false, err
+		return Request{Source: SourceRuntimeTxt}, false, err
 	}
 	raw := strings.TrimSpace(content)
 	v, found := strings.CutPrefix(raw, "python-")
@@ -145,32 +175,68 @@ func readRuntimeTxt(fsys fs.FS) (Request, bool, error) {
 	return r, err == nil, err
 }
 
-// readRequiresPython reads [project] requires-python from pyproject.toml.
-func readRequiresPython(fsys fs.FS) (Request, bool, error) {
+// pyproject is what pyproject.toml says about the Python version.
+type pyproject struct {
+	Project struct {
+		RequiresPython string `toml:"requires-python"`
+	} `toml:"project"`
+	Tool struct {
+		Poetry struct {
+			Dependencies map[string]any `toml:"dependencies"`
+		} `toml:"poetry"`
+	} `toml:"tool"`
+}
+
+func readPyproject(fsys fs.FS) (pyproject, *FileError) {
+	var doc pyproject
 	content, ok, err := readFile(fsys, "pyproject.toml")
-	if err != nil || !ok {
-		return Request{}, false, err
+	if err != nil {
+		return doc, &FileError{Source: "pyproject.toml", Reason: "cannot be read: " + err.Error()}
 	}
-	var doc struct {
-		Project struct {
-			RequiresPython string `toml:"requires-python"`
-		} `toml:"project"`
+	if !ok {
+		return doc, nil
 	}
 	if _, err := toml.Decode(content, &doc); err != nil {
-		return Request{}, false, &FileError{Source: "pyproject.toml", Value: firstLine(err.Error()), Reason: "is a TOML syntax error: fix pyproject.toml"}
+		return doc, &FileError{Source: "pyproject.toml", Value: firstLine(err.Error()), Reason: "is a TOML syntax error: fix pyproject.toml"}
 	}
-	if strings.TrimSpace(doc.Project.RequiresPython) == "" {
+	return doc, nil
+}
+
+// requiresPython is [project] requires-python.
+func (p pyproject) requiresPython() (Request, bool, error) {
+	if strings.TrimSpace(p.Project.RequiresPython) == "" {
 		return Request{}, false, nil
 	}
-	r, err := fromValue(SourceRequiresPython, doc.Project.RequiresPython)
+	r, err := fromValue(SourceRequiresPython, p.Project.RequiresPython)
 	return r, err == nil, err
+}
+
+// poetryPython is [tool.poetry.dependencies] python, a Poetry constraint ("^3.11"); "*"
+// asks for nothing.
+func (p pyproject) poetryPython() (Request, bool, error) {
+	raw, ok := p.Tool.Poetry.Dependencies["python"]
+	if !ok {
+		return Request{}, false, nil
+	}
+	value, isString := raw.(string)
+	if !isString {
+		return Request{}, false, &FileError{Source: SourcePoetry, Value: fmt.Sprint(raw), Reason: "is not a string: write a constraint such as \"^3.11\""}
+	}
+	spec, err := ParsePoetryConstraint(value)
+	if err != nil {
+		return Request{}, false, &FileError{Source: SourcePoetry, Value: value, Reason: "is not a Poetry version constraint: write one such as \"^3.11\" or \">=3.10,<3.14\""}
+	}
+	if spec.IsZero() {
+		return Request{}, false, nil
+	}
+	return Request{Source: SourcePoetry, Raw: strings.TrimSpace(value), Spec: spec}, true, nil
 }
 
 // readPipfile reads [requires] python_full_version or python_version from a Pipfile.
 func readPipfile(fsys fs.FS) (Request, bool, error) {
 	content, ok, err := readFile(fsys, "Pipfile")
 	if err != nil || !ok {
-		return Request{}, false, err
+		return Request{Source: "Pipfile"}, false, err
 	}
 	var doc struct {
 		Requires struct {

@@ -18,7 +18,10 @@ func (e *ProcfileError) Error() string {
 
 var procfileLine = regexp.MustCompile(`^([A-Za-z0-9_-]+)\s*:\s*(.+)$`)
 
-type procfileEntry struct{ Type, Command string }
+type procfileEntry struct {
+	Type, Command string
+	Line          int
+}
 
 // parseProcfile reads "type: command" lines; blank lines and # comments are skipped. A type
 // given twice keeps its last command, as Heroku does.
@@ -34,7 +37,7 @@ func parseProcfile(content string) ([]procfileEntry, error) {
 		if m == nil || strings.TrimSpace(m[2]) == "" {
 			return nil, &ProcfileError{Line: i + 1, Text: line}
 		}
-		e := procfileEntry{Type: m[1], Command: strings.TrimSpace(m[2])}
+		e := procfileEntry{Type: m[1], Command: strings.TrimSpace(m[2]), Line: i + 1}
 		if j, ok := index[e.Type]; ok {
 			out[j] = e
 			continue

@@ -105,16 +105,40 @@ func pythonFiles(app fs.FS) ([]string, error) {
 	return append(top, nested...), nil
 }
 
-// findAppObjects returns the app objects defined in files, in file order.
-func findAppObjects(app fs.FS, files []string) ([]AppObject, error) {
-	var out []AppObject
+// identifier is a Python name (ASCII; keywords are refused separately).
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+var keywords = map[string]bool{
+	"False": true, "None": true, "True": true, "and": true, "as": true, "assert": true, "async": true, "await": true,
+	"break": true, "class": true, "continue": true, "def": true, "del": true, "elif": true, "else": true, "except": true,
+	"finally": true, "for": true, "from": true, "global": true, "if": true, "import": true, "in": true, "is": true,
+	"lambda": true, "nonlocal": true, "not": true, "or": true, "pass": true, "raise": true, "return": true, "try": true,
+	"while": true, "with": true, "yield": true,
+}
+
+// moduleName returns the dotted module a .py file is imported as ("app/main.py" -> "app.main"),
+// and false when a part of its path is not a Python name ("my app.py", "x;id.py"): a server
+// cannot import such a file by name.
+func moduleName(file string) (string, bool) {
+	parts := strings.Split(strings.TrimSuffix(file, ".py"), "/")
+	for _, p := range parts {
+		if !identifier.MatchString(p) || keywords[p] {
+			return "", false
+		}
+	}
+	return strings.Join(parts, "."), true
+}
+
+// findAppObjects returns the app objects defined in files, in file order; unnamed are those
+// found in files whose names are not Python module names (no server can import them).
+func findAppObjects(app fs.FS, files []string) (objects, unnamed []AppObject, err error) {
 	for _, f := range files {
 		data, err := fs.ReadFile(app, f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		src := string(data)
-		module := strings.ReplaceAll(strings.TrimSuffix(f, ".py"), "/", ".")
+		module, ok := moduleName(f)
 		type hit struct {
 			pos int
 			obj AppObject
@@ -139,8 +163,60 @@ func findAppObjects(app fs.FS, files []string) ([]AppObject, error) {
 		if best < 0 && len(hits) > 0 {
 			best = 0
 		}
-		if best >= 0 {
-			out = append(out, hits[best].obj)
+		switch {
+		case best < 0:
+		case ok:
+			objects = append(objects, hits[best].obj)
+		default:
+			unnamed = append(unnamed, hits[best].obj)
+		}
+	}
+	return objects, unnamed, nil
+}
+
+var (
+	mainBlock = regexp.MustCompile(`(?m)^if\s+(?:__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*:`)
+	// a statement at the top level that does something when the file runs: a call
+	// ("main()", "app.run()", "asyncio.run(main())") or a loop.
+	topLevelRun = regexp.MustCompile(`(?m)^(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|(?:while|for|with|async\s+with|async\s+for)\b)`)
+	topLevelDef = regexp.MustCompile(`(?m)^(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(`)
+	// functions-framework's decorators mark the functions it serves.
+	frameworkDef = regexp.MustCompile(`(?m)^@(?:functions_framework\.)?(?:http|cloud_event|typed)\b[^\n]*\n(?:@[^\n]*\n)*(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// runsSomething reports whether running file as a script does anything: it has a __main__
+// block, or a call or a loop at the top level.
+func runsSomething(app fs.FS, file string) (bool, error) {
+	data, err := fs.ReadFile(app, file)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range topLevelRun.FindAllString(string(data), -1) {
+		word := strings.TrimRight(m, " \t(")
+		if !keywords[word] || word == "while" || word == "for" || word == "with" || strings.HasPrefix(word, "async") {
+			return true, nil
+		}
+	}
+	return mainBlock.Match(data), nil
+}
+
+// functions returns the functions file defines at the top level that functions-framework can
+// serve: those with its decorators when there are any, else every public one.
+func functions(app fs.FS, file string) ([]string, error) {
+	data, err := fs.ReadFile(app, file)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range frameworkDef.FindAllSubmatch(data, -1) {
+		out = append(out, string(m[1]))
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	for _, m := range topLevelDef.FindAllSubmatch(data, -1) {
+		if name := string(m[1]); !strings.HasPrefix(name, "_") && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	return out, nil

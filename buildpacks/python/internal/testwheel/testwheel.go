@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,11 +24,57 @@ type Wheel struct {
 	Module string
 	// Scripts are console_scripts entry points, name -> "module:function".
 	Scripts map[string]string
+	// Files are more files of the wheel by their path in it, e.g. the packages read with Tree.
+	Files map[string][]byte
+	// RequiresPython is the Requires-Python metadata; "" writes none.
+	RequiresPython string
+	// Tag is the wheel's tag; "" means py3-none-any.
+	Tag string
 }
 
 // FileName is the wheel's file name.
 func (w Wheel) FileName() string {
-	return fmt.Sprintf("%s-%s-py3-none-any.whl", w.module(), w.Version)
+	return fmt.Sprintf("%s-%s-%s.whl", w.module(), w.Version, w.tag())
+}
+
+func (w Wheel) tag() string {
+	if w.Tag == "" {
+		return "py3-none-any"
+	}
+	return w.Tag
+}
+
+// Tree reads the folders packages of root (e.g. an installed site-packages) into Files form:
+// every file by its path relative to root, compiled bytecode left out.
+func Tree(root string, packages ...string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, p := range packages {
+		err := filepath.WalkDir(filepath.Join(root, p), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "__pycache__" {
+				return filepath.SkipDir
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			files[filepath.ToSlash(rel)] = data
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s from %s: %w", p, root, err)
+		}
+	}
+	return files, nil
 }
 
 func (w Wheel) module() string { return strings.ReplaceAll(w.Name, "-", "_") }
@@ -40,13 +87,21 @@ func Write(dir string, w Wheel) (string, error) {
 	if w.License != "" {
 		meta += "License-Expression: " + w.License + "\n"
 	}
+	if w.RequiresPython != "" {
+		meta += "Requires-Python: " + w.RequiresPython + "\n"
+	}
 	for _, r := range w.Requires {
 		meta += "Requires-Dist: " + r + "\n"
 	}
 	files := map[string]string{
-		mod + "/__init__.py": w.Module,
-		info + "/METADATA":   meta,
-		info + "/WHEEL":      "Wheel-Version: 1.0\nGenerator: testwheel\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+		info + "/METADATA": meta,
+		info + "/WHEEL":    "Wheel-Version: 1.0\nGenerator: testwheel\nRoot-Is-Purelib: true\nTag: " + w.tag() + "\n",
+	}
+	if len(w.Files) == 0 || w.Module != "" {
+		files[mod+"/__init__.py"] = w.Module
+	}
+	for n, data := range w.Files {
+		files[n] = string(data)
 	}
 	if len(w.Scripts) > 0 {
 		var b strings.Builder
