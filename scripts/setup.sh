@@ -12,6 +12,7 @@ packages=(
   bzip2 xz-utils tar  # archive formats the extraction tests compare with
   apache2-utils   # htpasswd, for the registry credential tests
   util-linux      # unshare, setpriv
+  python3-django  # the real Django the Python buildpack's unit tests repack as wheels
 )
 
 missing=()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -64,7 +65,7 @@ func collectStatic(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], 
 	probe := "python manage.py shell -c <read STATIC_ROOT>"
 	out, err := quiet.RunApp(ctx, venv, req.AppDir, "manage.py", "shell", "-c", djangoProbe)
 	if err != nil {
-		return &djangoError{Command: probe, Output: out, Err: err}
+		return &djangoError{Command: probe, Output: out, Err: exitStatus(err)}
 	}
 	var s djangoSettings
 	found := false
@@ -94,10 +95,19 @@ func collectStatic(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], 
 	}
 	done := log.Timed("python manage.py collectstatic --noinput")
 	if out, err := inst.RunApp(ctx, venv, req.AppDir, "manage.py", "collectstatic", "--noinput"); err != nil {
-		return &djangoError{Command: "python manage.py collectstatic --noinput", Output: out, Err: err}
+		return &djangoError{Command: "python manage.py collectstatic --noinput", Output: out, Err: exitStatus(err)}
 	}
 	done()
 	return nil
+}
+
+// exitStatus returns the command's own failure ("exit status 1") from a *pip.CommandError.
+func exitStatus(err error) error {
+	var ce *pip.CommandError
+	if errors.As(err, &ce) {
+		return ce.Err
+	}
+	return err
 }
 
 // staticRootError says STATIC_ROOT is outside the app folder: collected files would not be

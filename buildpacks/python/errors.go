@@ -150,6 +150,58 @@ func userError(err error) error {
 				fmt.Sprintf("Or export the locked requirements instead (a requirements.txt wins over %s): %s", lock.File, export),
 			},
 		}
+	case errors.As(err, &django):
+		detail := fmt.Sprintf("%s failed", django.Command)
+		if django.Problem != "" {
+			detail += ": " + django.Problem
+		} else if django.Err != nil {
+			detail += fmt.Sprintf(" (%v)", django.Err)
+		}
+		if out := strings.TrimSpace(django.Output); out != "" {
+			detail += ". Its output ends with:\n" + lastLines(out, 15)
+		}
+		return &sdk.Error{
+			Title:  "Django collectstatic failed",
+			Detail: detail,
+			Fixes: []string{
+				"Fix what the output says; a setting that reads a variable only the running app has (SECRET_KEY, DATABASE_URL, ...) needs a default at build time.",
+				"Check it locally: python manage.py collectstatic --noinput",
+				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false (then collect the static files another way). " + settingsHint,
+			},
+		}
+	case errors.As(err, &staticRoot):
+		return &sdk.Error{
+			Title:  "STATIC_ROOT is outside the app",
+			Detail: fmt.Sprintf("The Django settings set STATIC_ROOT to %s, outside the app folder %s: collected files would not be part of the image.", staticRoot.Root, staticRoot.AppDir),
+			Fixes: []string{
+				"Set STATIC_ROOT inside the project, e.g. STATIC_ROOT = BASE_DIR / \"staticfiles\" (whitenoise serves it from there).",
+				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false.",
+			},
+		}
+	case errors.As(err, &notFound):
+		files := notFound.PythonFiles
+		shown := strings.Join(files, ", ")
+		if len(files) > 8 {
+			shown = strings.Join(files[:8], ", ") + fmt.Sprintf(" and %d more", len(files)-8)
+		}
+		if shown == "" {
+			shown = "none"
+		}
+		return &sdk.Error{
+			Title:  "No start command found",
+			Detail: fmt.Sprintf("Nothing says how to start the app: no BP_PYTHON_ENTRYPOINT, no Procfile, no FastAPI/Starlette/Flask/Django app object, no main.py or app.py, no functions-framework. Python files seen: %s.", shown),
+			Fixes: []string{
+				"Add a Procfile with a line like 'web: gunicorn --bind 0.0.0.0:$PORT myapp:app'.",
+				"Or set BP_PYTHON_ENTRYPOINT to the command, e.g. 'python server.py'.",
+				"Or name the entry file main.py or app.py.",
+			},
+		}
+	case errors.As(err, &procfile):
+		return &sdk.Error{
+			Title:  "Invalid Procfile",
+			Detail: fmt.Sprintf("Line %d of the Procfile is %q; each line must be 'type: command'.", procfile.Line, procfile.Text),
+			Fixes:  []string{"Write the line as e.g. 'web: uvicorn main:app --host 0.0.0.0 --port $PORT' (a process type, a colon, the command)."},
+		}
 	case errors.As(err, &install):
 		return install.userError()
 	case errors.As(err, &command):
@@ -205,58 +257,6 @@ func userError(err error) error {
 			Title:  "File name cannot be used in a start command",
 			Detail: fmt.Sprintf("The start command would run the file %q, whose name sh cannot represent: %s.", name.File, name.Problem),
 			Fixes:  []string{"Rename the file to a name of letters, digits, '_', '-' and '.', or set the command with BP_PYTHON_ENTRYPOINT or a Procfile."},
-		}
-	case errors.As(err, &django):
-		detail := fmt.Sprintf("%s failed", django.Command)
-		if django.Problem != "" {
-			detail += ": " + django.Problem
-		} else if django.Err != nil {
-			detail += fmt.Sprintf(" (%v)", django.Err)
-		}
-		if out := strings.TrimSpace(django.Output); out != "" {
-			detail += ". Its output ends with:\n" + lastLines(out, 15)
-		}
-		return &sdk.Error{
-			Title:  "Django collectstatic failed",
-			Detail: detail,
-			Fixes: []string{
-				"Fix what the output says; a setting that reads a variable only the running app has (SECRET_KEY, DATABASE_URL, ...) needs a default at build time.",
-				"Check it locally: python manage.py collectstatic --noinput",
-				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false (then collect the static files another way). " + settingsHint,
-			},
-		}
-	case errors.As(err, &staticRoot):
-		return &sdk.Error{
-			Title:  "STATIC_ROOT is outside the app",
-			Detail: fmt.Sprintf("The Django settings set STATIC_ROOT to %s, outside the app folder %s: collected files would not be part of the image.", staticRoot.Root, staticRoot.AppDir),
-			Fixes: []string{
-				"Set STATIC_ROOT inside the project, e.g. STATIC_ROOT = BASE_DIR / \"staticfiles\" (whitenoise serves it from there).",
-				"Or turn the step off with BP_PYTHON_DJANGO_COLLECTSTATIC=false.",
-			},
-		}
-	case errors.As(err, &notFound):
-		files := notFound.PythonFiles
-		shown := strings.Join(files, ", ")
-		if len(files) > 8 {
-			shown = strings.Join(files[:8], ", ") + fmt.Sprintf(" and %d more", len(files)-8)
-		}
-		if shown == "" {
-			shown = "none"
-		}
-		return &sdk.Error{
-			Title:  "No start command found",
-			Detail: fmt.Sprintf("Nothing says how to start the app: no BP_PYTHON_ENTRYPOINT, no Procfile, no FastAPI/Starlette/Flask/Django app object, no main.py or app.py, no functions-framework. Python files seen: %s.", shown),
-			Fixes: []string{
-				"Add a Procfile with a line like 'web: gunicorn --bind 0.0.0.0:$PORT myapp:app'.",
-				"Or set BP_PYTHON_ENTRYPOINT to the command, e.g. 'python server.py'.",
-				"Or name the entry file main.py or app.py.",
-			},
-		}
-	case errors.As(err, &procfile):
-		return &sdk.Error{
-			Title:  "Invalid Procfile",
-			Detail: fmt.Sprintf("Line %d of the Procfile is %q; each line must be 'type: command'.", procfile.Line, procfile.Text),
-			Fixes:  []string{"Write the line as e.g. 'web: uvicorn main:app --host 0.0.0.0 --port $PORT' (a process type, a colon, the command)."},
 		}
 	}
 	return err

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/buildpacks/python"
+	"github.com/cnbkit/cnbkit/buildpacks/python/internal/testwheel"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
 )
@@ -21,6 +22,7 @@ func TestErrors(t *testing.T) {
 		files    map[string]string
 		env      map[string]string
 		bindings []sdk.Binding
+		wheels   []testwheel.Wheel
 		title    string
 		detail   []string
 		fix      string
@@ -67,6 +69,36 @@ func TestErrors(t *testing.T) {
 			title: "Invalid Procfile", detail: []string{`Line 1 of the Procfile is "web uvicorn main:app"`}, fix: "a process type, a colon, the command"},
 		{name: "pip fails", files: map[string]string{"requirements.txt": "no-such-distribution==1.0\n", "main.py": scriptApp}, env: map[string]string{"BP_PIP_WHEEL_DIR": "wheels"},
 			title: "Package not found", detail: []string{"No matching distribution found for no-such-distribution==1.0", "The install is offline (--no-index): wheels/ has no file of no-such-distribution"}, fix: "Add no-such-distribution and its dependencies to wheels/"},
+		{name: "conda", files: map[string]string{"app.py": scriptApp, "environment.yml": "name: app\ndependencies:\n  - flask\n"},
+			title: "Conda is not supported", detail: []string{"declares its dependencies in environment.yml, a file of Conda", "requirements files"}, fix: "requirements.txt"},
+		{name: "pdm", files: map[string]string{"main.py": scriptApp, "pdm.lock": "", "pyproject.toml": "[project]\nname = \"a\"\ndependencies = [\"flask\"]\n"},
+			title: "PDM is not supported", detail: []string{"pdm.lock"}, fix: "pdm export --output requirements.txt"},
+		{name: "pip-tools input only", files: map[string]string{"main.py": scriptApp, "requirements.in": "flask\n"},
+			title: "pip-tools is not supported", detail: []string{"requirements.in"}, fix: "pip-compile requirements.in"},
+		{name: "setup.cfg alone", files: map[string]string{"main.py": scriptApp, "setup.cfg": "[metadata]\nname = a\n\n[options]\ninstall_requires =\n    flask\n"},
+			title: "setup.cfg without setup.py or pyproject.toml", detail: []string{"pip can build a package only with a setup.py or a pyproject.toml"}, fix: "setuptools.build_meta"},
+		{name: "remote find-links offline", files: map[string]string{"main.py": scriptApp, "requirements.txt": "--no-index\n--find-links https://files.example.com/links/\nuvicorn\n"}, wheels: []testwheel.Wheel{uvicornWheel},
+			title: "Network source in an offline install", detail: []string{"wheels/", "requirements.txt line 2: --find-links https://files.example.com/links/"}, fix: "pip download -d wheels"},
+		{name: "main.py that starts nothing", files: map[string]string{"main.py": "def handler(request):\n    return 'ok'\n"},
+			title: "The app starts no server", detail: []string{"main.py defines no ASGI or WSGI app object", "main.py defines the functions handler"}, fix: "add functions-framework to your requirements"},
+		{name: "Flask app file without a server", files: map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n", "requirements.txt": "flask\n"}, wheels: []testwheel.Wheel{flaskWheel},
+			title: "No WSGI server installed", detail: []string{"app.py defines the Flask app app:app", "none of gunicorn, waitress is installed"}, fix: "Add gunicorn to your requirements"},
+		{name: "several functions", files: map[string]string{"main.py": "def hello(request):\n    return 'hi'\n\ndef bye(request):\n    return 'bye'\n", "requirements.txt": "functions-framework\n"}, wheels: []testwheel.Wheel{functionsFrameworkWheel},
+			title: "Function target not set", detail: []string{"main.py defines several functions (hello, bye)"}, fix: "Set BP_PYTHON_FUNCTION_TARGET (or GOOGLE_FUNCTION_TARGET)"},
+		{name: "function target without functions-framework", files: map[string]string{"main.py": "def hello(request):\n    return 'hi'\n"}, env: map[string]string{"GOOGLE_FUNCTION_TARGET": "hello"},
+			title: "functions-framework is not installed", detail: []string{`GOOGLE_FUNCTION_TARGET is "hello"`}, fix: "Add functions-framework to your requirements"},
+		{name: "function target not defined", files: map[string]string{"main.py": "def hello(request):\n    return 'hi'\n", "requirements.txt": "functions-framework\n"}, wheels: []testwheel.Wheel{functionsFrameworkWheel},
+			env: map[string]string{"BP_PYTHON_FUNCTION_TARGET": "greet"}, title: "Function target not found", detail: []string{`BP_PYTHON_FUNCTION_TARGET is "greet"`, "it defines: hello"}, fix: "one of the functions of main.py"},
+		{name: "function target not a name", files: map[string]string{"main.py": "def hello(request):\n    return 'hi'\n"}, env: map[string]string{"BP_PYTHON_FUNCTION_TARGET": "hello;id"},
+			title: "Invalid function target", detail: []string{`"hello;id", which is not a Python function name`}, fix: "letters, digits and _"},
+		{name: "Procfile command sh cannot parse", files: map[string]string{"main.py": scriptApp, "Procfile": "web: gunicorn \"app:app\n"},
+			title: "Invalid start command", detail: []string{"The command in line 1 of the Procfile", `gunicorn \"app:app`}, fix: "check its quotes"},
+		{name: "wheel only for another Python", files: map[string]string{"main.py": scriptApp, "requirements.txt": "newpy\n"},
+			wheels: []testwheel.Wheel{{Name: "newpy", Version: "1.0", RequiresPython: ">=3.99"}},
+			title:  "No wheel for this Python", detail: []string{"requires a different Python", "CPython 3.14.7 on linux/amd64 installs cp314 manylinux x86_64 wheels"}, fix: "set BP_CPYTHON_VERSION"},
+		{name: "compiled wheel for another Python", files: map[string]string{"main.py": scriptApp, "requirements.txt": "compiled\n"},
+			wheels: []testwheel.Wheel{{Name: "compiled", Version: "2.0", Tag: "cp399-cp399-manylinux_2_17_x86_64"}},
+			title:  "No wheel for this Python", detail: []string{"wheels/ holds for compiled only wheels/compiled-2.0-cp399-cp399-manylinux_2_17_x86_64.whl", "(it takes cp314 manylinux x86_64 wheels"}, fix: "pip download --only-binary=:all: --python-version 3.14 --platform manylinux2014_x86_64 -d wheels"},
 		{name: "bad pip binding", files: map[string]string{"main.py": scriptApp}, bindings: []sdk.Binding{{Name: "my-index", Type: "pip", Secret: map[string]string{"username": "u", "password": "p"}}},
 			title: "Invalid pip binding", detail: []string{`The service binding "my-index" of type pip`, "no index-url"}, fix: "index-url"},
 	}
@@ -78,7 +110,7 @@ func TestErrors(t *testing.T) {
 			if files == nil {
 				files = map[string]string{"main.py": scriptApp}
 			}
-			a := app(t, files)
+			a := app(t, files, tt.wheels...)
 			switch tt.name {
 			case "pip fails":
 				a = app(t, files, uvicornWheel)
@@ -95,6 +127,7 @@ func TestErrors(t *testing.T) {
 			}
 			g.Expect(strings.Join(ue.Fixes, "\n")).To(ContainSubstring(tt.fix))
 			g.Expect(out.Log).To(ContainSubstring(tt.title), "the error is shown to the user")
+			g.Expect(titleRows(t)).To(ContainElement(tt.title), "the title is documented")
 			g.Expect(ue.Error()).NotTo(ContainSubstring("\n"))
 		})
 	}

@@ -143,21 +143,38 @@ func app(t *testing.T, files map[string]string, wheels ...testwheel.Wheel) fstes
 	for name, content := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(content), Mode: 0o644}
 	}
-	if len(wheels) > 0 {
-		dir := t.TempDir()
-		for _, w := range wheels {
-			p, err := testwheel.Write(dir, w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fsys["wheels/"+filepath.Base(p)] = &fstest.MapFile{Data: data, Mode: 0o644}
-		}
+	for _, w := range wheels {
+		fsys["wheels/"+w.FileName()] = &fstest.MapFile{Data: wheelBytes(t, w), Mode: 0o644}
 	}
 	return fsys
+}
+
+// wheels caches written wheels by file name: a repacked Django takes seconds to zip.
+var wheels struct {
+	sync.Mutex
+	data map[string][]byte
+}
+
+func wheelBytes(t *testing.T, w testwheel.Wheel) []byte {
+	t.Helper()
+	wheels.Lock()
+	defer wheels.Unlock()
+	if data, ok := wheels.data[w.FileName()]; ok {
+		return data
+	}
+	p, err := testwheel.Write(t.TempDir(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wheels.data == nil {
+		wheels.data = map[string][]byte{}
+	}
+	wheels.data[w.FileName()] = data
+	return data
 }
 
 var (
@@ -167,6 +184,10 @@ var (
 	flaskWheel     = testwheel.Wheel{Name: "Flask", Version: "2.2.2", License: "BSD-3-Clause"}
 	gunicornWheel  = testwheel.Wheel{Name: "gunicorn", Version: "20.1.0", License: "MIT"}
 	djangoWheel    = testwheel.Wheel{Name: "Django", Version: "4.2.0", License: "BSD-3-Clause"}
+	// functionsFrameworkWheel stands in for functions-framework: start-command detection only
+	// needs it installed.
+	functionsFrameworkWheel = testwheel.Wheel{Name: "functions-framework", Version: "3.8.2", License: "Apache-2.0",
+		Scripts: map[string]string{"functions-framework": "functions_framework:main"}}
 )
 
 const fastapiApp = "from fastapi import FastAPI\n\napp = FastAPI()\n\n@app.get('/')\ndef root():\n    return {'hello': 'world'}\n"

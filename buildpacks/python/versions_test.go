@@ -23,7 +23,16 @@ func TestVersionResolution(t *testing.T) {
 		log   string
 		warn  string
 	}{
-		{name: "default is the newest", want: "3.14.7", log: "the newest this buildpack provides"},
+		{name: "default is the newest", want: "3.14.7", log: "Using CPython 3.14.7, the newest this buildpack provides (the default: no version source asks for a version)"},
+		{name: ".python-version with comments and blank lines", files: map[string]string{".python-version": "# pinned for production\n\n3.12   # see the changelog\n"}, want: "3.12.14", log: "as .python-version asks (3.12)"},
+		{name: ".python-version constraint", files: map[string]string{".python-version": ">= 3.10\n"}, want: "3.14.7", log: "as .python-version asks (>= 3.10, a constraint: the newest release it allows)"},
+		{name: ".python-version range", files: map[string]string{".python-version": ">=3.11,<3.13\n"}, want: "3.12.14", log: "(>=3.11,<3.13, a constraint"},
+		{name: "Poetry python", files: map[string]string{"pyproject.toml": "[tool.poetry.dependencies]\npython = \"~3.12\"\n", "requirements.txt": ""}, want: "3.12.14", log: "as pyproject.toml [tool.poetry.dependencies] python asks (~3.12, a constraint"},
+		{name: "requires-python above Poetry python", files: map[string]string{"pyproject.toml": "[project]\nname = \"a\"\nrequires-python = \">=3.13\"\n[tool.poetry.dependencies]\npython = \"^3.11\"\n", "requirements.txt": ""},
+			want: "3.14.7", log: "as pyproject.toml requires-python asks (>=3.13"},
+		{name: "Pipfile full version", files: map[string]string{"Pipfile": "[requires]\npython_version = \"3.12\"\npython_full_version = \"3.12.14\"\n", "requirements.txt": ""}, want: "3.12.14", log: "as Pipfile [requires] asks (3.12.14)"},
+		{name: "setting wins over an unreadable .python-version", env: map[string]string{"BP_CPYTHON_VERSION": "3.13"}, files: map[string]string{".python-version": "pypy3.10\n"},
+			want: "3.13.15", log: "as BP_CPYTHON_VERSION asks (3.13)", warn: `.python-version is ignored because BP_CPYTHON_VERSION is set: "pypy3.10" names a Python implementation other than CPython`},
 		{name: ".python-version X.Y", files: map[string]string{".python-version": "3.12\n"}, want: "3.12.14", log: "as .python-version asks (3.12)"},
 		{name: ".python-version X.Y.Z", files: map[string]string{".python-version": "3.11.16\n"}, want: "3.11.16"},
 		{name: "runtime.txt accepted with a note", files: map[string]string{"runtime.txt": "python-3.13.15\n"}, want: "3.13.15", warn: "runtime.txt is accepted but outdated"},

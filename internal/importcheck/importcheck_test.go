@@ -133,7 +133,7 @@ var rules = []rule{
 		}
 		return ""
 	}},
-	{"buildpacks import only the SDK, the standard library, BurntSushi/toml and Masterminds/semver", func(from, to string, test bool) string {
+	{"buildpacks import only the SDK, the standard library, BurntSushi/toml, Masterminds/semver and the sh parser mvdan.cc/sh/v3/syntax", func(from, to string, test bool) string {
 		if !under(from, module+"/buildpacks") {
 			return ""
 		}
@@ -141,7 +141,7 @@ var rules = []rule{
 		own := module + "/" + strings.Join(parts[:2], "/")
 		switch {
 		case isStd(to), under(to, module+"/sdk"), under(to, own),
-			under(to, "github.com/BurntSushi/toml"), under(to, "github.com/Masterminds/semver/v3"):
+			under(to, "github.com/BurntSushi/toml"), under(to, "github.com/Masterminds/semver/v3"), under(to, "mvdan.cc/sh/v3/syntax"):
 			return ""
 		case test && under(to, "github.com/onsi/gomega"):
 			return ""
@@ -250,6 +250,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/buildpacks/python", module + "/sdk"},
 		{module + "/buildpacks/python/cmd/python", module + "/buildpacks/python"},
 		{module + "/buildpacks/python", "github.com/Masterminds/semver/v3"},
+		{module + "/buildpacks/python/internal/startcmd", "mvdan.cc/sh/v3/syntax"},
 		{module + "/packager", module + "/sdk/spec"},
 		{module + "/packager", module + "/sdk/dependency"},
 		{module + "/packager", module + "/internal/ctxio"},

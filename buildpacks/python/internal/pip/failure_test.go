@@ -52,9 +52,9 @@ func TestWheelsFor(t *testing.T) {
 	t.Parallel()
 	app := fstest.MapFS{
 		"wheels/pydantic_core-2.27.2-cp313-cp313-linux_x86_64.whl": {},
-		"wheels/Pydantic_Core-2.27.1.tar.gz":                        {},
-		"wheels/pydantic-2.10.6-py3-none-any.whl":                   {},
-		"wheels/README":                                             {},
+		"wheels/Pydantic_Core-2.27.1.tar.gz":                       {},
+		"wheels/pydantic-2.10.6-py3-none-any.whl":                  {},
+		"wheels/README": {},
 	}
 	NewWithT(t).Expect(pip.WheelsFor(app, "wheels", "pydantic-core")).To(Equal([]string{
 		"wheels/Pydantic_Core-2.27.1.tar.gz", "wheels/pydantic_core-2.27.2-cp313-cp313-linux_x86_64.whl"}))
