@@ -141,3 +141,22 @@ func TestBadBooleanSetting(t *testing.T) {
 	g.Expect(out.ExitCode).To(Equal(1))
 	g.Expect(out.Log).To(ContainSubstring(`BP_PYTHON_COMPILE="maybe" is not valid`))
 }
+
+// pip's messages never show the buildpack's own temporary files: the requirements it derives
+// from pyproject.toml or a lock file are named by where they came from.
+func TestPipFailureShowsNoTemporaryPath(t *testing.T) {
+	t.Parallel()
+	bp := buildpackDir(t)
+	g := NewWithT(t)
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{BuildpackDir: bp, App: app(t, map[string]string{"main.py": scriptApp,
+		"pyproject.toml": "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"uvicorn\", \"no-such-dist==1.0\"]\n"}, uvicornWheel)})
+	g.Expect(out.ExitCode).To(Equal(1), out.Log)
+	var ue *sdk.Error
+	g.Expect(errors.As(out.Err, &ue)).To(BeTrue())
+	g.Expect(ue.Title).To(Equal("Package not found"))
+	g.Expect(ue.Detail).To(ContainSubstring("pip install of the 2 [project] dependencies in pyproject.toml"))
+	g.Expect(ue.Fixes).To(ContainElement(ContainSubstring("Add no-such-dist and its dependencies to wheels/")))
+	g.Expect(out.Log).To(ContainSubstring("-r requirements from pyproject.toml"))
+	g.Expect(out.Log).NotTo(MatchRegexp(`/cnbkit-python-[0-9]+/`), "a temporary path of the buildpack")
+	g.Expect(ue.Error()).NotTo(MatchRegexp(`/cnbkit-python-[0-9]+/`))
+}
