@@ -128,8 +128,10 @@ func stopsOnSIGTERM(t *testing.T, dir string, command []string) {
 		return resp.Body.Close()
 	}).WithTimeout(30*time.Second).WithPolling(50*time.Millisecond).Should(Succeed(), "the server never answered: %s", out())
 
+	sent := time.Now()
 	g.Expect(cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
 	g.Eventually(waited).WithTimeout(30 * time.Second).Should(Receive())
+	t.Logf("%v ended %v after SIGTERM", command, time.Since(sent).Round(time.Millisecond)) // reported, never asserted
 	g.Eventually(func() error { return syscall.Kill(serverPID, 0) }).WithTimeout(30*time.Second).WithPolling(50*time.Millisecond).
 		Should(MatchError(syscall.ESRCH), "the server (pid %d) still runs after SIGTERM to the process (pid %d) that %v started", serverPID, cmd.Process.Pid, command)
 	g.Expect(serverPID).To(Equal(cmd.Process.Pid), "the server replaced sh: it is the process the launcher started")
