@@ -339,6 +339,8 @@ func TestLifecycleVersionErrors(t *testing.T) {
 	t.Setenv(harness.LifecycleEnv, "v0.21.0")
 	g := NewWithT(t)
 	g.Expect(harness.LifecycleVersion()).To(Equal("0.21.0"), "a leading v is accepted")
+	t.Setenv(harness.LifecycleEnv, "oldest")
+	g.Expect(harness.LifecycleVersion()).To(Equal(harness.OldestLifecycleVersion))
 	t.Setenv(harness.LifecycleEnv, "")
 	g.Expect(harness.LifecycleVersion()).To(Equal(harness.DefaultLifecycleVersion))
 	for _, bad := range []string{"latest", "0.21", "0.21.0-rc.1", "main"} {

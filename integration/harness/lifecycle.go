@@ -21,21 +21,33 @@ import (
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 )
 
-// DefaultLifecycleVersion is the release of github.com/buildpacks/lifecycle that [Lifecycle]
-// builds unless $CNBKIT_IT_LIFECYCLE names another.
-const DefaultLifecycleVersion = "0.21.17"
+// Lifecycle releases of github.com/buildpacks/lifecycle the harness knows.
+const (
+	// DefaultLifecycleVersion is the release [Lifecycle] builds unless $CNBKIT_IT_LIFECYCLE
+	// names another: the newest the Go module proxy serves.
+	DefaultLifecycleVersion = "0.21.17"
+	// OldestLifecycleVersion is the oldest release that runs Buildpack API 0.12 (the newest
+	// API of the cnbkit SDK, which implements 0.10 to 0.12) and Platform API 0.15: v0.21.0
+	// added both. cnbkit's CI runs part of its end-to-end tests on it.
+	OldestLifecycleVersion = "0.21.0"
+)
 
 // LifecycleEnv names the environment variable that selects the lifecycle release for every
-// harness of the process, e.g. CNBKIT_IT_LIFECYCLE=0.21.0 to run a suite on an older one.
+// harness of the process: a version such as 0.21.11, or "oldest" for [OldestLifecycleVersion].
 const LifecycleEnv = "CNBKIT_IT_LIFECYCLE"
 
-// LifecycleVersion is the lifecycle release [Lifecycle] builds: $CNBKIT_IT_LIFECYCLE when set,
-// otherwise [DefaultLifecycleVersion].
+// LifecycleVersion is the lifecycle release [Lifecycle] builds: $CNBKIT_IT_LIFECYCLE when set
+// ("oldest" meaning [OldestLifecycleVersion], a leading v dropped), otherwise
+// [DefaultLifecycleVersion].
 func LifecycleVersion() string {
-	if v := strings.TrimPrefix(strings.TrimSpace(os.Getenv(LifecycleEnv)), "v"); v != "" {
+	switch v := strings.TrimPrefix(strings.TrimSpace(os.Getenv(LifecycleEnv)), "v"); v {
+	case "":
+		return DefaultLifecycleVersion
+	case "oldest":
+		return OldestLifecycleVersion
+	default:
 		return v
 	}
-	return DefaultLifecycleVersion
 }
 
 // lifecycleReplaces are replace directives for lifecycle releases that require a dependency
