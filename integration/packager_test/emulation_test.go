@@ -49,15 +49,7 @@ var (
 // arm64 ffmpeg and the build stops with the buildpack's own explanation; where the kernel
 // runs arm64 executables, the build passes and the layer holds the binary.
 func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
-	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
-	if other == "" {
-		t.Skipf("the reference buildpacks target amd64 and arm64; this machine is %s", runtime.GOARCH)
-	}
-	emu, err := qemu.Emulator(other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prereq.Tool(t, emu, qemu.Package)
+	other := prereq.Emulated(t)
 	prereq.Tool(t, "npm", "npm")
 	t.Parallel()
 	g := NewWithT(t)
@@ -134,7 +126,7 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 		res := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
 		g.Expect(res.err).NotTo(HaveOccurred())
 		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg 2019.6.5 for linux/" + other))
-		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg 2019.6.5 from " + mirror + "/" + ff.FFmpeg.Package + "/-/"), "from the loopback mirror")
+		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg 2019.6.5 from "+mirror+"/"+ff.FFmpeg.Package+"/-/"), "from the loopback mirror")
 		program := filepath.Join(res.layers, "ffmpeg", "bin", "ffmpeg")
 		if foreignExec(ctx, ff.FFmpeg.Binary) {
 			t.Logf("this kernel runs %s executables itself (binfmt_misc): the smoke check runs", other)

@@ -275,46 +275,36 @@ func packageBuildpacks(ctx context.Context, t *testing.T, work string, mirror *f
 	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
 		t.Fatal(err)
 	}
-	src, err := filepath.Abs(filepath.Join("..", "..", "buildpacks", "python-ffmpeg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := packager.Build(ctx, packager.Options{
-		Path:          src,
-		Targets:       []spec.Target{{OS: "linux", Arch: runtime.GOARCH}},
-		Inventory:     inv,
-		InventoryMode: "replace",
-	})
-	if err != nil {
-		t.Fatalf("cnbkit package %s: %v", src, err)
-	}
-	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
-	if err != nil {
-		t.Fatalf("writing python-ffmpeg.cnb: %v", err)
-	}
-	t.Logf("packaged %v into %s", pkg.Buildpacks, outs[0].Location)
-	return outs[0].Location
+	return packageFile(ctx, t, packager.Options{Path: filepath.Join("..", "..", "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"},
+		filepath.Join(work, "python-ffmpeg.cnb"))
 }
 
 // packageProbe packages the SDK's probe buildpack (integration/sdk/testdata/probe: processes
-// for the production, test and development execution environments, and for every one) for the
-// host, as `cnbkit package probe.cnb --path integration/sdk/testdata/probe` does.
+// for the production, test and development execution environments, and for every one), as
+// `cnbkit package probe.cnb --path integration/sdk/testdata/probe` does.
 func packageProbe(ctx context.Context, t *testing.T, work string) string {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("..", "sdk", "testdata", "probe"))
+	return packageFile(ctx, t, packager.Options{Path: filepath.Join("..", "sdk", "testdata", "probe")}, filepath.Join(work, "probe.cnb"))
+}
+
+// packageFile packages opts for the host's architecture and writes the .cnb file out.
+func packageFile(ctx context.Context, t *testing.T, opts packager.Options, out string) string {
+	t.Helper()
+	src, err := filepath.Abs(opts.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := packager.Build(ctx, packager.Options{Path: src, Targets: []spec.Target{{OS: "linux", Arch: runtime.GOARCH}}})
+	opts.Path, opts.Targets = src, []spec.Target{{OS: "linux", Arch: runtime.GOARCH}}
+	pkg, err := packager.Build(ctx, opts)
 	if err != nil {
 		t.Fatalf("cnbkit package %s: %v", src, err)
 	}
 	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, filepath.Join(work, "probe.cnb"), packager.FileOptions{})
+	outs, err := pkg.WriteFiles(ctx, out, packager.FileOptions{})
 	if err != nil {
-		t.Fatalf("writing probe.cnb: %v", err)
+		t.Fatalf("writing %s: %v", out, err)
 	}
+	t.Logf("packaged %v into %s", pkg.Buildpacks, outs[0].Location)
 	return outs[0].Location
 }
 

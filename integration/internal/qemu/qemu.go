@@ -26,6 +26,12 @@ func Emulator(arch string) (string, error) {
 	return "qemu-" + m + "-static", nil
 }
 
+// Other is the architecture of the project's pair, amd64 and arm64, that this machine does not
+// run natively: arm64 on amd64 and the other way round; empty on any other machine.
+func Other() string {
+	return map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
+}
+
 // Native reports whether executables for GOARCH arch run on this machine without emulation.
 func Native(arch string) bool { return arch == runtime.GOARCH }
 

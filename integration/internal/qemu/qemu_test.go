@@ -28,27 +28,17 @@ func TestEmulatorNames(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring(`"mips"`)))
 }
 
-// otherArch is the architecture of the pair amd64/arm64 this machine does not run natively.
-func otherArch(t *testing.T) string {
-	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
-	if other == "" {
-		t.Skipf("the project builds amd64 and arm64 only; this machine is %s", runtime.GOARCH)
-	}
-	return other
-}
-
 // A Go program compiled for the other architecture runs under the emulator and reports that
 // architecture. A copy it starts itself runs only if the kernel runs such executables
 // natively (a binfmt_misc registration, absent on the project's machines): the emulator does
 // not follow exec, which is what the package documentation says.
 func TestCommandRunsTheOtherArchitecture(t *testing.T) {
 	t.Parallel()
-	other := otherArch(t)
+	other := prereq.Emulated(t)
 	emu, err := qemu.Emulator(other)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prereq.Tool(t, emu, qemu.Package)
 	g := NewWithT(t)
 	dir := t.TempDir()
 	src := `package main
