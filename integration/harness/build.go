@@ -67,12 +67,13 @@ type BuildOptions struct {
 	// -layout mode) instead of the registry; Result.LayoutPath tells where. Image then names
 	// the image without a registry, e.g. "apps/my-app:latest".
 	Layout bool
-	// ExecEnv is the execution environment to build for (CNB_EXEC_ENV of the lifecycle, as
-	// `pack build --exec-env` sets it): "production", "test", "development" or another name
-	// without '/'. Empty leaves it unset, which the lifecycle takes as "production". It needs
-	// platform API 0.15 (Options.PlatformAPI); the lifecycle records it in the image label
-	// io.buildpacks.exec-env (Result.ExecEnv). The launcher of the image reads its own
-	// CNB_EXEC_ENV when it starts (default "production"): pass it in RunOptions.Env.
+	// ExecEnv is the execution environment to build for: "production", "test", "development"
+	// or another name without '/'. It is the lifecycle's CNB_EXEC_ENV (the lifecycle has no
+	// flag for it), as `pack build --exec-env` sets it; empty leaves it unset, which the
+	// lifecycle takes as "production". It needs platform API 0.15 (Options.PlatformAPI); the
+	// lifecycle records it in the image label io.buildpacks.exec-env (Result.ExecEnv). The
+	// launcher of the image reads its own CNB_EXEC_ENV when it starts (default "production"):
+	// pass it in RunOptions.Env.
 	ExecEnv string
 }
 
