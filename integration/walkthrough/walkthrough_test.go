@@ -215,7 +215,9 @@ func TestWalkthrough(t *testing.T) {
 		}
 		v, err := sbomcheck.Default(ctx)
 		g.Expect(err).NotTo(HaveOccurred())
-		validated, err := v.Dir(dir)
+		// pack writes the image's SBOM layer as it is: layers/sbom/{launch,build}/..., the
+		// lifecycle's own sbom.legacy.json at the top of launch/ and build/.
+		validated, err := v.Dir(filepath.Join(dir, "layers", "sbom"))
 		g.Expect(err).NotTo(HaveOccurred(), "the documents pack sbom download wrote pass the official schemas")
 		g.Expect(validated).To(HaveLen(len(spdx)+len(cdx)), "every file pack wrote is a CycloneDX or SPDX document")
 	})
