@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks `cnbkit package` against `pack buildpack package --format file` (pack v0.40.0)
-# and against `tar -czf` of the same bytes (the floor: one gzip pass over the files), on the
-# same prebuilt buildpack, and prints the times and ratios.
+# Benchmarks `cnbkit package` against `pack buildpack package --format file` (the pack version
+# integration/internal/packtool builds) and against `tar -czf` of the same bytes (the floor:
+# one gzip pass over the files), on the same prebuilt buildpack, and prints the times and
+# ratios.
 #
 #   scripts/bench-package.sh [runs] [size-in-MiB]
 #
 # The buildpack is generated: bin/build, bin/detect, buildpack.toml, half incompressible data
 # and half text, SIZE MiB in all (default 64). Each tool runs RUNS times (default 3); the best
-# time counts. pack is taken from the test cache (<user cache>/cnbkit-it/pack-0.40.0-<arch>,
+# time counts. pack is taken from the test cache (<user cache>/cnbkit-it/pack-<version>-<arch>,
 # as integration/packager_test builds it) or built from the Go module proxy into it.
 # Needs: go, tar, gzip. No Docker daemon.
 set -euo pipefail
@@ -20,14 +21,16 @@ trap 'rm -rf "$work"' EXIT
 
 arch=$(go env GOARCH)
 cache=${CNBKIT_IT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cnbkit-it}
-pack=$cache/pack-0.40.0-$arch/pack
+# The version integration/internal/packtool builds (its Version constant).
+packver=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' "$root/integration/internal/packtool/packtool.go")
+pack=$cache/pack-$packver-$arch/pack
 if [ ! -x "$pack" ]; then
-	echo "building pack 0.40.0 into $pack (once)" >&2
+	echo "building pack $packver into $pack (once)" >&2
 	mkdir -p "$work/packsrc" "$(dirname "$pack")"
 	(cd "$work/packsrc" && go mod init cnbkit-pack-build >/dev/null 2>&1 &&
-		GOWORK=off GOFLAGS=-mod=mod go get github.com/buildpacks/pack@v0.40.0 >/dev/null 2>&1 &&
+		GOWORK=off GOFLAGS=-mod=mod go get "github.com/buildpacks/pack@v$packver" >/dev/null 2>&1 &&
 		GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-			-ldflags "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=0.40.0'" \
+			-ldflags "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=$packver'" \
 			-o "$pack.tmp" github.com/buildpacks/pack)
 	mv "$pack.tmp" "$pack"
 fi

@@ -39,6 +39,9 @@ func layoutPath(dir, ref string) (string, error) {
 	return filepath.Join(p, id), nil
 }
 
+// execEnvPlatformAPI is the first platform API with execution environments (CNB_EXEC_ENV).
+const execEnvPlatformAPI = "0.15"
+
 // BuildOptions describe one build.
 type BuildOptions struct {
 	// App is the application source directory. It is copied; the original is never changed.
@@ -64,6 +67,14 @@ type BuildOptions struct {
 	// -layout mode) instead of the registry; Result.LayoutPath tells where. Image then names
 	// the image without a registry, e.g. "apps/my-app:latest".
 	Layout bool
+	// ExecEnv is the execution environment to build for: "production", "test", "development"
+	// or another name without '/'. It is the lifecycle's CNB_EXEC_ENV (the lifecycle has no
+	// flag for it), as `pack build --exec-env` sets it; empty leaves it unset, which the
+	// lifecycle takes as "production". It needs platform API 0.15 (Options.PlatformAPI); the
+	// lifecycle records it in the image label io.buildpacks.exec-env (Result.ExecEnv). The
+	// launcher of the image reads its own CNB_EXEC_ENV when it starts (default "production"):
+	// pass it in RunOptions.Env.
+	ExecEnv string
 }
 
 // Binding is a service binding (the Kubernetes service binding spec layout).
@@ -186,6 +197,15 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 	if opts.LogLevel == "" {
 		opts.LogLevel = "info"
 	}
+	if opts.ExecEnv != "" {
+		if err := spec.ValidateExecEnv(opts.ExecEnv); err != nil {
+			return nil, fmt.Errorf("build: BuildOptions.ExecEnv: %w", err)
+		}
+		if spec.CompareAPI(h.platformAPI, execEnvPlatformAPI) < 0 {
+			return nil, fmt.Errorf("build: BuildOptions.ExecEnv %q needs platform API %s, the harness speaks %s: set Options.PlatformAPI to %q",
+				opts.ExecEnv, execEnvPlatformAPI, h.platformAPI, execEnvPlatformAPI)
+		}
+	}
 	work, err := os.MkdirTemp("", "cnbkit-build-")
 	if err != nil {
 		return nil, err
@@ -252,6 +272,9 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 		{cache, "/cache", false},
 	}
 	var env []string
+	if opts.ExecEnv != "" {
+		env = append(env, "CNB_EXEC_ENV="+opts.ExecEnv)
+	}
 	if opts.Layout {
 		image = opts.Image
 		mounts = append(mounts, mount{state.layout, "/layout-repo", false})

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -62,6 +63,10 @@ func New(ctx context.Context, t testing.TB, opts Options) (*Harness, error) {
 		if h.Lifecycle, err = Lifecycle(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if !h.Lifecycle.supportsPlatform(h.platformAPI) {
+		return nil, fmt.Errorf("lifecycle %s does not support platform API %s (it supports %s): use a newer lifecycle or another Options.PlatformAPI",
+			h.Lifecycle.Version, h.platformAPI, strings.Join(h.Lifecycle.PlatformAPIs, ", "))
 	}
 	if h.Stack == nil {
 		if h.Stack, err = DebianStack(ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,6 +241,14 @@ func TestBuildRunRebuild(t *testing.T) {
 		g.Expect(bad.Logs).To(ContainSubstring("hello buildpack: no hello.txt in the app directory"))
 		g.Expect(bad.Digest).To(BeEmpty())
 	})
+
+	t.Run("an execution environment needs platform API 0.15", func(t *testing.T) {
+		g := NewWithT(t)
+		_, err := h.Build(ctx, t, harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}, ExecEnv: "test"})
+		g.Expect(err).To(MatchError(`build: BuildOptions.ExecEnv "test" needs platform API 0.15, the harness speaks 0.12: set Options.PlatformAPI to "0.15"`))
+		_, err = h.Build(ctx, t, harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}, ExecEnv: "qa/eu"})
+		g.Expect(err).To(MatchError(ContainSubstring(`build: BuildOptions.ExecEnv: execution environment "qa/eu" contains '/'`)))
+	})
 }
 
 func TestPlatformAPI015(t *testing.T) {
@@ -252,6 +261,15 @@ func TestPlatformAPI015(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(res.Success).To(BeTrue(), "build failed:\n%s", res.Logs)
 	g.Expect(res.Config.Env).To(ContainElement("CNB_PLATFORM_API=0.15"))
+	g.Expect(res.ExecEnv).To(Equal("production"), "the lifecycle labels the image with its default execution environment")
+
+	// BuildOptions.ExecEnv is the lifecycle's CNB_EXEC_ENV (integration/sdk shows what the
+	// buildpacks and the launcher do with it).
+	test, err := h.Build(ctx, t, harness.BuildOptions{App: "testdata/app", Buildpacks: []harness.Buildpack{harness.BuildpackDir(testBuildpack(t))}, ExecEnv: "test"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(test.Success).To(BeTrue(), "build failed:\n%s", test.Logs)
+	g.Expect(test.ExecEnv).To(Equal("test"))
+	g.Expect(test.Config.Labels).To(HaveKeyWithValue(harness.LabelExecEnv, "test"))
 }
 
 func TestOptionsErrors(t *testing.T) {
@@ -275,12 +293,13 @@ func TestOptionsErrors(t *testing.T) {
 
 func TestLifecycleTarball(t *testing.T) {
 	g := NewWithT(t)
+	version := harness.LifecycleVersion()
 	lc, err := harness.Lifecycle(t.Context())
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(lc.Version).To(Equal(harness.LifecycleVersion))
+	g.Expect(lc.Version).To(Equal(version))
 	out, err := exec.CommandContext(t.Context(), lc.Lifecycle, "-version").CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), "lifecycle -version: %s", out)
-	g.Expect(string(out)).To(ContainSubstring(harness.LifecycleVersion))
+	g.Expect(strings.TrimSpace(string(out))).To(Equal(version))
 
 	f, err := os.Open(lc.Tarball)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -307,6 +326,26 @@ func TestLifecycleTarball(t *testing.T) {
 	}
 	g.Expect(entries).To(HaveKey("lifecycle/lifecycle"))
 	g.Expect(entries).To(HaveKey("lifecycle/launcher"))
-	g.Expect(string(descriptor)).To(ContainSubstring(`version = "` + harness.LifecycleVersion + `"`))
+	g.Expect(string(descriptor)).To(ContainSubstring(`version = "` + version + `"`))
+	// The API lists come from the lifecycle's own api package (its release packager fills
+	// them in): every lifecycle the harness runs has platform API 0.12 to 0.15 and, from
+	// v0.21.0 on, Buildpack API 0.12.
 	g.Expect(string(descriptor)).To(ContainSubstring(`[apis.platform]`))
+	g.Expect(lc.PlatformAPIs).To(ContainElements("0.12", "0.13", "0.14", "0.15"))
+	g.Expect(lc.BuildpackAPIs).To(ContainElements("0.10", "0.11", "0.12"))
+}
+
+func TestLifecycleVersionErrors(t *testing.T) {
+	t.Setenv(harness.LifecycleEnv, "v0.21.0")
+	g := NewWithT(t)
+	g.Expect(harness.LifecycleVersion()).To(Equal("0.21.0"), "a leading v is accepted")
+	t.Setenv(harness.LifecycleEnv, "oldest")
+	g.Expect(harness.LifecycleVersion()).To(Equal(harness.OldestLifecycleVersion))
+	t.Setenv(harness.LifecycleEnv, "")
+	g.Expect(harness.LifecycleVersion()).To(Equal(harness.DefaultLifecycleVersion))
+	for _, bad := range []string{"latest", "0.21", "0.21.0-rc.1", "main"} {
+		_, err := harness.LifecycleAt(t.Context(), bad)
+		g.Expect(err).To(MatchError(`lifecycle version "` + bad + `" is not a release version such as ` + harness.DefaultLifecycleVersion +
+			`: fix CNBKIT_IT_LIFECYCLE or the version asked for`))
+	}
 }

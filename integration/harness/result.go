@@ -23,6 +23,9 @@ import (
 const (
 	LabelBuildMetadata     = "io.buildpacks.build.metadata"
 	LabelLifecycleMetadata = "io.buildpacks.lifecycle.metadata"
+	// LabelExecEnv holds the execution environment the image was built for (platform API
+	// 0.15 and later, when the platform set one).
+	LabelExecEnv = "io.buildpacks.exec-env"
 )
 
 // Result is what a build produced, for assertions.
@@ -39,6 +42,9 @@ type Result struct {
 	Image, Digest, Ref string
 	// Config is the image config: Labels, Env, User, Entrypoint, WorkingDir.
 	Config v1.Config
+	// ExecEnv is the execution environment the lifecycle recorded for the image (label
+	// io.buildpacks.exec-env); empty when the build set none.
+	ExecEnv string
 	// Processes are the launch processes from the io.buildpacks.build.metadata label.
 	Processes []Process
 	// Buildpacks are the buildpacks that took part (the passing group), in order.
@@ -193,6 +199,7 @@ func (r *Result) inspect(ctx context.Context, prev *Result) error {
 		return fmt.Errorf("reading image config: %w", err)
 	}
 	r.Config = cf.Config
+	r.ExecEnv = cf.Config.Labels[LabelExecEnv]
 	var bm buildMetadata
 	if err := json.Unmarshal([]byte(cf.Config.Labels[LabelBuildMetadata]), &bm); err != nil {
 		return fmt.Errorf("decoding label %s: %w", LabelBuildMetadata, err)

@@ -8,6 +8,9 @@
 #   patchelf     integration/fixtures: relative rpaths in the relocatable CPython
 #   npm          integration/fixtures: npm pack of the static ffmpeg builds (only when no npm
 #                is on PATH, e.g. from a nodejs package that bundles it)
+#   qemu-user-static  qemu-aarch64-static (and qemu-x86_64-static) run the other architecture's
+#                executables (arm64 ffmpeg, the arm64 buildpacks' bin/detect and bin/build),
+#                called explicitly: nothing is registered with binfmt_misc
 #
 # integration/fixtures also runs `apt-get download`, which needs current package lists: they
 # are refreshed when older than a day (a superseded security update would give a 404).
@@ -16,7 +19,7 @@
 set -euo pipefail
 
 need=()
-pkgs=(mmdebstrap util-linux coreutils ca-certificates debian-archive-keyring patchelf)
+pkgs=(mmdebstrap util-linux coreutils ca-certificates debian-archive-keyring patchelf qemu-user-static)
 if ! command -v npm >/dev/null 2>&1; then
 	pkgs+=(npm)
 fi

@@ -95,7 +95,9 @@ func setup(t *testing.T) (h *harness.Harness, motd, probe harness.Buildpack) {
 	}
 	t.Logf("buildpacks packaged in %s", time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
-	h, err = harness.New(ctx, t, harness.Options{})
+	// Platform API 0.15, as pack v0.40 speaks to lifecycle v0.21: the launcher then picks
+	// processes by execution environment.
+	h, err = harness.New(ctx, t, harness.Options{PlatformAPI: "0.15"})
 	if err != nil {
 		t.Fatalf("preparing the harness (integration/scripts/setup.sh installs what it needs): %v", err)
 	}

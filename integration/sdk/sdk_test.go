@@ -9,9 +9,9 @@ import (
 	"github.com/cnbkit/cnbkit/integration/harness"
 )
 
-// TestSDKUnderTheLifecycle packages the buildpacks once and shares one harness (lifecycle
-// v0.21.11, Debian stack, registry) between the groups, which run in parallel; the subtests
-// of a group run in order.
+// TestSDKUnderTheLifecycle packages the buildpacks once and shares one harness (the
+// lifecycle, Platform API 0.15, Debian stack, registry) between the groups, which run in
+// parallel; the subtests of a group run in order.
 func TestSDKUnderTheLifecycle(t *testing.T) {
 	h, motd, probe := setup(t)
 	t.Run("motd", func(t *testing.T) {
@@ -29,6 +29,10 @@ func TestSDKUnderTheLifecycle(t *testing.T) {
 	t.Run("integers in layer metadata", func(t *testing.T) {
 		t.Parallel()
 		testIntegerLayer(t, h, probe)
+	})
+	t.Run("execution environments", func(t *testing.T) {
+		t.Parallel()
+		testExecEnv(t, h, probe)
 	})
 }
 

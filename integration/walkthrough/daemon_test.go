@@ -219,12 +219,11 @@ func (d *dockerd) httpClient() *http.Client {
 	}}
 }
 
-// env is the environment for the docker CLI and pack: this daemon, API 1.41 (pack v0.40's
-// client needs it pinned with Debian's 20.10 daemon), and a private client config.
+// env is the environment for the docker CLI and pack: this daemon and a private client
+// config.
 func (d *dockerd) env() []string {
 	return append(os.Environ(),
 		"DOCKER_HOST="+d.host,
-		"DOCKER_API_VERSION=1.41",
 		"DOCKER_CONFIG="+filepath.Join(d.root, "client"),
 		"NO_COLOR=1",
 	)

@@ -76,8 +76,9 @@ var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"
 // here, our buildpacks packaged to .cnb with cnbkit (their dependency inventories replaced at
 // package time by the loopback mirror's), `pack builder create` from those files, the Debian
 // stack and the lifecycle tgz, `pack build` of the FastAPI app, `docker run` of the image,
-// `pack rebase` onto a newer run image and `pack sbom download`. It records the cold and
-// warm build times and the image size, next to a Dockerfile build of the same app.
+// `pack rebase` onto a newer run image, `pack sbom download`, and `pack build --exec-env`
+// with the SDK's probe buildpack. It records the cold and warm build times and the image
+// size, next to a Dockerfile build of the same app.
 func TestWalkthrough(t *testing.T) {
 	prereq.Root(t, "the walkthrough runs dockerd and needs root")
 	// What the cached pieces are made with on a fresh machine (integration/scripts/setup.sh)
@@ -120,17 +121,19 @@ func TestWalkthrough(t *testing.T) {
 	timings.add("dockerd ready ("+d.driver+")", time.Since(start))
 	p := &packCLI{bin: pack, d: d, home: filepath.Join(work, "pack-home")}
 
-	// 2. Our buildpacks as .cnb files, with the organisation's own inventory.
+	// 2. Our buildpacks as .cnb files, with the organisation's own inventory, and the SDK's
+	// probe buildpack for the exec-env builds.
 	start = time.Now()
 	cnb := packageBuildpacks(ctx, t, work, mirror)
 	timings.add("cnbkit package python-ffmpeg.cnb", time.Since(start))
+	probe := packageProbe(ctx, t, work)
 
 	// 3. The stack in the daemon, the builder, the app.
 	start = time.Now()
 	loadImages(ctx, t, d, work, map[string]v1.Image{buildImage: stack.Build, runImage: stack.Run})
 	timings.add("docker load of the stack", time.Since(start))
 	builderDir := filepath.Join(work, "builder")
-	writeFiles(t, builderDir, map[string]string{"builder.toml": builderTOML(cnb, lc.Tarball)})
+	writeFiles(t, builderDir, map[string]string{"builder.toml": builderTOML(cnb, probe, lc.Tarball)})
 	start = time.Now()
 	out, err := p.run(ctx, builderDir, "builder", "create", builderImage, "--config", "builder.toml", "--pull-policy", "never")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -212,7 +215,9 @@ func TestWalkthrough(t *testing.T) {
 		}
 		v, err := sbomcheck.Default(ctx)
 		g.Expect(err).NotTo(HaveOccurred())
-		validated, err := v.Dir(dir)
+		// pack writes the image's SBOM layer as it is: layers/sbom/{launch,build}/..., the
+		// lifecycle's own sbom.legacy.json at the top of launch/ and build/.
+		validated, err := v.Dir(filepath.Join(dir, "layers", "sbom"))
 		g.Expect(err).NotTo(HaveOccurred(), "the documents pack sbom download wrote pass the official schemas")
 		g.Expect(validated).To(HaveLen(len(spdx)+len(cdx)), "every file pack wrote is a CycloneDX or SPDX document")
 	})
@@ -251,7 +256,12 @@ func TestWalkthrough(t *testing.T) {
 		g.Expect(getJSON(ctx, t, port)).To(Equal(wantBody))
 	})
 
-	// 7. The seed's Dockerfile approach on the same base, for comparison.
+	// 7. pack build --exec-env: the launcher finds the processes of its CNB_EXEC_ENV.
+	t.Run("pack build --exec-env test and the default production: the launcher picks the processes", func(t *testing.T) {
+		execEnvBuilds(ctx, t, p, d, work, timings)
+	})
+
+	// 8. The seed's Dockerfile approach on the same base, for comparison.
 	t.Run("a Dockerfile build of the same app, for comparison", func(t *testing.T) {
 		dockerfileComparison(ctx, t, d, work, mirror, timings)
 	})
@@ -267,33 +277,49 @@ func packageBuildpacks(ctx context.Context, t *testing.T, work string, mirror *f
 	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
 		t.Fatal(err)
 	}
-	src, err := filepath.Abs(filepath.Join("..", "..", "buildpacks", "python-ffmpeg"))
+	return packageFile(ctx, t, packager.Options{Path: filepath.Join("..", "..", "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"},
+		filepath.Join(work, "python-ffmpeg.cnb"))
+}
+
+// packageProbe packages the SDK's probe buildpack (integration/sdk/testdata/probe: processes
+// for the production, test and development execution environments, and for every one), as
+// `cnbkit package probe.cnb --path integration/sdk/testdata/probe` does.
+func packageProbe(ctx context.Context, t *testing.T, work string) string {
+	t.Helper()
+	return packageFile(ctx, t, packager.Options{Path: filepath.Join("..", "sdk", "testdata", "probe")}, filepath.Join(work, "probe.cnb"))
+}
+
+// packageFile packages opts for the host's architecture and writes the .cnb file out.
+func packageFile(ctx context.Context, t *testing.T, opts packager.Options, out string) string {
+	t.Helper()
+	src, err := filepath.Abs(opts.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := packager.Build(ctx, packager.Options{
-		Path:          src,
-		Targets:       []spec.Target{{OS: "linux", Arch: runtime.GOARCH}},
-		Inventory:     inv,
-		InventoryMode: "replace",
-	})
+	opts.Path, opts.Targets = src, []spec.Target{{OS: "linux", Arch: runtime.GOARCH}}
+	pkg, err := packager.Build(ctx, opts)
 	if err != nil {
 		t.Fatalf("cnbkit package %s: %v", src, err)
 	}
 	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
+	outs, err := pkg.WriteFiles(ctx, out, packager.FileOptions{})
 	if err != nil {
-		t.Fatalf("writing python-ffmpeg.cnb: %v", err)
+		t.Fatalf("writing %s: %v", out, err)
 	}
 	t.Logf("packaged %v into %s", pkg.Buildpacks, outs[0].Location)
 	return outs[0].Location
 }
 
-func builderTOML(cnb, lifecycle string) string {
+// builderTOML is the builder: the Python and ffmpeg buildpacks first, then the probe, whose
+// detect passes on any app (so it is last: a Python app still gets the Python group).
+func builderTOML(cnb, probe, lifecycle string) string {
 	return `description = "cnbkit walkthrough builder: Debian bookworm, cnbkit Python and ffmpeg"
 
 [[buildpacks]]
 uri = "` + cnb + `"
+
+[[buildpacks]]
+uri = "` + probe + `"
 
 [[order]]
 [[order.group]]
@@ -303,6 +329,11 @@ version = "0.1.0"
 [[order]]
 [[order.group]]
 id = "cnbkit/python"
+version = "0.1.0"
+
+[[order]]
+[[order.group]]
+id = "cnbkit-it/probe"
 version = "0.1.0"
 
 [lifecycle]

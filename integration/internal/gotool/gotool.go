@@ -43,11 +43,15 @@ type Module struct {
 	Path string
 	// Get is what `go get` fetches: a module or package path with @version.
 	Get string
+	// Replace are replace directives written into the throw-away go.mod before `go get`,
+	// each "module=module@version" (as `go mod edit -replace` takes them), for a dependency
+	// version the module proxy does not serve.
+	Replace []string
 	// LDFlags are passed to go build with -ldflags.
 	LDFlags string
 }
 
-// Build creates the module m, runs `go get m.Get` and builds each program with -trimpath and
+// Build creates the module m, writes m.Replace into it, runs `go get m.Get` and builds each program with -trimpath and
 // m.LDFlags: static (CGO disabled), for linux on the host's architecture, outside any
 // workspace, updating the throw-away go.mod as needed. A failing go command's error ends
 // with its output.
@@ -74,6 +78,11 @@ func Build(ctx context.Context, m Module, progs ...Program) error {
 			return fmt.Errorf("running go %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(buf.String()))
 		}
 		return nil
+	}
+	for _, r := range m.Replace {
+		if err := run("mod", "edit", "-replace", r); err != nil {
+			return err
+		}
 	}
 	if err := run("get", m.Get); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 )
 
 // Version is the pack release the tests build and run.
-const Version = "0.40.0"
+const Version = "0.40.6"
 
 // Binary returns the path of pack [Version], building it on first use into the harness cache
 // (<cache>/pack-<version>-<arch>/pack) in a temporary Go module, under a file lock shared with

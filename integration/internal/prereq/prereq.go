@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
+
+	"github.com/cnbkit/cnbkit/integration/internal/qemu"
 )
 
 // underCI reports whether the test runs in CI (CI=true), where a missing prerequisite is a
@@ -64,4 +67,22 @@ func Harness(t testing.TB, extra ...string) {
 		t.Fatalf("the integration harness needs %s; CI=true, so this is a failure, not a skip", missing)
 	}
 	t.Skipf("the integration harness needs %s", missing)
+}
+
+// Emulated returns the architecture of the project's pair (amd64, arm64) that this machine
+// runs only under QEMU's user-mode emulator (qemu.Other) and checks that the emulator is
+// installed, like Tool. On a machine of neither architecture there is nothing to emulate and
+// t is skipped, also under CI=true.
+func Emulated(t testing.TB) string {
+	t.Helper()
+	other := qemu.Other()
+	if other == "" {
+		t.Skipf("the project's targets are amd64 and arm64; this machine is %s", runtime.GOARCH)
+	}
+	emu, err := qemu.Emulator(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Tool(t, emu, qemu.Package)
+	return other
 }

@@ -11,7 +11,11 @@
 //   - integers where the lifecycle keeps them as JSON numbers (the image's metadata label) and
 //     gives them back as TOML: in store.toml with BP_PROBE_INTEGER_STORE=true (a second
 //     counter, label org.cnbkit-it.probe.count), in the metadata of a cached launch layer
-//     ("numbers") with BP_PROBE_INTEGER_LAYER=true.
+//     ("numbers") with BP_PROBE_INTEGER_LAYER=true;
+//   - execution environments (Buildpack API 0.12): the CNB_EXEC_ENV build saw (label
+//     org.cnbkit-it.probe.exec-env) and processes limited to some of them: "web" for
+//     production, "tests" for test and development, "env" for every one ("*"). The launcher
+//     (Platform API 0.15) finds a process type only in the environments it lists.
 //
 // The build counter is kept as a decimal string so that the store carry-over is shown apart
 // from how integers survive the lifecycle.
@@ -127,10 +131,17 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if req.Config.IntegerStore {
 		keep = store
 	}
+	labels = append(labels, sdk.Label{Key: "org.cnbkit-it.probe.exec-env", Value: req.ExecEnv})
+	req.Log.Detail("execution environment %s", req.ExecEnv)
 	return sdk.BuildResult{
-		Processes: []sdk.Process{{Type: "stamp", Command: []string{"cat", filepath.Join(stamp.Path, "stamp.txt")}, Default: true}},
-		Labels:    labels,
-		Store:     keep,
+		Processes: []sdk.Process{
+			{Type: "stamp", Command: []string{"cat", filepath.Join(stamp.Path, "stamp.txt")}, Default: true},
+			{Type: "web", Command: []string{"echo", "web process (production only), built for " + req.ExecEnv}, ExecEnv: []string{"production"}},
+			{Type: "tests", Command: []string{"echo", "tests process (test and development), built for " + req.ExecEnv}, ExecEnv: []string{"test", "development"}},
+			{Type: "env", Command: []string{"sh", "-c", `echo "env process (every environment), launched with CNB_EXEC_ENV=${CNB_EXEC_ENV:-unset}"`}, ExecEnv: []string{"*"}},
+		},
+		Labels: labels,
+		Store:  keep,
 	}, nil
 }
 

@@ -1,0 +1,331 @@
+package packagertest
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	. "github.com/onsi/gomega"
+
+	fx "github.com/cnbkit/cnbkit/integration/fixtures"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
+	"github.com/cnbkit/cnbkit/integration/internal/qemu"
+	"github.com/cnbkit/cnbkit/packager"
+)
+
+// The sample apps of the detect runs.
+var (
+	fastAPIApp = map[string]string{
+		"app.py":           "from fastapi import FastAPI\n\napp = FastAPI()\n",
+		"requirements.txt": "fastapi\nuvicorn\npydub\n",
+	}
+	textApp = map[string]string{"README": "no code here\n"}
+)
+
+// TestOtherArchitectureBuildpacksUnderEmulation packages buildpacks/python-ffmpeg for its two
+// targets, as `cnbkit package python-ffmpeg.cnb --path buildpacks/python-ffmpeg` does, takes
+// the .cnb of the architecture this machine does not run (arm64 on amd64) and runs its
+// compiled bin/detect and bin/build under QEMU's user-mode emulator, called explicitly, with
+// the inputs the lifecycle gives a Buildpack API 0.12 buildpack (app directory, platform
+// directory, plan path, CNB_* variables, positional arguments). Each detect must answer what
+// the native .cnb's binary answers on the same inputs, byte for byte. The emulated ffmpeg
+// bin/build downloads the npm arm64 tarball its buildpack.toml pins from a loopback mirror,
+// checks its sha256 and unpacks it, then runs its smoke check: the emulator does not follow
+// exec, so on a kernel without a binfmt_misc registration the smoke check cannot start the
+// arm64 ffmpeg and the build stops with the buildpack's own explanation; where the kernel
+// runs arm64 executables, the build passes and the layer holds the binary.
+func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
+	other := prereq.Emulated(t)
+	prereq.Tool(t, "npm", "npm")
+	t.Parallel()
+	g := NewWithT(t)
+	ctx := testContext(t)
+
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	g.Expect(err).NotTo(HaveOccurred())
+	p := build(t, packager.Options{Path: filepath.Join(root, "buildpacks", "python-ffmpeg")})
+	work := t.TempDir()
+	outs, err := p.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	files := map[string]string{}
+	for _, o := range outs {
+		g.Expect(o.Targets).To(HaveLen(1))
+		files[o.Targets[0]] = o.Location
+	}
+	g.Expect(files).To(HaveKey("linux/" + other))
+	g.Expect(files).To(HaveKey("linux/" + runtime.GOARCH))
+	emulated := unpackCNB(t, files["linux/"+other], filepath.Join(work, other))
+	native := unpackCNB(t, files["linux/"+runtime.GOARCH], filepath.Join(work, runtime.GOARCH))
+
+	// The composite has no program of its own; its two components do.
+	g.Expect(filepath.Join(emulated, "cnbkit_python-ffmpeg", "0.1.0", "bin")).NotTo(BeADirectory())
+	for _, id := range []string{"cnbkit/python", "cnbkit/ffmpeg"} {
+		dir := bpDir(emulated, id)
+		g.Expect(elfMachine(t, filepath.Join(dir, "bin", "detect"))).To(Equal(elfMachines[other]), "%s bin/detect", id)
+		g.Expect(elfMachine(t, filepath.Join(dir, "bin", "build"))).To(Equal(elfMachines[other]), "%s bin/build", id)
+	}
+
+	cases := []struct {
+		name, id string
+		app      map[string]string
+		env      map[string]string // platform environment
+		code     int
+		out      []string // in the detect output
+	}{
+		{name: "python passes on a FastAPI app", id: "cnbkit/python", app: fastAPIApp, code: 0},
+		{name: "python fails on an app without Python files", id: "cnbkit/python", app: textApp, code: 100, out: []string{"no Python files"}},
+		{name: "ffmpeg passes on an app that requires pydub", id: "cnbkit/ffmpeg", app: fastAPIApp, code: 0, out: []string{"pydub"}},
+		{name: "ffmpeg fails on an app that asks for no ffmpeg", id: "cnbkit/ffmpeg", app: textApp, code: 100},
+		{name: "ffmpeg refuses a bad configuration value", id: "cnbkit/ffmpeg", app: fastAPIApp, env: map[string]string{"BP_FFMPEG_ENABLED": "maybe"}, code: 1,
+			out: []string{"BP_FFMPEG_ENABLED", "maybe"}},
+	}
+	for _, tc := range cases {
+		t.Run("detect: "+tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			emu := runPhase(ctx, t, other, other, bpDir(emulated, tc.id), "detect", tc.app, tc.env, "")
+			nat := runPhase(ctx, t, runtime.GOARCH, other, bpDir(native, tc.id), "detect", tc.app, tc.env, "")
+			g.Expect(emu.err).NotTo(HaveOccurred())
+			g.Expect(emu.code).To(Equal(tc.code), "emulated %s bin/detect output:\n%s", other, emu.out)
+			for _, s := range tc.out {
+				g.Expect(emu.out).To(ContainSubstring(s))
+			}
+			g.Expect(nat.code).To(Equal(emu.code), "the native binary: output:\n%s", nat.out)
+			g.Expect(emu.out).To(Equal(nat.out), "output of the emulated and the native bin/detect")
+			g.Expect(emu.plan).To(Equal(nat.plan), "plan.toml of the emulated and the native bin/detect")
+			if tc.code == 0 {
+				g.Expect(emu.plan).To(ContainSubstring("[[requires]]"))
+			}
+		})
+	}
+
+	t.Run("build: ffmpeg from a loopback mirror", func(t *testing.T) {
+		g := NewWithT(t)
+		fixt, err := fx.New(fx.Options{})
+		g.Expect(err).NotTo(HaveOccurred())
+		ff, err := fixt.FFmpeg(ctx, other)
+		g.Expect(err).NotTo(HaveOccurred())
+		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
+		env := map[string]string{"BP_DEPENDENCY_MIRROR_NPM_INVALID": mirror}
+		detected := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
+		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
+
+		res := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
+		g.Expect(res.err).NotTo(HaveOccurred())
+		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg 2019.6.5 for linux/" + other))
+		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg 2019.6.5 from "+mirror+"/"+ff.FFmpeg.Package+"/-/"), "from the loopback mirror")
+		program := filepath.Join(res.layers, "ffmpeg", "bin", "ffmpeg")
+		if foreignExec(ctx, ff.FFmpeg.Binary) {
+			t.Logf("this kernel runs %s executables itself (binfmt_misc): the smoke check runs", other)
+			g.Expect(res.code).To(Equal(0), "build output:\n%s", res.out)
+			sum, _, err := fx.SHA256File(program)
+			g.Expect(err).NotTo(HaveOccurred())
+			want, _, err := fx.SHA256File(ff.FFmpeg.Binary)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(sum).To(Equal(want))
+			return
+		}
+		// Everything up to the smoke check ran emulated: the download from the mirror with
+		// the sha256 of buildpack.toml, the extraction, and the ELF inspection that names the
+		// architecture in the error; the layer is discarded.
+		g.Expect(res.code).To(Equal(1), "build output:\n%s", res.out)
+		g.Expect(res.out).To(ContainSubstring("ffmpeg cannot run on this build image"))
+		machine := strings.TrimPrefix(elfMachines[other].String(), "EM_") + " (" + other + ")"
+		g.Expect(res.out).To(ContainSubstring(program + " (an ELF executable for " + machine + "): fork/exec " + program + ": exec format error"))
+		g.Expect(filepath.Join(res.layers, "ffmpeg", "bin")).NotTo(BeADirectory())
+	})
+}
+
+// elfMachines are the ELF machines of the two architectures.
+var elfMachines = map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}
+
+func elfMachine(t *testing.T, p string) elf.Machine {
+	t.Helper()
+	f, err := elf.Open(p)
+	if err != nil {
+		t.Fatalf("%s is not an ELF executable: %v", p, err)
+	}
+	defer f.Close()
+	return f.Machine
+}
+
+// foreignExec reports whether the kernel starts bin, an executable of another architecture,
+// by itself (a binfmt_misc registration).
+func foreignExec(ctx context.Context, bin string) bool {
+	return exec.CommandContext(ctx, bin, "-version").Run() == nil
+}
+
+// unpackCNB reads a .cnb file (a tar of an OCI layout), unpacks the layers of its image
+// into dir and returns dir/cnb/buildpacks.
+func unpackCNB(t *testing.T, file, dir string) string {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	oci := filepath.Join(dir, "oci")
+	if err := extract(f, oci); err != nil {
+		t.Fatalf("unpacking %s: %v", file, err)
+	}
+	idx, err := layout.ImageIndexFromPath(oci)
+	if err != nil {
+		t.Fatalf("%s is not an OCI layout: %v", file, err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil || len(m.Manifests) != 1 {
+		t.Fatalf("%s: want one image in index.json, got %v (%v)", file, m, err)
+	}
+	var img v1.Image
+	if img, err = idx.Image(m.Manifests[0].Digest); err != nil {
+		t.Fatal(err)
+	}
+	unpack(t, img, filepath.Join(dir, "image"))
+	return filepath.Join(dir, "image", "cnb", "buildpacks")
+}
+
+// bpDir is where a builder keeps buildpack id at version 0.1.0 (the reference buildpacks').
+func bpDir(buildpacks, id string) string {
+	return filepath.Join(buildpacks, strings.ReplaceAll(id, "/", "_"), "0.1.0")
+}
+
+// npmMirror serves the npm tarballs of pkgs at their npm registry paths
+// (/<package>/-/<package base name>-<version>.tgz) on 127.0.0.1 and returns its URL.
+func npmMirror(t *testing.T, pkgs ...fx.NPMPackage) string {
+	t.Helper()
+	files := map[string]string{}
+	for _, p := range pkgs {
+		files["/"+p.Package+"/-/"+path.Base(p.Package)+"-"+p.Version+".tgz"] = p.Path
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, f)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// phaseRun is what a bin/detect or bin/build run left.
+type phaseRun struct {
+	code   int    // exit code
+	out    string // stdout and stderr
+	plan   string // detect: the build plan written
+	layers string // build: the buildpack's layers directory
+	err    error  // the program could not be started
+}
+
+// runPhase runs bin/<phase> of the buildpack in dir, an executable for binArch (under the
+// emulator when that is not the host's), as lifecycle v0.21 runs a Buildpack API 0.12
+// buildpack that keeps its environment (clear-env false): in a copy of the app, with the
+// platform environment as files and variables, CNB_PLATFORM_DIR, CNB_BUILDPACK_DIR, the
+// target of a Debian 12 run image for targetArch, CNB_EXEC_ENV=production and, for detect, the plan
+// path (argument and CNB_BUILD_PLAN_PATH), for build the layers directory and the buildpack
+// plan made from plan, detect's build plan (its requirements become the plan's entries).
+func runPhase(ctx context.Context, t *testing.T, binArch, targetArch, dir, phase string, app, platformEnv map[string]string, plan string) phaseRun {
+	t.Helper()
+	work := t.TempDir()
+	appDir, platform := filepath.Join(work, "app"), filepath.Join(work, "platform")
+	writeTree(t, appDir, app)
+	env := []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + work}
+	files := map[string]string{}
+	for k, v := range platformEnv {
+		files["env/"+k] = v
+		env = append(env, k+"="+v)
+	}
+	writeTree(t, platform, files)
+	if err := os.MkdirAll(platform, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "CNB_BUILDPACK_DIR="+dir, "CNB_PLATFORM_DIR="+platform,
+		"CNB_TARGET_OS=linux", "CNB_TARGET_ARCH="+targetArch, "CNB_TARGET_DISTRO_NAME=debian", "CNB_TARGET_DISTRO_VERSION=12",
+		"CNB_EXEC_ENV=production")
+	var args []string
+	res := phaseRun{}
+	planPath := filepath.Join(work, "plan.toml")
+	switch phase {
+	case "detect":
+		args = []string{platform, planPath}
+		env = append(env, "CNB_BUILD_PLAN_PATH="+planPath)
+	case "build":
+		res.layers = filepath.Join(work, "layers", "cnbkit_ffmpeg")
+		if err := os.MkdirAll(res.layers, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(planPath, buildpackPlan(t, plan), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = []string{res.layers, platform, planPath}
+		env = append(env, "CNB_LAYERS_DIR="+res.layers, "CNB_BP_PLAN_PATH="+planPath)
+	default:
+		t.Fatalf("unknown phase %s", phase)
+	}
+	cmd, err := qemu.Command(ctx, binArch, filepath.Join(dir, "bin", phase), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Dir, cmd.Env = appDir, env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.code = exit.ExitCode()
+	case err != nil:
+		res.err = fmt.Errorf("running %s: %w", cmd, err)
+	}
+	res.out = out.String()
+	if phase == "detect" {
+		if data, err := os.ReadFile(planPath); err == nil {
+			res.plan = string(data)
+		}
+	}
+	return res
+}
+
+// buildpackPlan turns the build plan detect wrote into the buildpack plan the lifecycle
+// hands to build: one entry per requirement of the primary plan.
+func buildpackPlan(t *testing.T, plan string) []byte {
+	t.Helper()
+	var detected struct {
+		Requires []struct {
+			Name     string         `toml:"name"`
+			Metadata map[string]any `toml:"metadata"`
+		} `toml:"requires"`
+	}
+	if _, err := toml.Decode(plan, &detected); err != nil {
+		t.Fatalf("reading the build plan %q: %v", plan, err)
+	}
+	type entry struct {
+		Name     string         `toml:"name"`
+		Metadata map[string]any `toml:"metadata"`
+	}
+	var bp struct {
+		Entries []entry `toml:"entries"`
+	}
+	for _, r := range detected.Requires {
+		bp.Entries = append(bp.Entries, entry{r.Name, r.Metadata})
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(bp); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
