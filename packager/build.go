@@ -34,6 +34,11 @@ type Package struct {
 
 	work     *workdir.Dir
 	packages []*source.Package
+
+	// What the attestations describe (see signing.go).
+	opts    Options
+	modules []*module
+	bundled []bundledDep
 }
 
 // Image is the buildpackage image of one target.
@@ -119,7 +124,8 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		return nil, &ValidationError{Problems: l.problems}
 	}
 
-	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages}
+	p := &Package{ID: main.bp.Info.ID, Version: main.bp.Info.Version, work: work, packages: l.packages,
+		opts: opts, modules: l.order}
 	for _, m := range l.order {
 		p.Buildpacks = append(p.Buildpacks, m.key())
 	}
@@ -135,6 +141,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 		}
 		p.Images = append(p.Images, Image{Target: t, Image: img})
 	}
+	p.bundled = b.bundled
 	log.printf("built %s@%s for %d target(s) in %s", p.ID, p.Version, len(targets), time.Since(log.start).Round(time.Millisecond))
 	return p, nil
 }
@@ -147,6 +154,7 @@ type builder struct {
 	bundles bundlePlan
 	fetcher *dependency.Fetcher
 	n       int
+	bundled []bundledDep
 }
 
 // image assembles the image of one target: every component sorted by id and version,

@@ -199,6 +199,7 @@ func (b *builder) bundle(m *module, t spec.Target, s *bundleSpec) ([]layer.File,
 		if _, err := dependency.Bundle(b.ctx, fetchStage, d, fetcher); err != nil {
 			return nil, fmt.Errorf("buildpack %s: %w", m.key(), err)
 		}
+		b.bundled = append(b.bundled, bundledDep{module: m.key(), dep: d})
 	}
 	entries, err := selection.Select(fetchStage, nil, func(rel string) bool {
 		return strings.HasSuffix(rel, ".lock") || strings.Contains(rel, ".tmp")

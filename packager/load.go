@@ -26,6 +26,7 @@ type module struct {
 	dir    string
 	goMain string // "./cmd" or "." for Go buildpacks
 	files  []selection.Entry
+	config string // its package.toml, if any
 
 	// From an existing package:
 	pkg  *source.Package
@@ -132,6 +133,7 @@ func (l *loader) loadDir(dir, config, origin string) *module {
 	l.add(m)
 	l.selectFiles(m)
 	if config != "" {
+		m.config = config
 		l.loadConfig(m, config)
 	}
 	return m
@@ -310,6 +312,12 @@ func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool
 		return
 	}
 	l.packages = append(l.packages, p)
+	if l.opts.Verifier != nil {
+		if _, err := verifyPackage(l.ctx, p, VerifyOptions{Verifier: l.opts.Verifier, Registry: l.opts.Registry}); err != nil {
+			// Reported; its buildpacks are still read so that no follow-on problem is.
+			l.problem("%s: %v (every .cnb, layout and registry component must be signed by %s)", origin, err, l.opts.Verifier.Name())
+		}
+	}
 	if len(p.Images) == 0 {
 		l.problem("%s: the package holds no image", origin)
 		return

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/cnbkit/cnbkit/packager/internal/sink"
+	"github.com/cnbkit/cnbkit/packager/sign"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -40,6 +41,10 @@ type Options struct {
 	Fetcher *dependency.Fetcher
 	// Registry configures pulls of image dependencies.
 	Registry RegistryOptions
+	// Verifier, when set, requires every component read from a .cnb file, an OCI layout or
+	// a registry to carry a signature that verifies with it (see Verify); components from
+	// directories and .tgz archives are built from source and need none.
+	Verifier sign.Verifier
 	// Log receives progress lines when set.
 	Log io.Writer
 }
