@@ -27,6 +27,8 @@ type Output struct {
 	Digest string `json:"digest"`
 	// Targets are the targets it holds.
 	Targets []string `json:"targets"`
+	// Signature says what Sign attached, when the output was signed.
+	Signature *Signed `json:"signature,omitempty"`
 }
 
 // Index returns the package as an OCI image index with one manifest per target.

@@ -35,6 +35,9 @@ type packageOptions struct {
 	verbose             bool
 	json                bool
 	retries             int
+	signKey             string
+	verifyKey           string
+	passwords           passwordSource
 }
 
 func newPackageCmd() *cobra.Command {
@@ -59,7 +62,9 @@ atomically. The same inputs always give the same digests.`,
   cnbkit package out/bp.cnb --target linux/amd64 --target linux/arm64
   cnbkit package out/layout --format layout
   cnbkit package registry.example.com/my-org/my-bp:1.0.0 --publish
-  cnbkit package out/bp.cnb --include-dependencies`,
+  cnbkit package out/bp.cnb --include-dependencies
+  cnbkit package registry.example.com/my-org/my-bp:1.0.0 --publish --sign-key cosign.key
+  cnbkit package out/composite.cnb --verify-key vendor.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.name = args[0]
@@ -83,6 +88,10 @@ atomically. The same inputs always give the same digests.`,
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print progress even when not on a terminal")
 	f.BoolVar(&o.json, "json", false, "print what was written as JSON")
 	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried (0: never)")
+	f.StringVar(&o.signKey, "sign-key", "", "cosign private key to sign the output with, attaching an SBOM and SLSA provenance (password from COSIGN_PASSWORD); .cnb files and layouts get a <name>.sig.json sidecar")
+	f.StringVar(&o.verifyKey, "verify-key", "", "public key that every .cnb, layout and registry component must be signed with")
+	_ = cmd.MarkFlagFilename("sign-key", "key")
+	_ = cmd.MarkFlagFilename("verify-key", "pub", "pem")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"file", "layout", "image"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("dependencies-mode", cobra.FixedCompletions([]string{"replace", "extend"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions([]string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, cobra.ShellCompDirectiveNoFileComp))
@@ -151,7 +160,8 @@ func (o packageOptions) packagerOptions() (packager.Options, error) {
 func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer, terminal bool) error {
 	format, ferr := o.outputFormat()
 	opts, oerr := o.packagerOptions()
-	if err := errors.Join(ferr, oerr); err != nil {
+	signer, kerr := o.keys(&opts)
+	if err := errors.Join(ferr, oerr, kerr); err != nil {
 		return err
 	}
 	if !o.quiet && (terminal || o.verbose) {
@@ -185,6 +195,11 @@ func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer,
 	if err != nil {
 		return err
 	}
+	if signer != nil {
+		if err := signOutputs(ctx, p, outs, signer, opts.Registry); err != nil {
+			return err
+		}
+	}
 	return printOutputs(stdout, o, p, outs)
 }
 
@@ -204,6 +219,9 @@ func printOutputs(w io.Writer, o packageOptions, p *packager.Package, outs []pac
 	}
 	for _, out := range outs {
 		if _, err := fmt.Fprintf(w, "wrote %s %s %s (%s)\n", out.Kind, out.Location, out.Digest, strings.Join(out.Targets, ", ")); err != nil {
+			return err
+		}
+		if err := printSigned(w, out.Signature); err != nil {
 			return err
 		}
 	}
