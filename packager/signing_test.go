@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -368,3 +369,54 @@ func mustTag(t *testing.T, ref string) name.Tag {
 type v1Hash = v1.Hash
 
 var parseHash = v1.NewHash
+
+func TestProvenanceRecordsTheGitCommit(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	writeTree(t, dir, bashBuildpack("d/git", "1.0.0", ""))
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), "git %v: %s", args, out)
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "bp")
+	git("remote", "add", "origin", "https://user:token@git.example.com/org/bp.git")
+	commit := git("rev-parse", "HEAD")
+	key := testKey(t)
+
+	provenanceSource := func() map[string]any {
+		p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+		g.Expect(err).NotTo(HaveOccurred())
+		defer p.Close()
+		out := filepath.Join(t.TempDir(), "bp.cnb")
+		outs, err := p.WriteFiles(ctx(t), out, packager.FileOptions{})
+		g.Expect(err).NotTo(HaveOccurred())
+		_, err = p.Sign(ctx(t), outs[0], packager.SignOptions{Signer: key})
+		g.Expect(err).NotTo(HaveOccurred())
+		v, err := packager.Verify(ctx(t), out, packager.VerifyOptions{Verifier: key.Verifier()})
+		g.Expect(err).NotTo(HaveOccurred())
+		var prov struct {
+			BuildDefinition struct{ ResolvedDependencies []map[string]any }
+		}
+		g.Expect(json.Unmarshal(attested(t, v, packager.ProvenancePredicateType), &prov)).To(Succeed())
+		for _, d := range prov.BuildDefinition.ResolvedDependencies {
+			if d["name"] == "source of d/git@1.0.0" {
+				return d
+			}
+		}
+		t.Fatalf("no source input in %v", prov.BuildDefinition.ResolvedDependencies)
+		return nil
+	}
+	src := provenanceSource()
+	g.Expect(src["uri"]).To(Equal("git+https://git.example.com/org/bp.git@"+commit), "credentials are dropped")
+	g.Expect(src["digest"]).To(HaveKeyWithValue("gitCommit", commit))
+	g.Expect(src["annotations"]).To(HaveKeyWithValue("dirty", false))
+
+	writeTree(t, dir, map[string]string{"README.md": "changed\n"})
+	src = provenanceSource()
+	g.Expect(src["annotations"]).To(HaveKeyWithValue("dirty", true))
+}

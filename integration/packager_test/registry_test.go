@@ -2,13 +2,10 @@ package packagertest
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -17,72 +14,10 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	"github.com/cnbkit/cnbkit/integration/harness"
-	"github.com/cnbkit/cnbkit/integration/internal/prereq"
+	"github.com/cnbkit/cnbkit/integration/internal/distribution"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
-
-// debianRegistry runs Debian's docker-registry (the CNCF distribution registry) on
-// 127.0.0.1, with basic auth for user alice / password "right" when auth is set, and
-// stops it with t.Cleanup.
-func debianRegistry(t *testing.T, auth bool) string {
-	t.Helper()
-	bin := prereq.Tool(t, "docker-registry", "docker-registry")
-	dir := t.TempDir()
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  addr: 127.0.0.1:%d
-`, filepath.Join(dir, "data"), port)
-	if auth {
-		htpasswd := prereq.Tool(t, "htpasswd", "apache2-utils")
-		out, err := exec.Command(htpasswd, "-Bbn", "alice", "right").Output()
-		if err != nil {
-			t.Fatalf("htpasswd: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "htpasswd"), out, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: cnbkit-test\n    path: %s\n", filepath.Join(dir, "htpasswd"))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	logs := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting docker-registry: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	host := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		resp, err := http.Get("http://" + host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatalf("docker-registry did not start on %s: %v\n%s", host, err, logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return host
-}
 
 // dropFirstUpload forwards to a registry but cuts the connection of the first blob upload
 // after reading part of its body.
@@ -121,7 +56,7 @@ func TestDebianRegistry(t *testing.T) {
 
 	t.Run("publish and read back", func(t *testing.T) {
 		g := NewWithT(t)
-		host := debianRegistry(t, false)
+		host := distribution.Start(t, false)
 		for _, tc := range []struct {
 			p     *packager.Package
 			ref   string
@@ -152,7 +87,7 @@ func TestDebianRegistry(t *testing.T) {
 
 	t.Run("server fails mid-upload then recovers", func(t *testing.T) {
 		g := NewWithT(t)
-		host := debianRegistry(t, false)
+		host := distribution.Start(t, false)
 		target, err := url.Parse("http://" + host)
 		g.Expect(err).NotTo(HaveOccurred())
 		d := &dropFirstUpload{next: httputil.NewSingleHostReverseProxy(target)}
@@ -169,7 +104,7 @@ func TestDebianRegistry(t *testing.T) {
 
 	t.Run("credentials", func(t *testing.T) {
 		g := NewWithT(t)
-		host := debianRegistry(t, true)
+		host := distribution.Start(t, true)
 		dockerConfig(t, host, "alice", "wrong")
 		_, err := single.Publish(ctx, host+"/it/comp:auth", packager.RegistryOptions{Retries: 1, RetryDelay: time.Millisecond})
 		g.Expect(err).To(MatchError(ContainSubstring("the registry " + host + " refused the credentials (HTTP 401): log in with `docker login " + host + "`")))

@@ -155,6 +155,12 @@ var rules = []rule{
 		}
 		return ""
 	}},
+	{"packager/sign imports nothing of cnbkit", func(from, to string, _ bool) string {
+		if under(from, module+"/packager/sign") && under(to, module) && !under(to, module+"/packager/sign") {
+			return "imports " + to
+		}
+		return ""
+	}},
 	{"the scaffold imports only sdk/spec of cnbkit", func(from, to string, _ bool) string {
 		if under(from, module+"/scaffold") && under(to, module) && !under(to, module+"/scaffold") && !under(to, module+"/sdk/spec") {
 			return "imports " + to
@@ -231,6 +237,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/packager", module + "/scaffold"},
 		{module + "/scaffold", module + "/sdk/cnbtest"},
 		{module + "/internal/ctxio", module + "/sdk/spec"},
+		{module + "/packager/sign", module + "/packager"},
+		{module + "/packager/sign", module + "/sdk/spec"},
 	}
 	for _, b := range bad {
 		fired := false
@@ -257,6 +265,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/sdk/dependency", module + "/internal/ctxio"},
 		{module + "/scaffold", module + "/sdk/spec"},
 		{module + "/cmd/cnbkit", module + "/packager"},
+		{module + "/packager", module + "/packager/sign"},
+		{module + "/cmd/cnbkit", module + "/packager/sign"},
 	}
 	for _, gd := range good {
 		for _, r := range rules {
