@@ -420,3 +420,42 @@ func TestProvenanceRecordsTheGitCommit(t *testing.T) {
 	src = provenanceSource()
 	g.Expect(src["annotations"]).To(HaveKeyWithValue("dirty", true))
 }
+
+func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	writeTree(t, dir, bashBuildpack("d/att", "1.0.0", ""))
+	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer p.Close()
+	key := testKey(t)
+	outs, err := p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "att.cnb"), packager.FileOptions{})
+	g.Expect(err).NotTo(HaveOccurred())
+	signed, err := p.Sign(ctx(t), outs[0], packager.SignOptions{Signer: key})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	// Rewrite the SBOM statement inside its envelope, keeping the signature.
+	b, err := sign.ReadBundle(signed.Sidecar)
+	g.Expect(err).NotTo(HaveOccurred())
+	att := &b.Manifests[0].Attestations[0]
+	var env sign.Envelope
+	g.Expect(json.Unmarshal(att.Payload, &env)).To(Succeed())
+	env.Payload = []byte(strings.Replace(string(env.Payload), "d/att", "d/evil", 1))
+	att.Payload, err = json.Marshal(env)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(b.Write(signed.Sidecar)).To(Succeed())
+
+	v, err := packager.Verify(ctx(t), outs[0].Location, packager.VerifyOptions{Verifier: key.Verifier()})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Unverified).To(Equal(1))
+	g.Expect(v.Attestations).To(HaveLen(1))
+	g.Expect(v.Attestations[0].PredicateType).To(Equal(packager.ProvenancePredicateType))
+
+	// Remove the provenance too: nothing attested with the key is left.
+	b.Manifests[0].Attestations = b.Manifests[0].Attestations[:1]
+	g.Expect(b.Write(signed.Sidecar)).To(Succeed())
+	_, err = packager.Verify(ctx(t), outs[0].Location, packager.VerifyOptions{Verifier: key.Verifier(), RequireAttestations: true})
+	g.Expect(err).To(MatchError(ContainSubstring("no attestation of " + outs[0].Digest)))
+	g.Expect(err).To(MatchError(ContainSubstring("attestation 1: the signature does not verify with key")))
+}

@@ -23,7 +23,9 @@ type VerifyOptions struct {
 	// Verifier checks signatures (required), e.g. a *sign.KeyVerifier from a cosign.pub.
 	Verifier sign.Verifier
 	// RequireAttestations fails verification when the package has no attestation that
-	// verifies; otherwise a package signed without attestations (cosign sign) passes.
+	// verifies with Verifier; otherwise a package signed without attestations (cosign sign)
+	// passes. Attestations that do not verify with Verifier (another signer's, or changed
+	// ones) are ignored and counted in Verification.Unverified.
 	RequireAttestations bool
 	// Sidecar is the bundle of a .cnb file or layout; empty means <path>.sig.json.
 	Sidecar string
@@ -41,6 +43,9 @@ type Verification struct {
 	Manifests []VerifiedManifest `json:"manifests"`
 	// Attestations are the statements that verified, one per predicate.
 	Attestations []Attested `json:"attestations"`
+	// Unverified counts attestations of the required manifests that do not verify with the
+	// key: another signer's, or changed. They are ignored.
+	Unverified int `json:"unverifiedAttestations"`
 }
 
 // VerifiedManifest is one manifest of the package and its signature.
@@ -75,7 +80,8 @@ func (e *VerifyError) Error() string {
 func (e *VerifyError) Unwrap() error { return e.Err }
 
 // Verify checks the signatures and attestations of a .cnb file, an OCI layout directory or
-// an image reference (tried in that order) against o.Verifier. Signatures and attestations
+// an image reference (tried in that order) against o.Verifier, and returns the statements
+// attested with it. Signatures and attestations
 // of an image are read from its registry (<repo>:sha256-<hex>.sig and .att), those of a
 // file or layout from its sidecar bundle. Every blob of a file or layout is checked
 // against its digest.
@@ -176,14 +182,12 @@ func verifyPackage(ctx context.Context, p *source.Package, o VerifyOptions) (*Ve
 		if !m.Required {
 			continue
 		}
-		if len(atts) == 0 {
-			if o.RequireAttestations {
+		sts, err := sign.VerifyAttestations(ctx, atts, d, store.where, o.Verifier)
+		res.Unverified += len(atts) - len(sts)
+		if err != nil && o.RequireAttestations {
+			if len(atts) == 0 {
 				return res, fmt.Errorf("%s is signed but has no attestation at %s: sign it with cnbkit package --sign-key, which attaches an SBOM and provenance", d, store.where)
 			}
-			continue
-		}
-		sts, err := sign.VerifyAttestations(ctx, atts, d, store.where, o.Verifier)
-		if err != nil {
 			return res, err
 		}
 		for _, st := range sts {

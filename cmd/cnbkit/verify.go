@@ -37,8 +37,9 @@ its sidecar file <path>.sig.json, and every blob is checked against its digest.
 
 The top manifest must carry a signature that verifies with the key: the image, or the index
 of a multi-arch package (its images are covered by it), or every image of a .cnb file that
-lists several. Attestations that are present must verify too; --require-attestations also
-fails a package that has none. The exit status is 1 when verification fails.`,
+lists several. Attestations signed with the key are printed; those that do not verify with
+it (another signer's) are ignored and counted. --require-attestations fails a package that
+has no attestation signed with the key. The exit status is 1 when verification fails.`,
 		Example: `  cnbkit verify registry.example.com/my-org/my-bp:1.0.0 --key cosign.pub
   cnbkit verify out/my-bp.cnb --key cosign.pub --require-attestations
   cnbkit verify out/layout --key cosign.pub --json`,
@@ -51,7 +52,7 @@ fails a package that has none. The exit status is 1 when verification fails.`,
 	f := cmd.Flags()
 	f.StringVar(&o.key, "key", "", "public key to verify with (cosign.pub)")
 	f.StringVar(&o.sidecar, "sidecar", "", "signature bundle of a .cnb file or layout (default: <path>.sig.json)")
-	f.BoolVar(&o.requireAttestations, "require-attestations", false, "fail when the package has no attestation")
+	f.BoolVar(&o.requireAttestations, "require-attestations", false, "fail when the package has no attestation signed with the key")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
 	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried (0: never)")
 	_ = cmd.MarkFlagRequired("key")
@@ -88,7 +89,10 @@ func runVerify(ctx context.Context, o verifyOptions, w io.Writer) error {
 		fmt.Fprintf(&b, "  %s  %-12s %s\n", m.Digest, m.Platform, state)
 	}
 	if len(res.Attestations) == 0 {
-		b.WriteString("No attestations.\n")
+		b.WriteString("No attestations signed with this key.\n")
+	}
+	if res.Unverified > 0 {
+		fmt.Fprintf(&b, "%d attestation(s) not signed with this key were ignored.\n", res.Unverified)
 	}
 	for _, a := range res.Attestations {
 		fmt.Fprintf(&b, "Attestation %s:\n", a.PredicateType)

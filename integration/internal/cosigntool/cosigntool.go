@@ -2,12 +2,8 @@ package cosigntool
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
-	"runtime"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
-	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 )
 
@@ -21,17 +17,12 @@ func Binary(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "cosign-"+Version+"-"+runtime.GOARCH)
-	err = diskcache.Entry(ctx, dir, func(tmp string) error {
-		return gotool.Build(ctx, gotool.Module{
-			Dir:     filepath.Join(tmp, "src"),
+	return gotool.Cached(ctx, cache, gotool.Tool{
+		Name: "cosign", Version: Version, Package: "github.com/sigstore/cosign/v2/cmd/cosign",
+		Module: gotool.Module{
 			Path:    "cnbkit-cosign-build",
 			Get:     "github.com/sigstore/cosign/v2/cmd/cosign@v" + Version,
 			LDFlags: "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=v" + Version,
-		}, gotool.Program{Package: "github.com/sigstore/cosign/v2/cmd/cosign", Out: filepath.Join(tmp, "cosign")})
+		},
 	})
-	if err != nil {
-		return "", fmt.Errorf("building cosign %s: %w", Version, err)
-	}
-	return filepath.Join(dir, "cosign"), nil
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 )
 
 // Command returns the path of the go command: the one on PATH, else $GOROOT/bin/go.
@@ -93,4 +95,29 @@ func Build(ctx context.Context, m Module, progs ...Program) error {
 		}
 	}
 	return nil
+}
+
+// Tool is one program built from a module version and cached on disk.
+type Tool struct {
+	// Name and Version name the cache entry <cache>/<name>-<version>-<arch>/<name>.
+	Name, Version string
+	// Module is the throw-away module to build in (its Dir is set by Cached).
+	Module Module
+	// Package is the main package to build.
+	Package string
+}
+
+// Cached returns the path of t's executable in cache, building it on first use with Build
+// into a diskcache entry, under the entry's file lock shared with other test processes.
+func Cached(ctx context.Context, cache string, t Tool) (string, error) {
+	dir := filepath.Join(cache, t.Name+"-"+t.Version+"-"+runtime.GOARCH)
+	err := diskcache.Entry(ctx, dir, func(tmp string) error {
+		m := t.Module
+		m.Dir = filepath.Join(tmp, "src")
+		return Build(ctx, m, Program{Package: t.Package, Out: filepath.Join(tmp, t.Name)})
+	})
+	if err != nil {
+		return "", fmt.Errorf("building %s %s: %w", t.Name, t.Version, err)
+	}
+	return filepath.Join(dir, t.Name), nil
 }

@@ -2,12 +2,8 @@ package packtool
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
-	"runtime"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
-	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 )
 
@@ -22,17 +18,12 @@ func Binary(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(cache, "pack-"+Version+"-"+runtime.GOARCH)
-	err = diskcache.Entry(ctx, dir, func(tmp string) error {
-		return gotool.Build(ctx, gotool.Module{
-			Dir:     filepath.Join(tmp, "src"),
+	return gotool.Cached(ctx, cache, gotool.Tool{
+		Name: "pack", Version: Version, Package: "github.com/buildpacks/pack",
+		Module: gotool.Module{
 			Path:    "cnbkit-pack-build",
 			Get:     "github.com/buildpacks/pack@v" + Version,
 			LDFlags: "-s -w -X 'github.com/buildpacks/pack/pkg/client.Version=" + Version + "'",
-		}, gotool.Program{Package: "github.com/buildpacks/pack", Out: filepath.Join(tmp, "pack")})
+		},
 	})
-	if err != nil {
-		return "", fmt.Errorf("building pack %s: %w", Version, err)
-	}
-	return filepath.Join(dir, "pack"), nil
 }
