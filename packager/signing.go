@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/cnbkit/cnbkit/packager/internal/attest"
 	"github.com/cnbkit/cnbkit/packager/internal/format"
@@ -95,7 +96,10 @@ func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, 
 		}
 		bundle.Keep(digests)
 	}
-	ropts := o.Registry.sink().Options(ctx)
+	// Each manifest's .sig and .att images are pushed concurrently.
+	group, gctx := errgroup.WithContext(ctx)
+	group.SetLimit(4)
+	ropts := o.Registry.sink().Options(gctx)
 	for _, d := range digests {
 		sig, err := sign.SignManifest(ctx, o.Signer, identity, d)
 		if err != nil {
@@ -106,12 +110,18 @@ func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, 
 			bundle.Add(d, []sign.Layer{sig}, atts)
 			continue
 		}
-		if err := sign.Append(ctx, sign.SignatureTag(repo, d), []sign.Layer{sig}, ropts...); err != nil {
-			return Signed{}, fmt.Errorf("signing %s: %w", out.Location, err)
-		}
-		if err := sign.Append(ctx, sign.AttestationTag(repo, d), atts, ropts...); err != nil {
-			return Signed{}, fmt.Errorf("attesting %s: %w", out.Location, err)
-		}
+		group.Go(func() error {
+			if err := sign.Append(gctx, sign.SignatureTag(repo, d), []sign.Layer{sig}, ropts...); err != nil {
+				return fmt.Errorf("signing %s: %w", out.Location, err)
+			}
+			if err := sign.Append(gctx, sign.AttestationTag(repo, d), atts, ropts...); err != nil {
+				return fmt.Errorf("attesting %s: %w", out.Location, err)
+			}
+			return nil
+		})
+	}
+	if err := group.Wait(); err != nil {
+		return Signed{}, err
 	}
 	if bundle != nil {
 		if err := bundle.Write(signed.Sidecar); err != nil {
