@@ -40,6 +40,19 @@ func testKey(t *testing.T) *sign.KeySigner {
 	return s
 }
 
+// buildBashPackage packages a bash buildpack id@1.0.0 for linux/amd64, closed at cleanup.
+func buildBashPackage(t *testing.T, id string) *packager.Package {
+	t.Helper()
+	dir := t.TempDir()
+	writeTree(t, dir, bashBuildpack(id, "1.0.0", ""))
+	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
+	if err != nil {
+		t.Fatalf("packaging %s: %v", id, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
 func testRegistry(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
@@ -170,16 +183,12 @@ func TestSignPublishedMultiArchPackage(t *testing.T) {
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	dir := t.TempDir()
-	writeTree(t, dir, bashBuildpack("d/one", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	p := buildBashPackage(t, "d/one")
 	host := testRegistry(t)
 	key := testKey(t)
 
 	unsigned := host + "/org/unsigned:1"
-	_, err = p.Publish(ctx(t), unsigned, packager.RegistryOptions{})
+	_, err := p.Publish(ctx(t), unsigned, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	_, err = packager.Verify(ctx(t), unsigned, packager.VerifyOptions{Verifier: key.Verifier()})
 	g.Expect(errors.Is(err, sign.ErrNotSigned)).To(BeTrue(), "unsigned: %v", err)
@@ -270,11 +279,7 @@ func TestSignFilesAndLayouts(t *testing.T) {
 func TestVerifyDetectsAChangedFile(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	dir := t.TempDir()
-	writeTree(t, dir, bashBuildpack("d/one", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	p := buildBashPackage(t, "d/one")
 	key := testKey(t)
 	out := t.TempDir()
 	layout := filepath.Join(out, "layout")
@@ -424,11 +429,7 @@ func TestProvenanceRecordsTheGitCommit(t *testing.T) {
 func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	dir := t.TempDir()
-	writeTree(t, dir, bashBuildpack("d/att", "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	g.Expect(err).NotTo(HaveOccurred())
-	defer p.Close()
+	p := buildBashPackage(t, "d/att")
 	key := testKey(t)
 	outs, err := p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "att.cnb"), packager.FileOptions{})
 	g.Expect(err).NotTo(HaveOccurred())

@@ -22,6 +22,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/internal/cosigntool"
 	"github.com/cnbkit/cnbkit/integration/internal/distribution"
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
+	"github.com/cnbkit/cnbkit/integration/internal/sbomcheck"
 )
 
 // tools are the binaries and the environment the commands run with.
@@ -174,6 +175,12 @@ func TestCosignAcceptsWhatCnbkitPublishes(t *testing.T) {
 		g.Expect(st).To(HaveKeyWithValue("predicateType", "https://cyclonedx.org/bom"))
 		bom := st["predicate"].(map[string]any)
 		g.Expect(bom).To(HaveKeyWithValue("bomFormat", "CycloneDX"))
+		// The attested SBOM is valid against the official CycloneDX schema.
+		v, err := sbomcheck.Default(x.ctx)
+		g.Expect(err).NotTo(HaveOccurred())
+		raw, err := json.Marshal(bom)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(v.CycloneDX(raw)).To(Succeed())
 		var names []string
 		for _, c := range bom["components"].([]any) {
 			names = append(names, c.(map[string]any)["name"].(string))
