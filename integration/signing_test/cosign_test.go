@@ -40,7 +40,7 @@ type tools struct {
 
 func setup(t *testing.T) *tools {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	t.Cleanup(cancel)
 	cosign, err := cosigntool.Binary(ctx)
 	if err != nil {
