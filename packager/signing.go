@@ -96,7 +96,10 @@ func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, 
 		}
 		bundle.Keep(digests)
 	}
-	// Each manifest's .sig and .att images are pushed concurrently.
+	// The .sig images (each with its own blobs) and the first .att image are pushed
+	// concurrently; the other .att images hold the same blobs as the first (every manifest
+	// gets the same attestations), and go after it one by one, since a registry may fail
+	// concurrent uploads of one blob (Debian's docker-registry does: DIGEST_INVALID).
 	group, gctx := errgroup.WithContext(ctx)
 	group.SetLimit(4)
 	ropts := o.Registry.sink().Options(gctx)
@@ -114,14 +117,25 @@ func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, 
 			if err := sign.Append(gctx, sign.SignatureTag(repo, d), []sign.Layer{sig}, ropts...); err != nil {
 				return fmt.Errorf("signing %s: %w", out.Location, err)
 			}
-			if err := sign.Append(gctx, sign.AttestationTag(repo, d), atts, ropts...); err != nil {
-				return fmt.Errorf("attesting %s: %w", out.Location, err)
-			}
 			return nil
 		})
 	}
-	if err := group.Wait(); err != nil {
-		return Signed{}, err
+	if bundle == nil {
+		attest := func(ctx context.Context, d v1.Hash) error {
+			if err := sign.Append(ctx, sign.AttestationTag(repo, d), atts, o.Registry.sink().Options(ctx)...); err != nil {
+				return fmt.Errorf("attesting %s: %w", out.Location, err)
+			}
+			return nil
+		}
+		group.Go(func() error { return attest(gctx, digests[0]) })
+		if err := group.Wait(); err != nil {
+			return Signed{}, err
+		}
+		for _, d := range digests[1:] {
+			if err := attest(ctx, d); err != nil {
+				return Signed{}, err
+			}
+		}
 	}
 	if bundle != nil {
 		if err := bundle.Write(signed.Sidecar); err != nil {
