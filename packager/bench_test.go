@@ -2,6 +2,7 @@ package packager_test
 
 import (
 	"crypto/rand"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -63,6 +64,33 @@ func BenchmarkInspectFile(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := packager.Inspect(b.Context(), out, packager.RegistryOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignPublished measures what Sign adds to a publish of the reference composite
+// buildpacks/python-ffmpeg (two targets: an index and two images, each signed and given two
+// attestations) on an in-process registry; the publish itself is not timed.
+// scripts/bench-sign.sh measures the whole `cnbkit package --publish` with and without
+// --sign-key, key decryption included.
+func BenchmarkSignPublished(b *testing.B) {
+	p, err := packager.Build(b.Context(), packager.Options{Path: filepath.Join("..", "buildpacks", "python-ffmpeg")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	host := testRegistry(b)
+	key := testKey(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		out, err := p.Publish(b.Context(), fmt.Sprintf("%s/bench/python-ffmpeg-%d:1", host, i), packager.RegistryOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := p.Sign(b.Context(), out, packager.SignOptions{Signer: key}); err != nil {
 			b.Fatal(err)
 		}
 	}

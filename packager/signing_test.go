@@ -27,7 +27,7 @@ import (
 )
 
 // testKey is a signer that skips the scrypt work of a key file.
-func testKey(t *testing.T) *sign.KeySigner {
+func testKey(t testing.TB) *sign.KeySigner {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -53,7 +53,7 @@ func buildBashPackage(t *testing.T, id string) *packager.Package {
 	return p
 }
 
-func testRegistry(t *testing.T) string {
+func testRegistry(t testing.TB) string {
 	t.Helper()
 	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
 	t.Cleanup(srv.Close)
