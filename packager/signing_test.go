@@ -40,19 +40,6 @@ func testKey(t testing.TB) *sign.KeySigner {
 	return s
 }
 
-// buildBashPackage packages a bash buildpack id@1.0.0 for linux/amd64, closed at cleanup.
-func buildBashPackage(t *testing.T, id string) *packager.Package {
-	t.Helper()
-	dir := t.TempDir()
-	writeTree(t, dir, bashBuildpack(id, "1.0.0", ""))
-	p, err := packager.Build(ctx(t), packager.Options{Path: dir})
-	if err != nil {
-		t.Fatalf("packaging %s: %v", id, err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
 func testRegistry(t testing.TB) string {
 	t.Helper()
 	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
@@ -183,7 +170,7 @@ func TestSignPublishedMultiArchPackage(t *testing.T) {
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	p := buildBashPackage(t, "d/one")
+	p := builtBash(t, t.TempDir(), "d/one", "1.0.0")
 	host := testRegistry(t)
 	key := testKey(t)
 
@@ -279,7 +266,7 @@ func TestSignFilesAndLayouts(t *testing.T) {
 func TestVerifyDetectsAChangedFile(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	p := buildBashPackage(t, "d/one")
+	p := builtBash(t, t.TempDir(), "d/one", "1.0.0")
 	key := testKey(t)
 	out := t.TempDir()
 	layout := filepath.Join(out, "layout")
@@ -429,7 +416,7 @@ func TestProvenanceRecordsTheGitCommit(t *testing.T) {
 func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	p := buildBashPackage(t, "d/att")
+	p := builtBash(t, t.TempDir(), "d/att", "1.0.0")
 	key := testKey(t)
 	outs, err := p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "att.cnb"), packager.FileOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
