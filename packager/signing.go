@@ -64,7 +64,7 @@ type Signed struct {
 // <repo>:sha256-<hex>.att, as cosign keeps them, for the index and each image of a
 // multi-arch package; signatures and attestations already there are kept. For a .cnb file
 // or a layout they go to the sidecar file <out>.sig.json (see sign.Bundle), which keeps
-// the entries of other signers for the same manifests.
+// the entries of other signers, and for a layout those of the other packages it holds.
 func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, error) {
 	if o.Signer == nil {
 		return Signed{}, fmt.Errorf("signing %s: no signer given", out.Location)
@@ -94,7 +94,11 @@ func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, 
 		if bundle, err = sign.OpenBundle(signed.Sidecar); err != nil {
 			return Signed{}, err
 		}
-		bundle.Keep(digests)
+		if out.Kind == "file" {
+			// The file was replaced: entries of its earlier content go. A layout keeps its
+			// other packages, and their entries stay.
+			bundle.Keep(digests)
+		}
 	}
 	// The .sig images (each with its own blobs) and the first .att image are pushed
 	// concurrently; the other .att images hold the same blobs as the first (every manifest

@@ -447,3 +447,26 @@ func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring("no attestation of " + outs[0].Digest)))
 	g.Expect(err).To(MatchError(ContainSubstring("attestation 1: the signature does not verify with key")))
 }
+
+func TestSignTwoPackagesInOneLayout(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	key := testKey(t)
+	layout := filepath.Join(t.TempDir(), "layout")
+	for _, id := range []string{"d/one", "d/two"} {
+		p := builtBash(t, t.TempDir(), id, "1.0.0")
+		out, err := p.WriteLayout(ctx(t), layout)
+		g.Expect(err).NotTo(HaveOccurred())
+		_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	b, err := sign.ReadBundle(layout + ".sig.json")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(b.Manifests).To(HaveLen(2), "both packages' entries are kept")
+	v, err := packager.Verify(ctx(t), layout, packager.VerifyOptions{Verifier: key.Verifier(), RequireAttestations: true})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Manifests).To(HaveLen(2))
+	for _, m := range v.Manifests {
+		g.Expect(m.Required && m.Signed).To(BeTrue(), "%+v", m)
+	}
+}
