@@ -37,7 +37,7 @@ func testFailures(t *testing.T, e env, h *harness.Harness) {
 			name:      "a requirement the index does not have",
 			files:     map[string]string{"requirements.txt": "h11\ncnbkit-no-such-distribution==1.0\n"},
 			buildpack: composite,
-			title:     "Could not install the dependencies",
+			title:     "Package not found",
 			details:   []string{"pip failed", "cnbkit-no-such-distribution"},
 			fix: func(t *testing.T, app string, _ *harness.BuildOptions) {
 				write(t, app, "requirements.txt", "h11\n")
