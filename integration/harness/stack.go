@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/cnbkit/cnbkit/integration/internal/debian"
 	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 )
 
@@ -36,16 +37,13 @@ type Stack struct {
 	UID, GID int
 }
 
-// Labels and values of the Debian stack made by [DebianStack].
-const (
-	DebianStackID = "io.cnbkit.stacks.bookworm"
-	// debianRecipe changes whenever the recipe below changes, to invalidate cached images.
-	debianRecipe = "debian-bookworm-1"
-)
+// DebianStackID is the stack id (io.buildpacks.stack.id, CNB_STACK_ID) of the bookworm stack
+// made by [DebianStack]; the stack of another release has io.cnbkit.stacks.<codename>.
+const DebianStackID = "io.cnbkit.stacks.bookworm"
 
-// debianSources is the host's apt sources file given to mmdebstrap, so that the images come
-// from the machine's own package sources and no mirror name is written by the harness.
-const debianSources = "/etc/apt/sources.list.d/debian.sources"
+// debianRecipe changes whenever the recipe below changes, to invalidate cached images; the
+// release's codename is added to it.
+const debianRecipe = "1"
 
 // NewStack returns a Stack of the author's own images. UID and GID come from the build
 // image's CNB_USER_ID and CNB_GROUP_ID environment variables, which the CNB platform spec
@@ -74,27 +72,38 @@ func NewStack(build, run v1.Image) (*Stack, error) {
 	return s, nil
 }
 
-// DebianStack returns a Debian bookworm (12) build and run image pair, made on first use with
-// mmdebstrap (variant minbase, plus ca-certificates) from the machine's own apt sources
-// (/etc/apt/sources.list.d/debian.sources), with a `cnb` user (uid and gid 1000) owning
-// /home/cnb, /workspace and /layers, the CNB labels (io.buildpacks.base.distro.name=debian,
-// io.buildpacks.base.distro.version=12, io.buildpacks.stack.id) and env (CNB_USER_ID,
-// CNB_GROUP_ID, CNB_STACK_ID), config User 1000:1000 and OCI media types. The images are
-// cached as an OCI layout in [CacheDir], keyed by the recipe and the sources file.
-// It needs root and mmdebstrap (integration/scripts/setup.sh installs it).
-func DebianStack(ctx context.Context) (*Stack, error) {
-	sources, err := os.ReadFile(debianSources)
+// DebianStack returns the Debian bookworm (12) stack: DebianStackFor(ctx, "bookworm").
+func DebianStack(ctx context.Context) (*Stack, error) { return DebianStackFor(ctx, "bookworm") }
+
+// DebianStackFor returns the build and run image pair of a Debian release, "bookworm" (12) or
+// "trixie" (13), made on first use with mmdebstrap (variant minbase, plus ca-certificates)
+// from the machine's own apt sources (/etc/apt/sources.list.d/debian.sources, its suite names
+// rewritten for another release than the host's, in a temporary file: no mirror name is
+// written anywhere), with a `cnb` user (uid and gid 1000) owning /home/cnb, /workspace and
+// /layers, the CNB labels (io.buildpacks.base.distro.name=debian,
+// io.buildpacks.base.distro.version=12 or 13, io.buildpacks.stack.id=io.cnbkit.stacks.<codename>)
+// and env (CNB_USER_ID, CNB_GROUP_ID, CNB_STACK_ID), config User 1000:1000 and OCI media types.
+// The apt sources are removed from the images. They are cached as an OCI layout in
+// [CacheDir], keyed by the recipe, the release and the sources. It needs root and mmdebstrap
+// (integration/scripts/setup.sh installs it).
+func DebianStackFor(ctx context.Context, codename string) (*Stack, error) {
+	release, err := debian.Lookup(codename)
 	if err != nil {
-		return nil, fmt.Errorf("reading the apt sources for mmdebstrap: %w (the Debian stack needs a Debian host with %s)", err, debianSources)
+		return nil, fmt.Errorf("making a Debian stack: %w", err)
+	}
+	sources, err := debian.Sources(release)
+	if err != nil {
+		return nil, err
 	}
 	cache, err := CacheDir()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(append([]byte(debianRecipe+runtime.GOARCH), sources...))
-	dir := filepath.Join(cache, "stack", debianRecipe+"-"+hex.EncodeToString(sum[:6]))
-	if err := diskcache.Entry(ctx, dir, func(tmp string) error { return makeDebianStack(ctx, tmp) }); err != nil {
-		return nil, fmt.Errorf("making the Debian stack: %w", err)
+	recipe := "debian-" + release.Codename + "-" + debianRecipe
+	sum := sha256.Sum256(append([]byte(recipe+runtime.GOARCH), sources...))
+	dir := filepath.Join(cache, "stack", recipe+"-"+hex.EncodeToString(sum[:6]))
+	if err := diskcache.Entry(ctx, dir, func(tmp string) error { return makeDebianStack(ctx, tmp, release) }); err != nil {
+		return nil, fmt.Errorf("making the Debian %s stack: %w", release.Codename, err)
 	}
 	p, err := layout.FromPath(dir)
 	if err != nil {
@@ -122,7 +131,7 @@ func DebianStack(ctx context.Context) (*Stack, error) {
 	return NewStack(images["build"], images["run"])
 }
 
-func makeDebianStack(ctx context.Context, out string) error {
+func makeDebianStack(ctx context.Context, out string, release debian.Release) error {
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return fmt.Errorf("mmdebstrap is not installed: run integration/scripts/setup.sh (apt-get install mmdebstrap)")
 	}
@@ -131,11 +140,15 @@ func makeDebianStack(ctx context.Context, out string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	sources, err := debian.WriteSources(work, release)
+	if err != nil {
+		return err
+	}
 	rootfs := filepath.Join(work, "rootfs.tar")
 	cmd := exec.CommandContext(ctx, "mmdebstrap",
 		"--variant=minbase", "--mode=root", "--include=ca-certificates", "--quiet",
 		`--customize-hook=rm -f "$1"/etc/apt/sources.list.d/* "$1"/etc/apt/sources.list; rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin`,
-		"bookworm", rootfs, debianSources)
+		release.Codename, rootfs, sources)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Run(); err != nil {
@@ -168,14 +181,15 @@ func makeDebianStack(ctx context.Context, out string) error {
 	cf.Created = v1.Time{Time: time.Date(1980, 1, 1, 0, 0, 1, 0, time.UTC)}
 	cf.Config.User = "1000:1000"
 	cf.Config.WorkingDir = "/"
+	stackID := "io.cnbkit.stacks." + release.Codename
 	cf.Config.Env = []string{
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=" + DebianStackID,
+		"CNB_USER_ID=1000", "CNB_GROUP_ID=1000", "CNB_STACK_ID=" + stackID,
 	}
 	cf.Config.Labels = map[string]string{
 		"io.buildpacks.base.distro.name":    "debian",
-		"io.buildpacks.base.distro.version": "12",
-		"io.buildpacks.stack.id":            DebianStackID,
+		"io.buildpacks.base.distro.version": release.Version,
+		"io.buildpacks.stack.id":            stackID,
 	}
 	p, err := layout.Write(out, empty.Index)
 	if err != nil {
