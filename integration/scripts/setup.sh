@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration harness needs (idempotent).
 #
-#   mmdebstrap   builds the Debian bookworm build/run base images at test time
+#   mmdebstrap   builds the Debian bookworm and trixie build/run base images at test time
 #   util-linux   unshare (mount + pid namespaces) for running creator and the app image
 #   coreutils    chroot
-#   ca-certificates, debian-archive-keyring  let mmdebstrap verify and fetch packages
+#   ca-certificates, debian-archive-keyring  let mmdebstrap and apt-get verify and fetch packages
+#                (bookworm's keyring holds trixie's keys too: the trixie stack and fixtures)
 #   patchelf     integration/fixtures: relative rpaths in the relocatable CPython
+#   qemu-user-static  integration/fixtures: runs the arm64 CPython (qemu-aarch64-static -L <root>,
+#                invoked explicitly: binfmt_misc is not needed)
 #   npm          integration/fixtures: npm pack of the static ffmpeg builds (only when no npm
 #                is on PATH, e.g. from a nodejs package that bundles it)
 #   qemu-user-static  qemu-aarch64-static (and qemu-x86_64-static) run the other architecture's
@@ -13,7 +16,9 @@
 #                called explicitly: nothing is registered with binfmt_misc
 #
 # integration/fixtures also runs `apt-get download`, which needs current package lists: they
-# are refreshed when older than a day (a superseded security update would give a 404).
+# are refreshed when older than a day (a superseded security update would give a 404). For
+# trixie and for arm64 it reads fresh lists into a private apt state of its own each time, and
+# changes nothing of the host's apt or dpkg configuration.
 #
 # Runs as root. apt-get update runs only when something is missing or the lists are stale.
 set -euo pipefail
