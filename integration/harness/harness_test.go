@@ -10,8 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,6 +73,7 @@ func TestBuildRunRebuild(t *testing.T) {
 	g.Expect(res.Success).To(BeTrue(), "build failed with exit %d:\n%s", res.ExitCode, res.Logs)
 	t.Logf("first build took %s", time.Since(start).Round(time.Millisecond))
 	g.Expect(res.Logs).To(ContainSubstring("hello buildpack: installing hello-server (version 1)"))
+	g.Expect(res.Logs).To(ContainSubstring("hello buildpack: target linux/" + runtime.GOARCH + " debian 12"))
 	g.Expect(res.Digest).To(HavePrefix("sha256:"))
 	g.Expect(res.Ref).To(Equal(h.Registry.Ref("hello@" + res.Digest)))
 	g.Expect(res.Buildpacks).To(Equal([]harness.BuildpackRef{{ID: "cnbkit-test/hello", Version: "0.0.1"}}))
@@ -102,8 +106,18 @@ func TestBuildRunRebuild(t *testing.T) {
 		var got map[string]any
 		g.Expect(json.Unmarshal(body, &got)).To(Succeed(), "body: %s", body)
 		g.Expect(got).To(Equal(map[string]any{"hello": "hello from the harness test app", "uid": float64(1000), "from": "harness"}))
-		c.Stop()
+
+		// SIGTERM reaches the server, PID 1 of the container, which shuts down cleanly.
+		g.Expect(c.Signal(syscall.SIGTERM)).To(Succeed())
+		select {
+		case <-c.Done():
+		case <-time.After(time.Minute):
+			t.Fatalf("the server did not exit within a minute of SIGTERM; output:\n%s", c.Logs())
+		}
+		g.Expect(c.Wait()).To(Succeed(), "exit status after SIGTERM; output:\n%s", c.Logs())
 		g.Expect(c.Logs()).To(ContainSubstring("hello-server listening on :" + strconv.Itoa(port)))
+		g.Expect(c.Logs()).To(ContainSubstring("hello-server: SIGTERM, shutting down"))
+		g.Expect(c.Signal(syscall.SIGTERM)).To(MatchError(ContainSubstring("it has exited")))
 	})
 
 	t.Run("run another process", func(t *testing.T) {
@@ -249,6 +263,75 @@ func TestBuildRunRebuild(t *testing.T) {
 		_, err = h.Build(ctx, t, harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackDir(bp)}, ExecEnv: "qa/eu"})
 		g.Expect(err).To(MatchError(ContainSubstring(`build: BuildOptions.ExecEnv: execution environment "qa/eu" contains '/'`)))
 	})
+}
+
+// The trixie stack is made like the bookworm one from the same apt sources: Debian 13 in the
+// images and their labels, which reach the buildpack as its build target; the app builds and
+// runs on it.
+func TestDebianStackTrixie(t *testing.T) {
+	prereq.Harness(t)
+	ctx := t.Context()
+	g := NewWithT(t)
+	start := time.Now()
+	stack, err := harness.DebianStackFor(ctx, "trixie")
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Logf("trixie stack ready in %s", time.Since(start).Round(time.Millisecond))
+	for _, img := range []v1.Image{stack.Build, stack.Run} {
+		cf, err := img.ConfigFile()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(cf.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.name", "debian"))
+		g.Expect(cf.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.version", "13"))
+		g.Expect(cf.Config.Labels).To(HaveKeyWithValue("io.buildpacks.stack.id", "io.cnbkit.stacks.trixie"))
+		g.Expect(cf.Config.Env).To(ContainElement("CNB_STACK_ID=io.cnbkit.stacks.trixie"))
+		g.Expect(cf.Config.User).To(Equal("1000:1000"))
+	}
+	files := imageFiles(t, stack.Run, "etc/os-release", "usr/lib/os-release", "etc/debian_version", "etc/apt/sources.list.d/debian.sources")
+	g.Expect(files["etc/debian_version"]).To(HavePrefix("13."))
+	g.Expect(files["usr/lib/os-release"]).To(ContainSubstring("VERSION_CODENAME=trixie"))
+	g.Expect(files).NotTo(HaveKey("etc/apt/sources.list.d/debian.sources"), "no apt sources (and so no mirror name) in the image")
+
+	_, err = harness.DebianStackFor(ctx, "buster")
+	g.Expect(err).To(MatchError(ContainSubstring(`unknown Debian release "buster": use one of bookworm, trixie`)))
+
+	h, err := harness.New(ctx, t, harness.Options{Stack: stack})
+	g.Expect(err).NotTo(HaveOccurred())
+	res, err := h.Build(ctx, t, harness.BuildOptions{App: "testdata/app", Buildpacks: []harness.Buildpack{harness.BuildpackDir(testBuildpack(t))}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Success).To(BeTrue(), "build failed:\n%s", res.Logs)
+	g.Expect(res.Logs).To(ContainSubstring("hello buildpack: target linux/" + runtime.GOARCH + " debian 13"))
+	g.Expect(res.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.version", "13"))
+	c, err := harness.Run(ctx, t, res.OCIImage(), harness.RunOptions{Process: "greeting"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(c.Wait()).To(Succeed(), "output: %s", c.Logs())
+	g.Expect(c.Logs()).To(Equal("hello from the harness test app\n"))
+}
+
+// imageFiles returns the contents of the named regular files of img's file system (symbolic
+// links are not followed); missing ones are absent from the map.
+func imageFiles(t *testing.T, img v1.Image, names ...string) map[string]string {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	found := map[string]string{}
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return found
+		}
+		if err != nil {
+			t.Fatalf("reading the image's file system: %v", err)
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(hdr.Name, "./"), "/")
+		if hdr.Typeflag != tar.TypeReg || !slices.Contains(names, name) {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatalf("reading %s: %v", name, err)
+		}
+		found[name] = string(data)
+	}
 }
 
 func TestPlatformAPI015(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,6 +46,8 @@ type Container struct {
 	done chan struct{}
 	err  error
 	stop func()
+	// sandbox is the pid of unshare, whose only child is the namespace's pid 1.
+	sandbox int
 }
 
 // Run unpacks img (its layers in order, whiteouts applied) into a temporary root and executes
@@ -150,6 +153,7 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 	}
 	go func() { c.err = cmd.Wait(); close(c.done) }()
 	c.stop = func() { stop(cmd, c.done) }
+	c.sandbox = cmd.Process.Pid
 	t.Cleanup(c.stop)
 	if opts.Port != 0 {
 		if err := c.WaitForPort(ctx); err != nil {
@@ -238,6 +242,49 @@ func (c *Container) Wait() error { <-c.done; return c.err }
 // Stop kills the process (SIGTERM, then SIGKILL after 5 s) and waits for it. Safe to call
 // more than once; t.Cleanup calls it too.
 func (c *Container) Stop() { c.stop() }
+
+// Signal sends sig to the container's PID 1, the image's entrypoint process (or whatever it
+// exec'd), as `docker kill --signal` and the SIGTERM of `docker stop` or Kubernetes do. As PID
+// 1 of its namespace the process receives only the signals it installed a handler for: a
+// shell that runs the server as its child ignores SIGTERM. Call it once the process runs (Run
+// with a Port returns then); Done tells when it has exited.
+func (c *Container) Signal(sig syscall.Signal) error {
+	select {
+	case <-c.done:
+		return errors.New("signalling the container: it has exited")
+	default:
+	}
+	pid, err := childOf(c.sandbox)
+	if err != nil {
+		return fmt.Errorf("signalling the container: %w", err)
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		return fmt.Errorf("signalling the container's pid 1 (host pid %d): %w", pid, err)
+	}
+	return nil
+}
+
+// childOf returns the pid of the one child of process parent.
+func childOf(parent int) (int, error) {
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return 0, err
+	}
+	for _, st := range stats {
+		data, err := os.ReadFile(st)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := strings.LastIndexByte(string(data), ')')
+		fields := strings.Fields(string(data[i+1:]))
+		if i < 0 || len(fields) < 2 || fields[1] != strconv.Itoa(parent) {
+			continue
+		}
+		return strconv.Atoi(filepath.Base(filepath.Dir(st)))
+	}
+	return 0, fmt.Errorf("process %d has no child (the sandbox's pid 1 has exited)", parent)
+}
 
 // runLowerDirs returns the overlay lower directories (top first) that make img's file system:
 // a base unpacked once in the cache — the longest already cached prefix of the image's layers
