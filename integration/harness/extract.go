@@ -23,6 +23,12 @@ func extractImage(img v1.Image, dir string) error {
 	if err := extractTar(rc, dir, ""); err != nil {
 		return fmt.Errorf("extracting image file system: %w", err)
 	}
+	// mutate.Extract ends the tar stream before it reports a layer it could not read (the
+	// end-of-archive blocks come first): read on, or that error would look like an image
+	// with fewer files.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return fmt.Errorf("extracting image file system: %w", err)
+	}
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -107,6 +111,27 @@ func TestExtractTarStaysInside(t *testing.T) {
 	err := extractTar(bytes.NewReader(data), dir, "")
 	g.Expect(err).To(HaveOccurred(), "extracting through a symlink that leaves the root must fail")
 	g.Expect(filepath.Join(outside, "owned")).NotTo(BeAnExistingFile())
+}
+
+// unreadable is a layer whose content cannot be read, like a blob the registry no longer
+// serves.
+type unreadable struct{ v1.Layer }
+
+func (unreadable) Uncompressed() (io.ReadCloser, error) {
+	return nil, errors.New("blob unknown to registry")
+}
+
+// A layer that cannot be read is an error, not an image with fewer files (mutate.Extract ends
+// its tar stream before it reports the error).
+func TestExtractImageReportsUnreadableLayers(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	good := layerOf(t, tarBytes(t, tarEntry{name: "kept", typ: tar.TypeReg, body: "1"}))
+	bad := unreadable{layerOf(t, tarBytes(t, tarEntry{name: "cnb/process/web", typ: tar.TypeReg, body: "2"}))}
+	img, err := mutate.AppendLayers(empty.Image, good, bad)
+	g.Expect(err).NotTo(HaveOccurred())
+	err = extractImage(img, t.TempDir())
+	g.Expect(err).To(MatchError(ContainSubstring("blob unknown to registry")))
 }
 
 func layerOf(t *testing.T, data []byte) v1.Layer {

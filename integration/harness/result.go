@@ -122,7 +122,8 @@ type Layer struct {
 	Size   int64
 }
 
-// OCIImage returns the exported image as read from the harness registry.
+// OCIImage returns the exported image as read from the harness registry. Its layers are
+// fetched when they are read, in any test that runs while the Harness does.
 func (r *Result) OCIImage() v1.Image { return r.img }
 
 // Process returns the launch process of the given type and whether it exists.
@@ -179,7 +180,10 @@ func (r *Result) inspect(ctx context.Context, prev *Result) error {
 	if r.LayoutPath != "" {
 		img, err = layoutImage(r.LayoutPath)
 	} else {
-		img, err = remote.Image(ref, remote.WithContext(ctx))
+		// The image's blobs are fetched when they are read, possibly by a later test than the
+		// one that built it (the registry lives as long as the Harness): not with the
+		// build's context, which ends with that test.
+		img, err = remote.Image(ref, remote.WithContext(context.WithoutCancel(ctx)))
 	}
 	if err != nil {
 		return fmt.Errorf("reading exported image %s: %w", r.Image, err)
