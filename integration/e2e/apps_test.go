@@ -64,3 +64,131 @@ HTTPServer(("0.0.0.0", int(os.environ.get("PORT", "8080"))), Handler).serve_fore
 `,
 	"requirements.txt": "pydub\n",
 }
+
+// pydanticApp is a FastAPI app on pydantic 2: its response model validates (and coerces) what
+// the route returns, and a typed path parameter is validated by pydantic-core's compiled code.
+var pydanticApp = map[string]string{
+	"app.py": `import os
+import sys
+
+import pydantic
+import pydantic_core
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+app = FastAPI()
+
+
+class Greeting(BaseModel):
+    message: str
+    count: int = Field(ge=0)
+    python: str
+    pydantic: str
+    compiled_core: bool
+    uid: int
+
+
+@app.get("/", response_model=Greeting)
+def read_root():
+    # "3" becomes 3 through the model: pydantic validated the answer.
+    return {
+        "message": "Hello, World!",
+        "count": "3",
+        "python": "%d.%d" % sys.version_info[:2],
+        "pydantic": pydantic.VERSION.split(".")[0],
+        "compiled_core": pydantic_core._pydantic_core.__file__.endswith(".so"),
+        "uid": os.getuid(),
+    }
+
+
+@app.get("/items/{item_id}")
+def read_item(item_id: int):
+    return {"item_id": item_id}
+`,
+	"requirements.txt": "fastapi\nuvicorn\n",
+}
+
+// pydanticBody is what GET / of pydanticApp answers on CPython 3.13.
+const pydanticBody = `{"message": "Hello, World!", "count": 3, "python": "3.13", "pydantic": "2", "compiled_core": true, "uid": 1000}`
+
+// djangoApp is a Django project served by whitenoise: a home page that links its stylesheet
+// with {% static %}, and the stylesheet in static/ (collected into STATIC_ROOT at build
+// time). djangoManifestSettings switches it to whitenoise's compressed manifest storage.
+var djangoApp = map[string]string{
+	"manage.py": `#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+`,
+	"mysite/__init__.py": "",
+	"mysite/settings.py": djangoSettings,
+	"mysite/urls.py": `from django.shortcuts import render
+from django.urls import path
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+urlpatterns = [path("", home)]
+`,
+	"mysite/wsgi.py": `import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+application = get_wsgi_application()
+`,
+	"templates/home.html": `{% load static %}<!DOCTYPE html>
+<html><head><title>cnbkit Django</title><link rel="stylesheet" href="{% static 'css/site.css' %}"></head>
+<body><h1>Django home</h1></body></html>
+`,
+	"static/css/site.css": djangoCSS,
+	"requirements.txt":    "django\nwhitenoise\ngunicorn\n",
+}
+
+const djangoCSS = "/* cnbkit e2e */\nbody { color: #123456; }\n"
+
+const djangoSettings = `from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = "cnbkit-e2e-not-a-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.staticfiles"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+]
+ROOT_URLCONF = "mysite.urls"
+WSGI_APPLICATION = "mysite.wsgi.application"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [BASE_DIR / "templates"]}]
+DATABASES = {}
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+`
+
+// djangoManifestSettings is djangoSettings with whitenoise's manifest storage (hashed,
+// compressed copies; {% static %} needs the manifest collectstatic writes).
+const djangoManifestSettings = djangoSettings + `
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+`
+
+// gunicornApp is a WSGI app started by its Procfile with gunicorn.
+var gunicornApp = map[string]string{
+	"wsgi.py": `def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"gunicorn app"]
+`,
+	"Procfile":         "web: gunicorn --bind 0.0.0.0:$PORT wsgi:app\n",
+	"requirements.txt": "gunicorn\n",
+}

@@ -90,7 +90,7 @@ func TestMain(m *testing.M) {
 // after the other: each one uses both cores. Run one part with e.g. -run 'TestE2E/FastAPI'.
 func TestE2E(t *testing.T) {
 	e := setup(t)
-	h := newHarness(t)
+	h := newHarness(t, "bookworm")
 	t.Run("FastAPI", func(t *testing.T) { testFastAPI(t, e, h) })
 	t.Run("PythonFFmpeg", func(t *testing.T) { testPythonFFmpeg(t, e, h) })
 	t.Run("Reproducible", func(t *testing.T) { testReproducible(t, e, h) })
@@ -189,15 +189,20 @@ func packageBuildpack(ctx context.Context, name, inventory, out string) (string,
 	return outs[0].Location, nil
 }
 
-// newHarness returns a harness (lifecycle, Debian stack, registry) for one top-level test.
-func newHarness(t *testing.T) *harness.Harness {
+// newHarness returns a harness (lifecycle, the Debian stack of release, registry) for one
+// top-level test.
+func newHarness(t *testing.T, release string) *harness.Harness {
 	t.Helper()
 	start := time.Now()
-	h, err := harness.New(t.Context(), t, harness.Options{})
+	stack, err := harness.DebianStackFor(t.Context(), release)
+	if err != nil {
+		t.Fatalf("making the Debian %s stack (integration/scripts/setup.sh installs what it needs): %v", release, err)
+	}
+	h, err := harness.New(t.Context(), t, harness.Options{Stack: stack})
 	if err != nil {
 		t.Fatalf("preparing the harness (integration/scripts/setup.sh installs what it needs): %v", err)
 	}
-	t.Logf("harness ready in %s", time.Since(start).Round(100*time.Millisecond))
+	t.Logf("harness on Debian %s ready in %s", release, time.Since(start).Round(100*time.Millisecond))
 	return h
 }
 
