@@ -20,6 +20,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/apps"
 )
 
 // TestTrixie runs the Python buildpack on Debian 13 (trixie) with CPython 3.13 and compiled
@@ -45,7 +46,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 	g := NewWithT(t)
 	trixie := e.mirror.Releases["trixie"]
 	py := trixie.CPython
-	app := writeApp(t, pydanticApp)
+	app := writeApp(t, apps.Pydantic2)
 	core, ok := trixie.Wheels.Wheel("pydantic-core")
 	g.Expect(ok).To(BeTrue(), "the trixie index has no pydantic-core wheel")
 	g.Expect(core.File).To(ContainSubstring("-cp313-cp313-linux_"))
@@ -66,7 +67,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 	// No .python-version, no setting: the newest CPython the inventory lists for this target
 	// (3.13 from trixie, above the bookworm 3.11 that runs on Debian 13 as well).
 	g.Expect(py.Version).To(HavePrefix("3.13."))
-	g.Expect(res.Logs).To(ContainSubstring("Using CPython " + py.Version + ", the newest this buildpack provides"), "the log says the default chose it")
+	g.Expect(res.Logs).To(ContainSubstring("Using CPython "+py.Version+", the newest this buildpack provides"), "the log says the default chose it")
 	g.Expect(res.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.version", "13"))
 	g.Expect(string(res.SBOM["launch/cnbkit_python/cpython/sbom.cdx.json"])).To(ContainSubstring(py.SHA256))
 	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "pydantic", "pydantic_core", "uvicorn", "starlette"), "names as the distributions' metadata spells them")
@@ -81,7 +82,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 		status, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
 		g.Expect(status).To(Equal(http.StatusOK), "body %s; logs:\n%s", body, c.Logs())
-		g.Expect(body).To(MatchJSON(pydanticBody))
+		g.Expect(body).To(MatchJSON(apps.Pydantic2Body))
 		// A bad path parameter is refused by pydantic-core's int parser, as pydantic 2 words it.
 		status, body, err = c.Get(t.Context(), "/items/seven")
 		g.Expect(err).NotTo(HaveOccurred())
@@ -109,7 +110,9 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 	t.Run("a requirements change rebuilds only the environment", func(t *testing.T) {
 		g := NewWithT(t)
 		g.Expect(os.WriteFile(filepath.Join(app, "requirements.txt"), []byte("fastapi\nuvicorn\nwhitenoise\n"), 0o644)).To(Succeed())
-		t.Cleanup(func() { _ = os.WriteFile(filepath.Join(app, "requirements.txt"), []byte(pydanticApp["requirements.txt"]), 0o644) })
+		t.Cleanup(func() {
+			_ = os.WriteFile(filepath.Join(app, "requirements.txt"), []byte(apps.Pydantic2["requirements.txt"]), 0o644)
+		})
 		changed, took := rebuild(t, h, res, nil)
 		expectSuccess(g, changed)
 		record(t, "pydantic 2 FastAPI app on trixie, rebuild after a requirements.txt change: %s", took.Round(100*time.Millisecond))
@@ -126,7 +129,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 		c := serve(t, changed.OCIImage())
 		_, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		g.Expect(body).To(MatchJSON(pydanticBody))
+		g.Expect(body).To(MatchJSON(apps.Pydantic2Body))
 	})
 
 	t.Run("rebase onto a new run image", func(t *testing.T) {
@@ -148,7 +151,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 		c := serve(t, rebased.OCIImage())
 		_, body, err := c.Get(t.Context(), "/")
 		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		g.Expect(body).To(MatchJSON(pydanticBody))
+		g.Expect(body).To(MatchJSON(apps.Pydantic2Body))
 	})
 	return res
 }

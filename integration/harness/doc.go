@@ -1,12 +1,13 @@
 // Package harness runs real Cloud Native Buildpacks builds in Go tests, with no Docker daemon.
 //
 // It builds the real lifecycle from the Go module proxy (see [Lifecycle]), makes a Debian
-// bookworm build and run image pair with mmdebstrap (see [DebianStack]) or takes the author's
-// own images (see [NewStack]), serves an OCI registry on 127.0.0.1 inside the test process
+// bookworm or trixie build and run image pair with mmdebstrap (see [DebianStack] and
+// [DebianStackFor]) or takes the author's own images (see [NewStack]), serves an OCI registry on 127.0.0.1 inside the test process
 // (see [StartRegistry]), runs the lifecycle's creator inside the unpacked build image under
 // unshare and chroot (see [Harness.Build], [Harness.Rebuild] and [Harness.Rebase]), exporting
 // to that registry or to an OCI layout, and runs the exported image the same way (see [Run]),
-// sharing the host network so a test can make HTTP requests to it.
+// sharing the host network so a test can make HTTP requests to it and send signals to its
+// PID 1 (see [Container.Signal]).
 //
 // Results are values an author asserts on without parsing logs: whether the build passed,
 // the logs, the image reference and digest, its config (labels, env, user, entrypoint), its

@@ -20,7 +20,8 @@ import (
 // requirements.txt, COPY . ., CMD uvicorn) rebuilt on what is reachable offline: the same
 // Debian base as our run image, the fixture CPython added where python:*-slim would have
 // it, pip from the loopback index into a virtual environment.
-const seedDockerfile = `FROM ` + runImage + `
+func seedDockerfile(base string) string {
+	return `FROM ` + base + `
 USER root
 ADD cpython.tar.gz /opt/
 ENV PATH=/opt/venv/bin:/opt/python/bin:$PATH
@@ -32,21 +33,32 @@ COPY app/ .
 USER 1000:1000
 CMD ["sh", "-c", "exec uvicorn app:app --host 0.0.0.0 --port ${PORT:-8080}"]
 `
+}
+
+// dockerfileApp is what the Dockerfile comparison builds: an app (files) FROM a base image in
+// the daemon, with a fixture CPython and a wheel index, tagged image, answering want on GET /.
+type dockerfileApp struct {
+	base, image string
+	cpython     fixtures.CPython
+	indexURL    string
+	files       map[string]string
+	want        map[string]any
+}
 
 // dockerfileComparison builds the app with the seed's Dockerfile approach (legacy builder,
-// host network for the loopback index), cold and then warm, records time and size and
-// checks the image serves the same JSON.
-func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work string, mirror *fixtures.Mirror, timings *report) {
+// host network for the loopback index), cold, then warm, then after a code change, records
+// time and size and checks the image serves the same JSON.
+func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work string, app dockerfileApp, timings *report) {
 	g := NewWithT(t)
-	dir := filepath.Join(work, "dockerfile-app")
+	dir := filepath.Join(work, app.image)
 	// The app in app/, the CPython archive beside it, so `COPY app/ .` copies the app only.
-	files := map[string]string{"Dockerfile": seedDockerfile}
-	for k, v := range appFiles {
+	files := map[string]string{"Dockerfile": seedDockerfile(app.base)}
+	for k, v := range app.files {
 		files["app/"+k] = v
 	}
 	writeFiles(t, dir, files)
-	g.Expect(copyFile(mirror.CPython.Path, filepath.Join(dir, "cpython.tar.gz"))).To(Succeed())
-	args := []string{"build", "--network", "host", "--build-arg", "PIP_INDEX_URL=" + mirror.IndexURL, "-t", seedImage, dir}
+	g.Expect(copyFile(app.cpython.Path, filepath.Join(dir, "cpython.tar.gz"))).To(Succeed())
+	args := []string{"build", "--network", "host", "--build-arg", "PIP_INDEX_URL=" + app.indexURL, "-t", app.image, dir}
 	legacy := []string{"DOCKER_BUILDKIT=0"}
 	start := time.Now()
 	_, err := d.runEnv(ctx, legacy, args...)
@@ -56,17 +68,17 @@ func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work st
 	_, err = d.runEnv(ctx, legacy, args...)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), warm (no change)", time.Since(start))
-	writeFiles(t, dir, map[string]string{"app/greetings/farewell.py": farewellPy})
+	writeFiles(t, dir, map[string]string{"app/farewell.py": farewellPy})
 	start = time.Now()
 	out, err := d.runEnv(ctx, legacy, args...)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), app code changed", time.Since(start))
 	g.Expect(out).To(MatchRegexp(`RUN python3 -m venv[^\n]*\n ---> Using cache`), "the pip step comes from the build cache after a code change:\n%s", out)
-	timings.addSize("app image (Dockerfile)", imageSize(ctx, t, d, seedImage))
-	logHistory(ctx, t, d, seedImage)
+	timings.addSize("app image (Dockerfile)", imageSize(ctx, t, d, app.image))
+	logHistory(ctx, t, d, app.image)
 
 	port := freePort(t)
-	out, err = d.run(ctx, "run", "-d", "--network", "host", "-e", "PORT="+strconv.Itoa(port), seedImage)
+	out, err = d.run(ctx, "run", "-d", "--network", "host", "-e", "PORT="+strconv.Itoa(port), app.image)
 	g.Expect(err).NotTo(HaveOccurred())
 	id := out[:12]
 	t.Cleanup(func() {
@@ -76,7 +88,7 @@ func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work st
 			t.Error(err)
 		}
 	})
-	g.Expect(getJSON(ctx, t, port)).To(Equal(wantBody))
+	g.Expect(getJSON(ctx, t, port)).To(Equal(app.want))
 }
 
 func copyFile(src, dst string) error {

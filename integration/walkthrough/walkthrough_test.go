@@ -133,7 +133,7 @@ func TestWalkthrough(t *testing.T) {
 	loadImages(ctx, t, d, work, map[string]v1.Image{buildImage: stack.Build, runImage: stack.Run})
 	timings.add("docker load of the stack", time.Since(start))
 	builderDir := filepath.Join(work, "builder")
-	writeFiles(t, builderDir, map[string]string{"builder.toml": builderTOML(cnb, probe, lc.Tarball)})
+	writeFiles(t, builderDir, map[string]string{"builder.toml": builderTOML(cnb, probe, lc.Tarball, "bookworm")})
 	start = time.Now()
 	out, err := p.run(ctx, builderDir, "builder", "create", builderImage, "--config", "builder.toml", "--pull-policy", "never")
 	g.Expect(err).NotTo(HaveOccurred())
@@ -263,7 +263,8 @@ func TestWalkthrough(t *testing.T) {
 
 	// 8. The seed's Dockerfile approach on the same base, for comparison.
 	t.Run("a Dockerfile build of the same app, for comparison", func(t *testing.T) {
-		dockerfileComparison(ctx, t, d, work, mirror, timings)
+		dockerfileComparison(ctx, t, d, work, dockerfileApp{base: runImage, image: seedImage, cpython: mirror.CPython,
+			indexURL: mirror.IndexURL, files: appFiles, want: wantBody}, timings)
 	})
 }
 
@@ -310,17 +311,29 @@ func packageFile(ctx context.Context, t *testing.T, opts packager.Options, out s
 	return outs[0].Location
 }
 
-// builderTOML is the builder: the Python and ffmpeg buildpacks first, then the probe, whose
-// detect passes on any app (so it is last: a Python app still gets the Python group).
-func builderTOML(cnb, probe, lifecycle string) string {
-	return `description = "cnbkit walkthrough builder: Debian bookworm, cnbkit Python and ffmpeg"
+// builderTOML is the builder on the stack of a Debian release (its build and run images loaded
+// as cnbkit/walkthrough-{build,run}:<release>): the Python and ffmpeg buildpacks first, then,
+// unless probe is empty, the probe, whose detect passes on any app (so it is last: a Python
+// app still gets the Python group).
+func builderTOML(cnb, probe, lifecycle, release string) string {
+	probeBuildpack, probeOrder := "", ""
+	if probe != "" {
+		probeBuildpack = `
+[[buildpacks]]
+uri = "` + probe + `"
+`
+		probeOrder = `
+[[order]]
+[[order.group]]
+id = "cnbkit-it/probe"
+version = "0.1.0"
+`
+	}
+	return `description = "cnbkit walkthrough builder: Debian ` + release + `, cnbkit Python and ffmpeg"
 
 [[buildpacks]]
 uri = "` + cnb + `"
-
-[[buildpacks]]
-uri = "` + probe + `"
-
+` + probeBuildpack + `
 [[order]]
 [[order.group]]
 id = "cnbkit/python-ffmpeg"
@@ -330,23 +343,21 @@ version = "0.1.0"
 [[order.group]]
 id = "cnbkit/python"
 version = "0.1.0"
-
-[[order]]
-[[order.group]]
-id = "cnbkit-it/probe"
-version = "0.1.0"
-
+` + probeOrder + `
 [lifecycle]
 uri = "` + lifecycle + `"
 
 [build]
-image = "` + buildImage + `"
+image = "` + stackImage("build", release) + `"
 
 [run]
 [[run.images]]
-image = "` + runImage + `"
+image = "` + stackImage("run", release) + `"
 `
 }
+
+// stackImage names the build or run image of a Debian release's stack in the daemon.
+func stackImage(kind, release string) string { return "cnbkit/walkthrough-" + kind + ":" + release }
 
 // loadImages writes images as a `docker save` tarball and loads it into the daemon.
 func loadImages(ctx context.Context, t *testing.T, d *dockerd, work string, images map[string]v1.Image) {
@@ -405,7 +416,13 @@ func newerRunImage(base v1.Image) (v1.Image, error) {
 // with t.Cleanup.
 func runApp(ctx context.Context, t *testing.T, d *dockerd, flags ...string) string {
 	t.Helper()
-	args := append(append([]string{"run", "-d"}, flags...), appImage)
+	return runImageApp(ctx, t, d, appImage, flags...)
+}
+
+// runImageApp is runApp for another image.
+func runImageApp(ctx context.Context, t *testing.T, d *dockerd, image string, flags ...string) string {
+	t.Helper()
+	args := append(append([]string{"run", "-d"}, flags...), image)
 	out, err := d.run(ctx, args...)
 	if err != nil {
 		t.Fatal(err)
