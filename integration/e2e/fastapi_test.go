@@ -116,29 +116,39 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	})
 
 	t.Run("a requirements change rebuilds only the environment", func(t *testing.T) {
-		g := NewWithT(t)
-		// Rebuild reads the app directory again, as pack build does.
-		g.Expect(os.WriteFile(filepath.Join(app, "requirements.txt"), []byte("fastapi\nuvicorn\nitsdangerous\n"), 0o644)).To(Succeed())
-		changed, took := rebuild(t, h, res, nil)
-		expectSuccess(g, changed)
+		took := requirementsChange(t, h, res, app, "fastapi\nuvicorn\nitsdangerous\n", []string{"fastapi", "itsdangerous"}, fastapiBody)
 		record(t, "FastAPI app, rebuild after a requirements.txt change: %s", took.Round(100*time.Millisecond))
-		g.Expect(changed.Logs).To(ContainSubstring("Rebuilding the virtual environment from scratch (requirements.txt changed)"))
-		g.Expect(changed.Logs).NotTo(ContainSubstring("Preparing pip"), "pip itself is kept in the cache")
-		var rebuiltBP []string
-		for _, n := range changed.Rebuilt {
-			if strings.HasPrefix(n, "cnbkit/") {
-				rebuiltBP = append(rebuiltBP, n)
-			}
-		}
-		g.Expect(rebuiltBP).To(Equal([]string{pythonID + ":venv"}), "buildpack layers rebuilt (all rebuilt: %v)", changed.Rebuilt)
-		g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"))
-		g.Expect(sbomPackages(t, changed, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "itsdangerous"))
-
-		c := serve(t, changed.OCIImage())
-		_, body, err := c.Get(t.Context(), "/")
-		g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
-		g.Expect(body).To(MatchJSON(fastapiBody))
 	})
+}
+
+// requirementsChange writes requirements into the app's requirements.txt and rebuilds prev:
+// only the virtual environment is rebuilt (pip itself comes from the cache, CPython and the
+// launcher are reused), its SBOM lists want, and the new image still answers body on GET /.
+// It returns how long the rebuild took.
+func requirementsChange(t *testing.T, h *harness.Harness, prev *harness.Result, app, requirements string, want []string, body string) time.Duration {
+	t.Helper()
+	g := NewWithT(t)
+	// Rebuild reads the app directory again, as pack build does.
+	g.Expect(os.WriteFile(filepath.Join(app, "requirements.txt"), []byte(requirements), 0o644)).To(Succeed())
+	changed, took := rebuild(t, h, prev, nil)
+	expectSuccess(g, changed)
+	g.Expect(changed.Logs).To(ContainSubstring("Rebuilding the virtual environment from scratch (requirements.txt changed)"))
+	g.Expect(changed.Logs).NotTo(ContainSubstring("Preparing pip"), "pip itself is kept in the cache")
+	var rebuiltBP []string
+	for _, n := range changed.Rebuilt {
+		if strings.HasPrefix(n, "cnbkit/") {
+			rebuiltBP = append(rebuiltBP, n)
+		}
+	}
+	g.Expect(rebuiltBP).To(Equal([]string{pythonID + ":venv"}), "buildpack layers rebuilt (all rebuilt: %v)", changed.Rebuilt)
+	g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"))
+	g.Expect(sbomPackages(t, changed, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements(want))
+
+	c := serve(t, changed.OCIImage())
+	_, got, err := c.Get(t.Context(), "/")
+	g.Expect(err).NotTo(HaveOccurred(), "logs:\n%s", c.Logs())
+	g.Expect(got).To(MatchJSON(body))
+	return took
 }
 
 type runError struct {
