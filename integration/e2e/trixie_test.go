@@ -71,6 +71,7 @@ func testPydantic2(t *testing.T, e env, h *harness.Harness) *harness.Result {
 	g.Expect(res.Config.Labels).To(HaveKeyWithValue("io.buildpacks.base.distro.version", "13"))
 	g.Expect(string(res.SBOM["launch/cnbkit_python/cpython/sbom.cdx.json"])).To(ContainSubstring(py.SHA256))
 	g.Expect(sbomPackages(t, res, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements("fastapi", "pydantic", "pydantic_core", "uvicorn", "starlette"), "names as the distributions' metadata spells them")
+	expectValidSBOMs(t, res)
 	g.Expect(e.mirror.Hits("trixie/wheels/"+core.File)).To(BeNumerically(">", before), "pip fetched the compiled wheel from the trixie index")
 	web, ok := res.Process("web")
 	g.Expect(ok).To(BeTrue(), "processes: %+v", res.Processes)
