@@ -80,40 +80,10 @@ var wantBody = map[string]any{"message": "Hello, World!", "app": "my-python-app"
 // with the SDK's probe buildpack. It records the cold and warm build times and the image
 // size, next to a Dockerfile build of the same app.
 func TestWalkthrough(t *testing.T) {
-	prereq.Root(t, "the walkthrough runs dockerd and needs root")
-	// What the cached pieces are made with on a fresh machine (integration/scripts/setup.sh)
-	// and the daemon (docker.io); startDockerd checks the daemon's own tools.
-	for tool, pkg := range map[string]string{"mmdebstrap": "mmdebstrap", "patchelf": "patchelf", "npm": "npm", "dpkg-deb": "dpkg", "apt-get": "apt"} {
-		prereq.Tool(t, tool, pkg)
-	}
+	// With warm caches the walkthrough takes 1 to 2.5 minutes.
+	w := prepare(t, "bookworm", 45*time.Minute)
+	ctx, lc, stack, mirror, pack, work, timings := w.ctx, w.lc, w.stack, w.mirror, w.pack, w.work, w.timings
 	g := NewWithT(t)
-	// Stop work a little before go test's -timeout so the cleanups (containers, daemon,
-	// mounts) still run; with warm caches the walkthrough takes 1 to 2.5 minutes.
-	deadline := time.Now().Add(45 * time.Minute)
-	if d, ok := t.Deadline(); ok && d.Add(-90*time.Second).Before(deadline) {
-		deadline = d.Add(-90 * time.Second)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	t.Cleanup(cancel)
-	timings := &report{t: t}
-	t.Cleanup(timings.log)
-
-	lc, err := harness.Lifecycle(ctx)
-	g.Expect(err).NotTo(HaveOccurred(), "building the lifecycle")
-	stack, err := harness.DebianStack(ctx)
-	g.Expect(err).NotTo(HaveOccurred(), "making the Debian stack")
-	fx, err := fixtures.New(fixtures.Options{})
-	g.Expect(err).NotTo(HaveOccurred())
-	mirror, err := fx.Mirror(ctx)
-	g.Expect(err).NotTo(HaveOccurred(), "building the fixtures")
-	t.Cleanup(mirror.Close)
-	pack, err := packtool.Binary(ctx)
-	g.Expect(err).NotTo(HaveOccurred(), "building pack")
-
-	work, err := os.MkdirTemp("", "cnbkit-walkthrough-")
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() { os.RemoveAll(work) })
-	g.Expect(os.Chmod(work, 0o755)).To(Succeed())
 
 	// 1. The daemon.
 	start := time.Now()
@@ -155,25 +125,11 @@ func TestWalkthrough(t *testing.T) {
 
 	// Same app again: the cache volume and the previous image make it a warm build; the
 	// Python buildpack reuses its layers and runs no pip.
-	start = time.Now()
-	out, err = p.run(ctx, work, buildArgs...)
-	g.Expect(err).NotTo(HaveOccurred())
-	timings.add("pack build, warm (no change)", time.Since(start))
-	for _, layer := range []string{"cpython", "venv"} {
-		g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"+layer+"'"), "the rebuild reuses the Python layers:\n%s", out)
-	}
-	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "the warm rebuild must not run pip:\n%s", out)
+	packRebuild(ctx, t, p, work, buildArgs, timings, "pack build, warm (no change)")
 	g.Expect(imageID(ctx, t, d, appImage)).To(Equal(firstID), "a rebuild with no change gives the same image")
 	// A code change: the app layer changes, CPython and the environment are reused.
 	writeFiles(t, appDir, map[string]string{"greetings/farewell.py": farewellPy})
-	start = time.Now()
-	out, err = p.run(ctx, work, buildArgs...)
-	g.Expect(err).NotTo(HaveOccurred())
-	timings.add("pack build, warm (app code changed)", time.Since(start))
-	for _, layer := range []string{"cpython", "venv"} {
-		g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"+layer+"'"), "the rebuild after a code change reuses the Python layers:\n%s", out)
-	}
-	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "a code change must not run pip:\n%s", out)
+	packRebuild(ctx, t, p, work, buildArgs, timings, "pack build, warm (app code changed)")
 	g.Expect(imageID(ctx, t, d, appImage)).NotTo(Equal(firstID), "a code change gives a new image")
 	logHistory(ctx, t, d, appImage)
 
@@ -266,6 +222,75 @@ func TestWalkthrough(t *testing.T) {
 		dockerfileComparison(ctx, t, d, work, dockerfileApp{base: runImage, image: seedImage, cpython: mirror.CPython,
 			indexURL: mirror.IndexURL, files: appFiles, want: wantBody}, timings)
 	})
+}
+
+// walk is what a walkthrough test starts from.
+type walk struct {
+	ctx     context.Context // ends a little before go test's -timeout
+	lc      *harness.LifecycleBinaries
+	stack   *harness.Stack // the Debian stack of the release asked for
+	mirror  *fixtures.Mirror
+	pack    string // the pack binary
+	work    string // a directory of the test's own, 0755
+	timings *report
+}
+
+// prepare checks the machine, bounds the test's time (at most budget, and a little less than
+// go test's -timeout so the cleanups — containers, daemon, mounts — still run) and builds or
+// takes from the cache what a walkthrough needs: the lifecycle, the Debian stack of release,
+// the fixtures served from 127.0.0.1, pack and a work directory. Everything is released, and
+// the timings logged, with t.Cleanup.
+func prepare(t *testing.T, release string, budget time.Duration) walk {
+	t.Helper()
+	prereq.Root(t, "the walkthrough runs dockerd and needs root")
+	// What the cached pieces are made with on a fresh machine (integration/scripts/setup.sh)
+	// and the daemon (docker.io); startDockerd checks the daemon's own tools.
+	for tool, pkg := range map[string]string{"mmdebstrap": "mmdebstrap", "patchelf": "patchelf", "npm": "npm", "dpkg-deb": "dpkg", "apt-get": "apt"} {
+		prereq.Tool(t, tool, pkg)
+	}
+	g := NewWithT(t)
+	deadline := time.Now().Add(budget)
+	if d, ok := t.Deadline(); ok && d.Add(-90*time.Second).Before(deadline) {
+		deadline = d.Add(-90 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	t.Cleanup(cancel)
+	w := walk{ctx: ctx, timings: &report{t: t}}
+	t.Cleanup(w.timings.log)
+
+	var err error
+	w.lc, err = harness.Lifecycle(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building the lifecycle")
+	w.stack, err = harness.DebianStackFor(ctx, release)
+	g.Expect(err).NotTo(HaveOccurred(), "making the Debian %s stack", release)
+	fx, err := fixtures.New(fixtures.Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	w.mirror, err = fx.Mirror(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building the fixtures")
+	t.Cleanup(w.mirror.Close)
+	w.pack, err = packtool.Binary(ctx)
+	g.Expect(err).NotTo(HaveOccurred(), "building pack")
+	w.work, err = os.MkdirTemp("", "cnbkit-walkthrough-")
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { os.RemoveAll(w.work) })
+	g.Expect(os.Chmod(w.work, 0o755)).To(Succeed())
+	return w
+}
+
+// packRebuild runs pack build again (the cache volume and the previous image make it a warm
+// build), records its time as what, and checks that the Python buildpack reused CPython and
+// the environment and ran no pip.
+func packRebuild(ctx context.Context, t *testing.T, p *packCLI, dir string, args []string, timings *report, what string) {
+	t.Helper()
+	g := NewWithT(t)
+	start := time.Now()
+	out, err := p.run(ctx, dir, args...)
+	g.Expect(err).NotTo(HaveOccurred())
+	timings.add(what, time.Since(start))
+	for _, layer := range []string{"cpython", "venv"} {
+		g.Expect(out).To(ContainSubstring("Reusing layer 'cnbkit/python:"+layer+"'"), "%s reuses the Python layers:\n%s", what, out)
+	}
+	g.Expect(out).NotTo(ContainSubstring("Successfully installed"), "%s must not run pip:\n%s", what, out)
 }
 
 // packageBuildpacks packages buildpacks/python-ffmpeg (the composite with cnbkit/python and
