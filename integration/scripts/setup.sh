@@ -7,13 +7,12 @@
 #   ca-certificates, debian-archive-keyring  let mmdebstrap and apt-get verify and fetch packages
 #                (bookworm's keyring holds trixie's keys too: the trixie stack and fixtures)
 #   patchelf     integration/fixtures: relative rpaths in the relocatable CPython
-#   qemu-user-static  integration/fixtures: runs the arm64 CPython (qemu-aarch64-static -L <root>,
-#                invoked explicitly: binfmt_misc is not needed)
 #   npm          integration/fixtures: npm pack of the static ffmpeg builds (only when no npm
 #                is on PATH, e.g. from a nodejs package that bundles it)
 #   qemu-user-static  qemu-aarch64-static (and qemu-x86_64-static) run the other architecture's
-#                executables (arm64 ffmpeg, the arm64 buildpacks' bin/detect and bin/build),
-#                called explicitly: nothing is registered with binfmt_misc
+#                executables (arm64 ffmpeg, the arm64 buildpacks' bin/detect and bin/build, and
+#                the arm64 CPython with -L <arm64 root>), called explicitly: nothing is
+#                registered with binfmt_misc
 #
 # integration/fixtures also runs `apt-get download`, which needs current package lists: they
 # are refreshed when older than a day (a superseded security update would give a 404). For
