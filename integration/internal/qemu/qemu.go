@@ -39,6 +39,14 @@ func Native(arch string) bool { return arch == runtime.GOARCH }
 // args: the program itself when arch is the host's, else the emulator (found on PATH) with
 // the program and args. The caller sets Dir, Env and the outputs.
 func Command(ctx context.Context, arch, program string, args ...string) (*exec.Cmd, error) {
+	return CommandIn(ctx, arch, "", program, args...)
+}
+
+// CommandIn is Command for a dynamically linked program of the other architecture: the
+// emulator looks the program's dynamic loader and libraries up under root first (qemu's -L
+// <root>, e.g. a Debian arm64 C library unpacked there). An empty root, or arch being the
+// host's, is Command.
+func CommandIn(ctx context.Context, arch, root, program string, args ...string) (*exec.Cmd, error) {
 	if Native(arch) {
 		return exec.CommandContext(ctx, program, args...), nil
 	}
@@ -50,5 +58,9 @@ func Command(ctx context.Context, arch, program string, args ...string) (*exec.C
 	if err != nil {
 		return nil, fmt.Errorf("running a %s executable on %s needs %s: apt-get install -y --no-install-recommends %s", arch, runtime.GOARCH, name, Package)
 	}
-	return exec.CommandContext(ctx, emu, append([]string{program}, args...)...), nil
+	var prefix []string
+	if root != "" {
+		prefix = []string{"-L", root}
+	}
+	return exec.CommandContext(ctx, emu, append(append(prefix, program), args...)...), nil
 }

@@ -97,3 +97,21 @@ func TestCommandNative(t *testing.T) {
 	g.Expect(cmd.Path).To(Equal("/bin/true"))
 	g.Expect(cmd.Args).To(Equal([]string{"/bin/true", "x"}))
 }
+
+// CommandIn gives the emulator the root to look a dynamic program's loader and libraries up
+// in (fixtures.Sysroot runs the arm64 CPython that way).
+func TestCommandInRoot(t *testing.T) {
+	t.Parallel()
+	other := prereq.Emulated(t)
+	g := NewWithT(t)
+	cmd, err := qemu.CommandIn(t.Context(), other, "/srv/arm64-root", "/opt/python/bin/python3", "-V")
+	g.Expect(err).NotTo(HaveOccurred())
+	emu, err := qemu.Emulator(other)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(filepath.Base(cmd.Path)).To(Equal(emu))
+	g.Expect(cmd.Args[1:]).To(Equal([]string{"-L", "/srv/arm64-root", "/opt/python/bin/python3", "-V"}))
+
+	native, err := qemu.CommandIn(t.Context(), runtime.GOARCH, "/srv/root", "/bin/true")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(native.Args).To(Equal([]string{"/bin/true"}), "the host's architecture needs no emulator and no root")
+}
