@@ -197,7 +197,7 @@ func (b *builder) bundle(m *module, t spec.Target, s *bundleSpec) ([]layer.File,
 	for _, d := range deps {
 		b.log.printf("bundling %s %s for %s into %s", d.ID, d.Version, t, m.key())
 		if _, err := dependency.Bundle(b.ctx, fetchStage, d, fetcher); err != nil {
-			return nil, fmt.Errorf("buildpack %s: %w", m.key(), err)
+			return nil, fmt.Errorf("buildpack %s: %w", m.key(), dependency.UserError(d, err))
 		}
 		b.bundled = append(b.bundled, bundledDep{module: m.key(), dep: d})
 	}

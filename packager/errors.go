@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cnbkit/cnbkit/packager/internal/compile"
 	"github.com/cnbkit/cnbkit/packager/internal/source"
 )
 
@@ -32,3 +33,7 @@ func (e *ValidationError) Unwrap() []error { return e.Problems }
 // damaged after it was written. Inspect, Build and the writers return it (wrapped) as soon
 // as the blob has been read; nothing built from it is written.
 type DigestError = source.DigestError
+
+// CompileError is a Go buildpack that did not compile: its Output field holds the go
+// command's lines as printed, and MissingGoSum tells when `go mod tidy` fixes it.
+type CompileError = compile.Error

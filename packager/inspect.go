@@ -1,14 +1,26 @@
 package packager
 
 import (
+	"archive/tar"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/cnbkit/cnbkit/internal/ctxio"
 	"github.com/cnbkit/cnbkit/packager/internal/format"
 	"github.com/cnbkit/cnbkit/packager/internal/source"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
+	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // Info describes a buildpackage read back by Inspect.
@@ -30,6 +42,31 @@ type Info struct {
 	Images []ImageInfo `json:"images"`
 	// Buildpacks lists the buildpacks of the first image, sorted by id and version.
 	Buildpacks []BuildpackInfo `json:"buildpacks"`
+	// Files are the files Inspect read with their sha256: the .cnb file, or the index.json
+	// of a layout (its blobs are named by their digests already).
+	Files []FileDigest `json:"files,omitempty"`
+}
+
+// FileDigest is a file read by Inspect and its digest.
+type FileDigest struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+}
+
+// BundledDependency is a dependency artifact bundled into a buildpack of the package
+// (cnbkit package --include-dependencies).
+type BundledDependency struct {
+	// Buildpack is the id@version of the buildpack that holds it.
+	Buildpack string `json:"buildpack"`
+	// ID, Version and Target are those of its entry in the buildpack's inventory; empty when
+	// the buildpack.toml in the layer lists no entry with its checksum.
+	ID      string `json:"id,omitempty"`
+	Version string `json:"version,omitempty"`
+	Target  string `json:"target,omitempty"`
+	// File is its path in the buildpack (dependencies/<sha256>/<name>), Size its size.
+	File   string `json:"file"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // ImageInfo is one image of a package.
@@ -39,6 +76,9 @@ type ImageInfo struct {
 	Layers   []LayerInfo `json:"layers"`
 	// Labels are the image config labels as stored (the two buildpackage labels are JSON).
 	Labels map[string]string `json:"labels"`
+	// Dependencies are the artifacts bundled into the image's buildpacks, sorted by
+	// buildpack, id and version.
+	Dependencies []BundledDependency `json:"dependencies,omitempty"`
 }
 
 // LayerInfo is one layer of an image and the buildpacks it holds.
@@ -81,6 +121,21 @@ func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) 
 	}
 	defer p.Close()
 	info := &Info{Source: ref, Kind: string(p.Kind), MediaType: string(p.MediaType)}
+	switch p.Kind {
+	case source.KindFile:
+		d, err := fileDigest(ref)
+		if err != nil {
+			return nil, err
+		}
+		info.Files = append(info.Files, FileDigest{Path: ref, Digest: d})
+	case source.KindLayout:
+		index := filepath.Join(ref, "index.json")
+		d, err := fileDigest(index)
+		if err != nil {
+			return nil, err
+		}
+		info.Files = append(info.Files, FileDigest{Path: index, Digest: d})
+	}
 	if p.Digest.Hex != "" {
 		info.Digest = p.Digest.String()
 	}
@@ -116,7 +171,23 @@ func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) 
 			bps := holders[d.String()]
 			sort.Strings(bps)
 			ii.Layers = append(ii.Layers, LayerInfo{DiffID: d.String(), Digest: m.Layers[j].Digest.String(), Size: m.Layers[j].Size, Buildpacks: bps})
+			if len(bps) == 0 {
+				continue
+			}
+			l, err := img.Image.LayerByDiffID(d)
+			if err != nil {
+				return nil, fmt.Errorf("%s: layer %s: %w", ref, d, err)
+			}
+			deps, err := bundledDependencies(ctx, l, layers)
+			if err != nil {
+				return nil, fmt.Errorf("%s: reading layer %s: %w", ref, d, err)
+			}
+			ii.Dependencies = append(ii.Dependencies, deps...)
 		}
+		sort.Slice(ii.Dependencies, func(a, b int) bool {
+			x, y := ii.Dependencies[a], ii.Dependencies[b]
+			return x.Buildpack+"\x00"+x.ID+"\x00"+x.Version+"\x00"+x.File < y.Buildpack+"\x00"+y.ID+"\x00"+y.Version+"\x00"+y.File
+		})
 		info.Images = append(info.Images, ii)
 		if i > 0 {
 			continue
@@ -182,4 +253,86 @@ func verifyLayers(ctx context.Context, img source.Image) error {
 		}
 	}
 	return nil
+}
+
+// fileDigest is the sha256 of a file, as "sha256:<hex>".
+func fileDigest(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", p, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// bundledDependencies lists the artifacts under /cnb/buildpacks/<dir>/<version>/dependencies/
+// of a buildpack layer, named by the inventory of the buildpack.toml in the same layer.
+func bundledDependencies(ctx context.Context, l v1.Layer, labels format.Layers) ([]BundledDependency, error) {
+	owners := map[string]string{} // "/cnb/buildpacks/<dir>/<version>/" -> id@version
+	for id, versions := range labels {
+		for v := range versions {
+			owners[path.Join("/cnb/buildpacks", spec.DirName(id), v)+"/"] = id + "@" + v
+		}
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var deps []BundledDependency
+	descriptors := map[string][]byte{} // buildpack root -> buildpack.toml
+	tr := tar.NewReader(rc)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := path.Clean("/" + h.Name)
+		for root, owner := range owners {
+			rel, ok := strings.CutPrefix(name, root)
+			if !ok {
+				continue
+			}
+			switch {
+			case rel == spec.BuildpackFile && h.Typeflag == tar.TypeReg:
+				data, err := io.ReadAll(io.LimitReader(tr, 16<<20))
+				if err != nil {
+					return nil, err
+				}
+				descriptors[root] = data
+			case h.Typeflag == tar.TypeReg && strings.HasPrefix(rel, dependency.BundleDirName+"/") && strings.Count(rel, "/") == 2:
+				sum := strings.Split(rel, "/")[1]
+				deps = append(deps, BundledDependency{Buildpack: owner, File: rel, Size: h.Size, SHA256: sum})
+			}
+		}
+	}
+	for i, d := range deps {
+		root := ""
+		for r, owner := range owners {
+			if owner == d.Buildpack {
+				root = r
+			}
+		}
+		inv, err := dependency.ParseInventory(descriptors[root])
+		if err != nil {
+			continue // the buildpack.toml was validated when packaged; name what can be named
+		}
+		for _, e := range inv {
+			if e.SHA256 == d.SHA256 {
+				deps[i].ID, deps[i].Version, deps[i].Target = e.ID, e.Version, e.Target.String()
+				break
+			}
+		}
+	}
+	return deps, nil
 }

@@ -19,7 +19,7 @@ import (
 
 // Output describes one thing written.
 type Output struct {
-	// Kind is "file", "layout" or "image".
+	// Kind is "file", "layout", "image" or "folder".
 	Kind string `json:"kind"`
 	// Location is the path or image reference written.
 	Location string `json:"location"`

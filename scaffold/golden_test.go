@@ -38,7 +38,7 @@ func TestGolden(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
 			opts := tc.opts
-			opts.SDKVersion = "v0.1.0" // independent of the build info of the test binary
+			opts.SDKVersion = "v0.1.0" // a release tag, independent of the build info of the test binary
 			files, err := scaffold.Generate(context.Background(), opts)
 			g.Expect(err).NotTo(HaveOccurred())
 			got := formatTxtar(fmt.Sprintf("scaffold.Generate output for %+v\nRegenerate with: go test ./scaffold/... -update\n", opts), files)

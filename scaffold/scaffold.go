@@ -77,11 +77,13 @@ type Options struct {
 	Template string
 	// Module is the Go module path of the project; default: the ID.
 	Module string
-	// SDKVersion is the version of github.com/cnbkit/cnbkit the go.mod requires; default
-	// CurrentSDKVersion().
+	// SDKVersion is the version of github.com/cnbkit/cnbkit the go.mod requires; default: the
+	// version the running program was built from (BuildSDKVersion), else DevelVersion, which
+	// needs SDKReplace (or a `go mod edit -replace` later).
 	SDKVersion string
-	// SDKReplace, when set, adds `replace github.com/cnbkit/cnbkit => <SDKReplace>` to go.mod,
-	// e.g. the path of a local checkout of cnbkit.
+	// SDKReplace, when set, adds `replace github.com/cnbkit/cnbkit => <SDKReplace>` to go.mod:
+	// the path of a local checkout of cnbkit, absolute or relative to the project folder
+	// (see ReplacePath).
 	SDKReplace string
 }
 
@@ -159,14 +161,16 @@ func (o Options) withDefaults() Options {
 		o.Module = o.ID
 	}
 	if o.SDKVersion == "" {
-		o.SDKVersion = CurrentSDKVersion()
+		o.SDKVersion = DevelVersion
+		if v, ok := BuildSDKVersion(); ok && o.SDKReplace == "" {
+			o.SDKVersion = v
+		}
 	}
 	return o
 }
 
 var (
-	modulePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*$`)
-	sdkVersionPatt = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+	modulePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*$`)
 )
 
 // Validate reports every problem of the options (after defaults are applied by Generate) in one
@@ -219,8 +223,8 @@ func (o Options) Validate() error {
 	if (o.Module != o.ID || idErr == nil) && !validModule(o.Module) {
 		add("Go module path %q is invalid: use slash-separated letters, digits, '.', '-', '_' and '~', e.g. \"example.com/my-org/my-buildpack\"", o.Module)
 	}
-	if !sdkVersionPatt.MatchString(o.SDKVersion) {
-		add("SDK version %q is not a Go module version: use vMAJOR.MINOR.PATCH, e.g. %q", o.SDKVersion, SDKVersion)
+	if !RequirableVersion(o.SDKVersion) {
+		add("SDK version %q is not a Go module version of %s: use a release tag such as v1.2.3 or a pseudo-version", o.SDKVersion, SDKModule)
 	}
 	if strings.ContainsAny(o.SDKReplace, "\"\n\r") {
 		add("SDK replace path %q contains quotes or line breaks", o.SDKReplace)

@@ -14,7 +14,7 @@ type docsOptions struct {
 	dir string
 }
 
-func newDocsCmd() *cobra.Command {
+func newDocsCmd(*globalOptions) *cobra.Command {
 	var o docsOptions
 	cmd := &cobra.Command{
 		Use:    "docs",

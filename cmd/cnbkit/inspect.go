@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -19,7 +23,7 @@ type inspectOptions struct {
 	json bool
 }
 
-func newInspectCmd() *cobra.Command {
+func newInspectCmd(*globalOptions) *cobra.Command {
 	var o inspectOptions
 	cmd := &cobra.Command{
 		Use:   "inspect <file.cnb|layout-dir|image-ref>",
@@ -43,6 +47,9 @@ The argument is a .cnb file, an OCI layout directory or an image reference in a 
 }
 
 func runInspect(ctx context.Context, o inspectOptions, w io.Writer) error {
+	if err := perTargetFiles(o.ref); err != nil {
+		return err
+	}
 	info, err := packager.Inspect(ctx, o.ref, packager.RegistryOptions{})
 	if err != nil {
 		return err
@@ -61,6 +68,14 @@ func printInfo(w io.Writer, info *packager.Info) error {
 	if info.Digest != "" {
 		fmt.Fprintf(&b, "Digest: %s\n", info.Digest)
 	}
+	for _, f := range info.Files {
+		fmt.Fprintf(&b, "File: %s %s\n", f.Path, f.Digest)
+	}
+	var platforms []string
+	for _, img := range info.Images {
+		platforms = append(platforms, img.Platform)
+	}
+	fmt.Fprintf(&b, "Targets: %s\n", strings.Join(platforms, ", "))
 	if len(info.Stacks) > 0 {
 		fmt.Fprintf(&b, "Stacks: %s\n", strings.Join(info.Stacks, ", "))
 	}
@@ -68,13 +83,32 @@ func printInfo(w io.Writer, info *packager.Info) error {
 	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tVERSION\tAPI\tTARGETS")
 	for _, bp := range info.Buildpacks {
-		targets := strings.Join(bp.Targets, ", ")
+		targets := strings.Join(packagedTargets(bp.Targets, platforms), ", ")
 		if targets == "" {
 			targets = "-"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", bp.ID, bp.Version, bp.API, targets)
 	}
 	tw.Flush()
+	var deps []packager.BundledDependency
+	for _, img := range info.Images {
+		deps = append(deps, img.Dependencies...)
+	}
+	if len(deps) > 0 {
+		b.WriteString("\nBundled dependencies:\n")
+		tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  BUILDPACK\tID\tVERSION\tTARGET\tSIZE\tSHA256")
+		seen := map[string]bool{}
+		for _, d := range deps {
+			key := d.Buildpack + " " + d.File
+			if seen[key] {
+				continue // the same artifact in the images of several targets
+			}
+			seen[key] = true
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", d.Buildpack, dash(d.ID), dash(d.Version), dash(d.Target), d.Size, d.SHA256)
+		}
+		tw.Flush()
+	}
 	if main, ok := info.Buildpack(info.ID, info.Version); ok && len(main.Order) > 0 {
 		b.WriteString("\nOrder:\n")
 		writeOrder(&b, info, main, "  ", map[string]bool{})
@@ -110,4 +144,48 @@ func writeOrder(b *strings.Builder, info *packager.Info, bp packager.BuildpackIn
 			}
 		}
 	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// packagedTargets are the targets a buildpack declares that the package holds images for:
+// a file written for one target lists that target only. A buildpack that declares none
+// (stacks only) gets the package's.
+func packagedTargets(declared, platforms []string) []string {
+	if len(declared) == 0 {
+		return platforms
+	}
+	var out []string
+	for _, d := range declared {
+		base, _, _ := strings.Cut(d, ":") // without distros
+		for _, p := range platforms {
+			if base == p || strings.HasPrefix(p, base+"/") {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// perTargetFiles explains a missing .cnb file for which cnbkit package wrote one file per
+// target (<name>-<os>-<arch>.cnb), naming them.
+func perTargetFiles(ref string) error {
+	if !strings.HasSuffix(ref, ".cnb") {
+		return nil
+	}
+	if _, err := os.Lstat(ref); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	matches, _ := filepath.Glob(strings.TrimSuffix(ref, ".cnb") + "-*.cnb")
+	if len(matches) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s does not exist, but these do: %s (cnbkit package writes one file per target when a buildpack has several): inspect one of them, or package with --multi-arch-file to get %s",
+		ref, strings.Join(matches, ", "), ref)
 }

@@ -21,7 +21,7 @@ type keyGenerateOptions struct {
 	passwords passwordSource
 }
 
-func newKeyCmd() *cobra.Command {
+func newKeyCmd(*globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "key",
 		Short: "Manage signing keys",

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk"
 )
 
 func main() {
@@ -19,7 +20,8 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go watchSignals(sigs, cancel, os.Stderr, os.Exit)
-	err := newRootCmd().ExecuteContext(ctx)
+	root := newRootCmd()
+	err := root.ExecuteContext(ctx)
 	signal.Stop(sigs)
 	if err != nil {
 		var ie *interruptedError
@@ -27,13 +29,24 @@ func main() {
 			fmt.Fprintf(os.Stderr, "Interrupted (%s): cnbkit stopped before finishing and removed its temporary files.\n", ie.name())
 			os.Exit(ie.exitCode())
 		}
-		fmt.Fprint(os.Stderr, renderError(err))
+		noColor, _ := root.PersistentFlags().GetBool("no-color")
+		g := globalOptions{noColor: noColor}
+		fmt.Fprint(os.Stderr, colorError(renderError(err), g.color(isTerminal(os.Stderr))))
 		os.Exit(1)
 	}
 }
 
+// colorError shows the leading "Error:" in bold red on a terminal that allows colour.
+func colorError(text string, color bool) string {
+	if rest, ok := strings.CutPrefix(text, "Error:"); ok && color {
+		return "\x1b[1;31mError:\x1b[0m" + rest
+	}
+	return text
+}
+
 // renderError is the one place errors are shown to users: validation problems as a
-// numbered list, anything else on one line.
+// numbered list, a designed error (*sdk.Error: a dependency download, ...) with its fixes,
+// anything else on one line.
 func renderError(err error) string {
 	var verr *packager.ValidationError
 	if errors.As(err, &verr) && len(verr.Problems) > 1 {
@@ -43,6 +56,34 @@ func renderError(err error) string {
 			fmt.Fprintf(&b, "  %d. %s\n", i+1, p)
 		}
 		b.WriteString("Nothing was written. Fix these and run the command again.\n")
+		return b.String()
+	}
+	var ce *packager.CompileError
+	if errors.As(err, &ce) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Error: the Go buildpack in %s (%s) does not compile for %s (%v):\n%s\n", ce.Dir, ce.Package, ce.Target, ce.Err, ce.Output)
+		if ce.MissingGoSum() {
+			fmt.Fprintf(&b, "go.sum lacks entries the build needs: run go mod tidy in %s, then package again.\n", ce.Dir)
+		}
+		return b.String()
+	}
+	var ue *sdk.Error
+	if errors.As(err, &ue) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Error: %s\n", ue.Title)
+		detail := ue.Detail
+		if ctx, ok := strings.CutSuffix(err.Error(), ": "+ue.Error()); ok && ctx != "" {
+			detail = ctx + ": " + detail
+		}
+		if detail != "" {
+			fmt.Fprintf(&b, "%s\n", detail)
+		}
+		if ue.Cause != nil {
+			fmt.Fprintf(&b, "Cause: %v\n", ue.Cause)
+		}
+		for i, fix := range ue.Fixes {
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, fix)
+		}
 		return b.String()
 	}
 	return "Error: " + err.Error() + "\n"

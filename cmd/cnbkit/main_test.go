@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -68,6 +70,8 @@ func TestPackageFlagErrors(t *testing.T) {
 	}{
 		{"unknown name", packageOptions{name: "out/thing", dependenciesMode: "extend"}, []string{"cannot tell what to write to \"out/thing\""}},
 		{"publish and format", packageOptions{name: "x.cnb", publish: true, format: "file", dependenciesMode: "extend"}, []string{"--publish writes to a registry but --format is \"file\""}},
+		{"format image without publish", packageOptions{name: "registry.example.com/x:1", format: "image", dependenciesMode: "extend"},
+			[]string{"--format image writes to a registry", "add --publish", "--format layout"}},
 		{"bad flags together", packageOptions{name: "x.cnb", format: "zip", targets: []string{"linux/x86_64", "linux/amd64"}, dependenciesMode: "merge", dependencyFilter: []string{"a"}},
 			[]string{`--format "zip" is not known`, `did you mean "amd64"?`, `--dependencies-mode "merge" is not known`, "--dependency-filter needs --include-dependencies"}},
 	}
@@ -129,18 +133,72 @@ func TestPackageThenInspect(t *testing.T) {
 	g.Expect(stdout.String()).To(ContainSubstring("linux/amd64"))
 
 	stdout.Reset()
-	err = runPackage(context.Background(), packageOptions{name: filepath.Join(dir, "layout"), format: "layout", path: filepath.Join(dir, "bp"), dependenciesMode: "extend", verbose: true}, &stdout, &stderr, false)
+	err = runPackage(context.Background(), packageOptions{name: filepath.Join(dir, "layout"), format: "layout", path: filepath.Join(dir, "bp"), dependenciesMode: "extend", globalOptions: globalOptions{verbose: true}}, &stdout, &stderr, false)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(stdout.String()).To(HavePrefix("wrote layout "))
 	g.Expect(stderr.String()).To(ContainSubstring("built cli/test@0.0.1"))
 }
 
-func TestVersion(t *testing.T) {
+func TestVersionFormat(t *testing.T) {
+	t.Parallel()
+	platform := runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	vcs := []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"},
+		{Key: "vcs.time", Value: "2026-12-01T10:00:00Z"}, {Key: "vcs.modified", Value: "false"}}
+	tests := []struct {
+		name   string
+		info   *debug.BuildInfo
+		linked string
+		want   string
+	}{
+		{name: "go install of a release", info: &debug.BuildInfo{Main: debug.Module{Path: "github.com/cnbkit/cnbkit", Version: "v0.2.0", Sum: "h1:x"}},
+			want: "cnbkit v0.2.0 (" + platform + ")"},
+		{name: "release build of the tagged commit", info: &debug.BuildInfo{Main: debug.Module{Path: "github.com/cnbkit/cnbkit", Version: "v0.2.0"}, Settings: vcs},
+			want: "cnbkit v0.2.0 (commit 1a2b3c4d5e6f, 2026-12-01T10:00:00Z; " + platform + ")"},
+		{name: "version set at link time", info: &debug.BuildInfo{Main: debug.Module{Path: "github.com/cnbkit/cnbkit", Version: "(devel)"}}, linked: "v0.2.0",
+			want: "cnbkit v0.2.0 (" + platform + ")"},
+		{name: "modified checkout", info: &debug.BuildInfo{Main: debug.Module{Path: "github.com/cnbkit/cnbkit", Version: "v0.0.0-20261201100000-1a2b3c4d5e6f+dirty"},
+			Settings: append(vcs[:3:3], debug.BuildSetting{Key: "vcs.modified", Value: "true"})},
+			want: "cnbkit v0.0.0-20261201100000-1a2b3c4d5e6f+dirty (commit 1a2b3c4d5e6f, 2026-12-01T10:00:00Z, modified; " + platform + ")"},
+		{name: "no VCS information", info: &debug.BuildInfo{Main: debug.Module{Path: "github.com/cnbkit/cnbkit", Version: "(devel)"}},
+			want: "cnbkit (devel) (" + platform + ")"},
+		{name: "no build info", want: "cnbkit (devel) (" + platform + ")"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			g.Expect(readBuildVersion(tc.info, tc.info != nil, tc.linked).String()).To(Equal(tc.want))
+		})
+	}
+}
+
+// TestVersionCommandAndFlagAgree runs `cnbkit version` and `cnbkit --version`: one format,
+// and -v is --verbose, never the version.
+func TestVersionCommandAndFlagAgree(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	var b bytes.Buffer
-	g.Expect(runVersion(&b)).To(Succeed())
-	g.Expect(strings.HasPrefix(b.String(), "cnbkit ")).To(BeTrue(), "version output %q", b.String())
+	run := func(args ...string) (string, error) {
+		root := newRootCmd()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(args)
+		err := root.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	cmdOut, err := run("version")
+	g.Expect(err).NotTo(HaveOccurred())
+	flagOut, err := run("--version")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(flagOut).To(Equal(cmdOut))
+	g.Expect(cmdOut).To(Equal(versionLine() + "\n"))
+	vOut, err := run("-v", "version")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(vOut).To(Equal(cmdOut), "-v is --verbose: the command still runs")
+	_, err = run("-v")
+	g.Expect(err).NotTo(HaveOccurred(), "-v alone shows the help, not the version")
+	_, err = run("-v", "-q", "version")
+	g.Expect(err).To(MatchError(ContainSubstring("--verbose and --quiet contradict each other")))
 }
 
 func TestRenderError(t *testing.T) {
@@ -169,7 +227,7 @@ func TestInspectShowsTheOrderTree(t *testing.T) {
 	})
 	out := filepath.Join(dir, "comp.cnb")
 	var stdout, stderr bytes.Buffer
-	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), dependenciesMode: "extend", quiet: true}, &stdout, &stderr, true)).To(Succeed())
+	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), dependenciesMode: "extend", globalOptions: globalOptions{quiet: true}}, &stdout, &stderr, true)).To(Succeed())
 	g.Expect(stdout.String()+stderr.String()).To(BeEmpty(), "--quiet prints nothing")
 	g.Expect(runInspect(context.Background(), inspectOptions{ref: out}, &stdout)).To(Succeed())
 	g.Expect(stdout.String()).To(ContainSubstring("Order:\n  Group #1:\n    t/a@1.0.0 (optional)\n    t/b@1.0.0\n"))
@@ -226,7 +284,7 @@ func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
 	})
 	out := filepath.Join(dir, "offline.cnb")
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, dependenciesMode: "extend", verbose: true}
+	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, dependenciesMode: "extend", globalOptions: globalOptions{verbose: true}}
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
 	g.Expect(requested).To(Equal([]string{"/mirror/upstream.invalid/tool.tgz"}))
 	g.Expect(stderr.String()).To(ContainSubstring("bundling tool 1.0.0 for linux/amd64 into cli/offline@0.0.1"))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -19,7 +20,7 @@ import (
 )
 
 func init() {
-	registerCommand(func() *cobra.Command { return newNewCommand(runNew) })
+	registerCommand(func(*globalOptions) *cobra.Command { return newNewCommand(runNew) })
 }
 
 // newOptions are the flags and argument of `cnbkit new`.
@@ -46,6 +47,40 @@ type newIO struct {
 	Out io.Writer
 	// Interactive allows prompting on In for values not given on the command line.
 	Interactive bool
+	// Quiet prints nothing but errors (--quiet).
+	Quiet bool
+	// SDK is the SDK of the running cnbkit, which the generated go.mod requires.
+	SDK sdkSource
+}
+
+// sdkSource is what the running cnbkit knows of its own SDK.
+type sdkSource struct {
+	// Version is the SDK version a go.mod can require: the release tag (set at link time, or
+	// recorded by go install …@vX.Y.Z) or the pseudo-version of a clean VCS build; "" for a
+	// development build.
+	Version string
+	// BuiltFrom is the cnbkit checkout a development build was compiled from, when the binary
+	// still knows its source paths (not built with -trimpath) and the folder is there.
+	BuiltFrom string
+}
+
+// currentSDK describes the running binary.
+func currentSDK() sdkSource {
+	if scaffold.RequirableVersion(version) {
+		return sdkSource{Version: version}
+	}
+	if v, ok := scaffold.BuildSDKVersion(); ok {
+		return sdkSource{Version: v}
+	}
+	var s sdkSource
+	// This file's path as compiled: <checkout>/cmd/cnbkit/new.go without -trimpath.
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		dir := filepath.Dir(filepath.Dir(filepath.Dir(file)))
+		if scaffold.CheckCheckout(dir) == nil {
+			s.BuiltFrom = dir
+		}
+	}
+	return s
 }
 
 // newNewCommand returns the `cnbkit new` command; run does the work (runNew, or a fake in tests).
@@ -77,7 +112,8 @@ standard input is not a terminal or CI is set.`,
 			}
 			opts.set = map[string]bool{}
 			cmd.Flags().Visit(func(f *pflag.Flag) { opts.set[f.Name] = true })
-			streams := newIO{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Interactive: canPrompt(cmd.InOrStdin())}
+			quiet, _ := cmd.Flags().GetBool("quiet") // the root's --quiet, absent in tests of this command alone
+			streams := newIO{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Interactive: canPrompt(cmd.InOrStdin()), Quiet: quiet, SDK: currentSDK()}
 			return run(cmd.Context(), opts, streams)
 		},
 	}
@@ -90,7 +126,12 @@ standard input is not a terminal or CI is set.`,
 	f.StringVar(&opts.Template, "template", scaffold.DefaultTemplate, "project template: "+strings.Join(templateNames(), " | "))
 	f.StringVar(&opts.Module, "module", "", "Go module path of the project (default: the id)")
 	f.BoolVar(&opts.Force, "force", false, "write into a folder that is not empty, replacing the generated files")
-	f.StringVar(&opts.SDKReplace, "sdk-replace", "", "path of a local cnbkit checkout for the generated go.mod to use (a replace directive) instead of the released SDK")
+	f.StringVar(&opts.SDKReplace, "sdk-replace", "", "path of a local cnbkit checkout for the generated go.mod to use (a replace directive, relative to the project when the path is relative) instead of the SDK version of this cnbkit")
+	_ = cmd.RegisterFlagCompletionFunc("template", cobra.FixedCompletions(templateNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("api", cobra.FixedCompletions(apiChoices(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("targets", completeTargets)
+	_ = cmd.MarkFlagDirname("path")
+	_ = cmd.MarkFlagDirname("sdk-replace")
 	return cmd
 }
 
@@ -130,20 +171,18 @@ func runNew(ctx context.Context, opts newOptions, streams newIO) error {
 		Template: opts.Template,
 		Module:   opts.Module,
 	}
-	if opts.SDKReplace != "" {
-		abs, err := filepath.Abs(opts.SDKReplace)
-		if err != nil {
-			return fmt.Errorf("resolving --sdk-replace: %w", err)
-		}
-		sopts.SDKReplace = abs
-	}
-	files, err := scaffold.Generate(ctx, sopts)
-	if err != nil {
-		return err
-	}
 	dir := opts.Path
 	if dir == "" {
 		dir = defaultPath(opts.ID)
+	}
+	sdk, err := chooseSDK(opts.SDKReplace, dir, streams.SDK)
+	if err != nil {
+		return err
+	}
+	sopts.SDKVersion, sopts.SDKReplace = sdk.version, sdk.replace
+	files, err := scaffold.Generate(ctx, sopts)
+	if err != nil {
+		return err
 	}
 	if err := scaffold.Write(ctx, dir, files, scaffold.WriteOptions{Force: opts.Force}); err != nil {
 		var ne *scaffold.NotEmptyError
@@ -156,9 +195,69 @@ func runNew(ctx context.Context, opts newOptions, streams newIO) error {
 	if template == "" {
 		template = scaffold.DefaultTemplate
 	}
-	fmt.Fprintf(streams.Out, "Created buildpack %s from the %s template in %s (%d files).\n\nNext steps:\n", opts.ID, template, dir, len(files))
-	fmt.Fprintf(streams.Out, "  cd %s\n  go mod tidy\n  go test ./...\n  cnbkit package out/%s.cnb\n\nThe README in %s says more.\n", dir, strings.ToLower(filepath.Base(defaultPath(opts.ID))), dir)
+	if streams.Quiet {
+		return nil
+	}
+	fmt.Fprintf(streams.Out, "Created buildpack %s from the %s template in %s (%d files).\n", opts.ID, template, dir, len(files))
+	if sdk.note != "" {
+		fmt.Fprintf(streams.Out, "%s\n", sdk.note)
+	}
+	fmt.Fprintf(streams.Out, "\nNext steps:\n  cd %s\n", dir)
+	if sdk.next != "" {
+		fmt.Fprintf(streams.Out, "  %s\n", sdk.next)
+	}
+	fmt.Fprintf(streams.Out, "  go mod tidy\n  go test ./...\n  cnbkit package out/%s.cnb\n\nThe README in %s says more.\n", strings.ToLower(filepath.Base(defaultPath(opts.ID))), dir)
 	return nil
+}
+
+// sdkChoice is how the generated go.mod gets the SDK, and what to tell the user about it.
+type sdkChoice struct {
+	version, replace string
+	// note explains a replace or a missing version; next is a command to run before go mod tidy.
+	note, next string
+}
+
+// chooseSDK decides what go.mod requires: --sdk-replace (checked to be a cnbkit checkout,
+// kept relative to the project when given relative), else the running cnbkit's version, else
+// (a development build) the cnbkit checkout the working directory is in, else nothing usable,
+// with the exact command that points the project at a checkout.
+func chooseSDK(flag, project string, cur sdkSource) (sdkChoice, error) {
+	if flag != "" {
+		if err := scaffold.CheckCheckout(flag); err != nil {
+			return sdkChoice{}, fmt.Errorf("--sdk-replace: %w: give the folder of a clone of the cnbkit repository (its go.mod declares module %s)", err, scaffold.SDKModule)
+		}
+		p, err := scaffold.ReplacePath(project, flag)
+		if err != nil {
+			return sdkChoice{}, fmt.Errorf("--sdk-replace: %w", err)
+		}
+		return sdkChoice{replace: p, note: fmt.Sprintf("go.mod uses the cnbkit checkout %s (--sdk-replace).", p)}, nil
+	}
+	if cur.Version != "" {
+		return sdkChoice{version: cur.Version}, nil
+	}
+	const dev = "This cnbkit is a development build (cnbkit version says (devel)), so no module proxy has its SDK:"
+	if wd, err := os.Getwd(); err == nil {
+		if checkout, ok := scaffold.FindCheckout(wd); ok {
+			rel, err := filepath.Rel(wd, checkout)
+			if err != nil {
+				rel = checkout
+			}
+			p, err := scaffold.ReplacePath(project, rel)
+			if err != nil {
+				return sdkChoice{}, err
+			}
+			return sdkChoice{replace: p, note: fmt.Sprintf("%s go.mod uses the cnbkit checkout you are in, %s (a replace directive).", dev, p)}, nil
+		}
+	}
+	target := cur.BuiltFrom
+	if target == "" {
+		target = "<folder of your cnbkit checkout>"
+	}
+	return sdkChoice{
+		version: scaffold.DevelVersion,
+		note:    dev + " point go.mod at a cnbkit checkout (or --sdk-replace) before go mod tidy.",
+		next:    "go mod edit -replace " + scaffold.SDKModule + "=" + target,
+	}, nil
 }
 
 // prompt asks for the id and, with the defaults shown, for every value not given as a flag.

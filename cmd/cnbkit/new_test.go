@@ -84,17 +84,111 @@ func TestNewWritesAProject(t *testing.T) {
 	}
 }
 
-func TestNewPointsGoModAtALocalCheckout(t *testing.T) {
+// TestNewChoosesTheSDK covers what the generated go.mod requires: the release of the running
+// cnbkit, --sdk-replace (relative paths stay relative to the project), a development build
+// inside a checkout (the replace, said so), and a development build elsewhere (the exact
+// command to run next).
+func TestNewChoosesTheSDK(t *testing.T) {
+	checkout, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	// Not parallel: cases run in a working directory of their own, as a user would.
+	tests := []struct {
+		name       string
+		wd         string
+		args       []string
+		sdk        sdkSource
+		wantMod    []string
+		wantOut    []string
+		notWantOut []string
+	}{
+		{name: "release binary", wd: outside, args: []string{"my-org/hello"}, sdk: sdkSource{Version: "v0.3.1"},
+			wantMod: []string{"require github.com/cnbkit/cnbkit v0.3.1\n"}, notWantOut: []string{"replace", "go mod edit"}},
+		{name: "pseudo-version of a VCS build", wd: outside, args: []string{"my-org/hello"}, sdk: sdkSource{Version: "v0.3.2-0.20261127094102-efc9106abcde"},
+			wantMod: []string{"require github.com/cnbkit/cnbkit v0.3.2-0.20261127094102-efc9106abcde\n"}},
+		{name: "relative --sdk-replace", wd: filepath.Dir(checkout), args: []string{"my-org/hello", "--path", filepath.Join(outside, "rel", "hello"), "--sdk-replace", filepath.Base(checkout)},
+			sdk:     sdkSource{Version: "v0.3.1"},
+			wantMod: []string{"replace github.com/cnbkit/cnbkit => " + relTo(t, filepath.Join(outside, "rel", "hello"), checkout) + "\n"},
+			wantOut: []string{"go.mod uses the cnbkit checkout " + relTo(t, filepath.Join(outside, "rel", "hello"), checkout) + " (--sdk-replace)."}},
+		{name: "relative --sdk-replace next to the project", wd: filepath.Dir(checkout), args: []string{"my-org/hello", "--path", "hello-" + filepath.Base(outside), "--sdk-replace", "./" + filepath.Base(checkout)},
+			sdk: sdkSource{Version: "v0.3.1"}, wantMod: []string{"replace github.com/cnbkit/cnbkit => ../" + filepath.Base(checkout) + "\n"}},
+		{name: "absolute --sdk-replace", wd: outside, args: []string{"my-org/hello", "--path", "abs", "--sdk-replace", checkout},
+			wantMod: []string{"require github.com/cnbkit/cnbkit " + scaffold.DevelVersion + "\n", "replace github.com/cnbkit/cnbkit => " + checkout + "\n"}},
+		{name: "development build in a checkout", wd: filepath.Join(checkout, "scaffold", "testdata"), args: []string{"my-org/hello", "--path", filepath.Join(outside, "dev", "hello")},
+			wantMod: []string{"replace github.com/cnbkit/cnbkit => " + relTo(t, filepath.Join(outside, "dev", "hello"), checkout) + "\n"},
+			wantOut: []string{"This cnbkit is a development build", "go.mod uses the cnbkit checkout you are in"}},
+		{name: "development build elsewhere", wd: outside, args: []string{"my-org/hello", "--path", "elsewhere"}, sdk: sdkSource{BuiltFrom: checkout},
+			wantMod: []string{"require github.com/cnbkit/cnbkit " + scaffold.DevelVersion + "\n"},
+			wantOut: []string{"  cd elsewhere\n  go mod edit -replace github.com/cnbkit/cnbkit=" + checkout + "\n  go mod tidy\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			t.Chdir(tc.wd)
+			cmd := newNewCommand(func(ctx context.Context, opts newOptions, streams newIO) error {
+				streams.SDK = tc.sdk
+				return runNew(ctx, opts, streams)
+			})
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetArgs(tc.args)
+			g.Expect(cmd.ExecuteContext(context.Background())).To(Succeed(), out.String())
+			dir := "hello"
+			for i, a := range tc.args {
+				if a == "--path" {
+					dir = tc.args[i+1]
+				}
+			}
+			t.Cleanup(func() { os.RemoveAll(filepath.Join(tc.wd, dir)) })
+			gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+			g.Expect(err).NotTo(HaveOccurred())
+			for _, w := range tc.wantMod {
+				g.Expect(string(gomod)).To(ContainSubstring(w))
+			}
+			for _, w := range tc.wantOut {
+				g.Expect(out.String()).To(ContainSubstring(w))
+			}
+			for _, w := range tc.notWantOut {
+				g.Expect(out.String()).NotTo(ContainSubstring(w))
+			}
+		})
+	}
+}
+
+func relTo(t *testing.T, from, to string) string {
+	t.Helper()
+	rel, err := filepath.Rel(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.ToSlash(rel)
+}
+
+func TestNewRefusesAnSDKReplaceThatIsNotACheckout(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	dir := filepath.Join(t.TempDir(), "bp")
-	out, err := executeNew(t, "", "my-org/hello", "--path", dir, "--sdk-replace", "../..")
-	g.Expect(err).NotTo(HaveOccurred(), out)
-	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	g.Expect(err).NotTo(HaveOccurred())
-	checkout, err := filepath.Abs("../..")
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(string(gomod)).To(ContainSubstring("replace github.com/cnbkit/cnbkit => " + checkout + "\n"))
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other")
+	writeFiles(t, other, map[string]string{"go.mod": "module example.com/other\n"})
+	tests := []struct {
+		name, replace, want string
+	}{
+		{"missing folder", filepath.Join(dir, "missing"), "the folder does not exist"},
+		{"folder without go.mod", dir, "it has no go.mod"},
+		{"another module", other, "its go.mod declares module example.com/other"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			project := filepath.Join(t.TempDir(), "bp")
+			_, err := executeNew(t, "", "my-org/hello", "--path", project, "--sdk-replace", tc.replace)
+			g.Expect(err).To(MatchError(ContainSubstring("--sdk-replace: " + tc.replace + " is not a cnbkit checkout: " + tc.want)))
+			g.Expect(err).To(MatchError(ContainSubstring("give the folder of a clone of the cnbkit repository")))
+			g.Expect(project).NotTo(BeAnExistingFile(), "nothing is written")
+		})
+	}
 }
 
 func TestNewRefusesBadInputAndWritesNothing(t *testing.T) {
@@ -199,10 +293,14 @@ func TestNewOutputMatchesTheTutorial(t *testing.T) {
 	g := NewWithT(t)
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "getting-started.md"))
 	g.Expect(err).NotTo(HaveOccurred())
-	// Not parallel: it runs in a temporary working directory, as the tutorial does.
+	// Not parallel: it runs in a temporary working directory, as the tutorial does, with a
+	// released cnbkit, as the tutorial installs.
 	t.Chdir(t.TempDir())
 
-	out, err := executeNew(t, "", "my-org/hello")
+	var buf bytes.Buffer
+	err = runNew(context.Background(), newOptions{ID: "my-org/hello", Version: "0.1.0", API: spec.LatestAPI(), Template: "plain", Targets: targetStrings(scaffold.DefaultTargets())},
+		newIO{Out: &buf, SDK: sdkSource{Version: "v0.1.0"}})
+	out := buf.String()
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	// The tutorial shows the first lines of the output in a text block after `cnbkit new my-org/hello`.
 	_, after, ok := strings.Cut(string(doc), "cnbkit new my-org/hello\n```\n\n```text\n")

@@ -31,16 +31,16 @@ type packageOptions struct {
 	dependencies        string
 	dependenciesMode    string
 	exclude, include    []string
-	quiet               bool
-	verbose             bool
 	json                bool
 	retries             int
 	signKey             string
 	verifyKey           string
 	passwords           passwordSource
+	// globalOptions are the flags of every command (--quiet, --verbose, --timestamps).
+	globalOptions
 }
 
-func newPackageCmd() *cobra.Command {
+func newPackageCmd(g *globalOptions) *cobra.Command {
 	var o packageOptions
 	cmd := &cobra.Command{
 		Use:   "package <name>",
@@ -48,7 +48,9 @@ func newPackageCmd() *cobra.Command {
 		Long: `Package a buildpack directory into a buildpackage, with no Docker daemon.
 
 <name> is a file with --format file (the default when <name> ends in .cnb), a directory
-with --format layout, and an image reference with --format image or --publish.
+with --format layout, an image reference with --publish, and with --format folder the
+compiled, ready-to-package buildpack folder (bin/, buildpack.toml, bundled dependencies) that
+pack buildpack package --path and other pack-based pipelines take.
 
 Go buildpacks (a main package in ./cmd, at the root or in one ./cmd/<name>) are compiled for each target into
 bin/build, with bin/detect a link to it; buildpacks with their own bin/ are packaged as
@@ -61,6 +63,7 @@ atomically. The same inputs always give the same digests.`,
   cnbkit package --path buildpacks/python-ffmpeg out/python-ffmpeg.cnb
   cnbkit package out/bp.cnb --target linux/amd64 --target linux/arm64
   cnbkit package out/layout --format layout
+  cnbkit package out/my-buildpack --format folder
   cnbkit package registry.example.com/my-org/my-bp:1.0.0 --publish
   cnbkit package out/bp.cnb --include-dependencies
   cnbkit package registry.example.com/my-org/my-bp:1.0.0 --publish --sign-key cosign.key
@@ -68,13 +71,14 @@ atomically. The same inputs always give the same digests.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.name = args[0]
+			o.globalOptions = *g
 			return runPackage(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr(), isTerminal(cmd.ErrOrStderr()))
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.path, "path", "p", "", "buildpack directory (default: the [buildpack] uri of --config, else .)")
 	f.StringVarP(&o.config, "config", "c", "", "package.toml (default: <path>/package.toml when it exists)")
-	f.StringVarP(&o.format, "format", "f", "", "output format: file, layout or image (default: file for names ending in .cnb, image with --publish)")
+	f.StringVarP(&o.format, "format", "f", "", "output format: file, layout, image (with --publish) or folder (default: file for names ending in .cnb, image with --publish)")
 	f.BoolVar(&o.publish, "publish", false, "push the package to a registry (same as --format image)")
 	f.StringArrayVarP(&o.targets, "target", "t", nil, "target to package for, os/arch[/variant][:distro@version[;distro@version]], repeatable (default: package.toml, else buildpack.toml targets, else linux/amd64)")
 	f.BoolVar(&o.multiArchFile, "multi-arch-file", false, "with several targets and --format file, write one .cnb holding every target instead of one file per target")
@@ -84,22 +88,23 @@ atomically. The same inputs always give the same digests.`,
 	f.StringVar(&o.dependenciesMode, "dependencies-mode", "extend", "how --dependencies applies: replace or extend")
 	f.StringArrayVar(&o.exclude, "exclude", nil, "extra pattern of files to leave out (gitignore-like), repeatable")
 	f.StringArrayVar(&o.include, "include", nil, "pattern of files to keep even if excluded, repeatable")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors (and --json output)")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "print progress even when not on a terminal")
 	f.BoolVar(&o.json, "json", false, "print what was written as JSON")
-	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried (0: never)")
+	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request or dependency download (--include-dependencies) is retried (0: never)")
 	f.StringVar(&o.signKey, "sign-key", "", "cosign private key to sign the output with, attaching an SBOM and SLSA provenance (password from COSIGN_PASSWORD); .cnb files and layouts get a <name>.sig.json sidecar")
 	f.StringVar(&o.verifyKey, "verify-key", "", "public key that every .cnb, layout and registry component must be signed with")
 	_ = cmd.MarkFlagFilename("sign-key", "key")
 	_ = cmd.MarkFlagFilename("verify-key", "pub", "pem")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"file", "layout", "image"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("dependencies-mode", cobra.FixedCompletions([]string{"replace", "extend"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions([]string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("target", completeTargets)
 	_ = cmd.MarkFlagFilename("config", "toml")
 	_ = cmd.MarkFlagFilename("dependencies", "toml")
 	_ = cmd.MarkFlagDirname("path")
 	return cmd
 }
+
+// outputFormats are the values of --format.
+var outputFormats = []string{"file", "layout", "image", "folder"}
 
 // outputFormat decides the format from the flags and the name.
 func (o packageOptions) outputFormat() (string, error) {
@@ -111,16 +116,24 @@ func (o packageOptions) outputFormat() (string, error) {
 		return "image", nil
 	}
 	switch f {
-	case "file", "layout", "image":
+	case "image":
+		// pack writes --format image to a Docker daemon; pushing to a registry unasked is wrong.
+		return "", fmt.Errorf("--format image writes to a registry, which needs --publish to say so (cnbkit writes no Docker daemon image): add --publish to push %q, or use --format layout to write an OCI layout on disk", o.name)
+	case "file", "layout", "folder":
 		return f, nil
 	case "":
 		if strings.HasSuffix(o.name, ".cnb") {
 			return "file", nil
 		}
-		return "", fmt.Errorf("cannot tell what to write to %q: name a .cnb file, or add --format layout for a directory or --publish for a registry image", o.name)
+		return "", fmt.Errorf("cannot tell what to write to %q: name a .cnb file, or add --format layout for a directory, --format folder for a ready-to-package buildpack folder or --publish for a registry image", o.name)
 	default:
-		return "", fmt.Errorf("--format %q is not known: use file, layout or image", f)
+		return "", fmt.Errorf("--format %q is not known: use one of %s", f, strings.Join(outputFormats, ", "))
 	}
+}
+
+// completeTargets offers the os/arch targets Go can compile buildpacks for.
+func completeTargets(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{"linux/amd64", "linux/arm64", "linux/arm64/v8", "linux/arm/v7", "linux/arm/v6", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"}, cobra.ShellCompDirectiveNoFileComp
 }
 
 // packagerOptions turns flags into library options, reporting every bad flag at once.
@@ -145,7 +158,8 @@ func (o packageOptions) packagerOptions() (packager.Options, error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("dependency mirrors: %w", err))
 		}
-		opts.Fetcher = &dependency.Fetcher{Mirrors: mirrors}
+		// --retries counts retries; the Fetcher counts attempts.
+		opts.Fetcher = &dependency.Fetcher{Mirrors: mirrors, Attempts: max(o.retries, 0) + 1}
 	}
 	if o.dependenciesMode != "replace" && o.dependenciesMode != "extend" {
 		errs = append(errs, fmt.Errorf("--dependencies-mode %q is not known: use replace or extend", o.dependenciesMode))
@@ -164,11 +178,9 @@ func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer,
 	if err := errors.Join(ferr, oerr, kerr); err != nil {
 		return err
 	}
-	if !o.quiet && (terminal || o.verbose) {
-		opts.Log = stderr
-	}
-	if format == "layout" {
-		// A layout written inside the buildpack directory must not end up in the next package.
+	opts.Log = o.progress(stderr, terminal)
+	if format == "layout" || format == "folder" {
+		// A layout or folder written inside the buildpack directory must not end up in the next package.
 		if rule, ok := insideRule(defaultString(o.path, "."), o.name); ok {
 			opts.Exclude = append(opts.Exclude, rule)
 		}
@@ -186,6 +198,8 @@ func runPackage(ctx context.Context, o packageOptions, stdout, stderr io.Writer,
 		var out packager.Output
 		out, err = p.WriteLayout(ctx, o.name)
 		outs = []packager.Output{out}
+	case "folder":
+		outs, err = p.WriteFolder(ctx, o.name)
 	case "image":
 		opts.Registry.Log = opts.Log
 		var out packager.Output

@@ -24,7 +24,7 @@ type verifyOptions struct {
 	retries             int
 }
 
-func newVerifyCmd() *cobra.Command {
+func newVerifyCmd(*globalOptions) *cobra.Command {
 	var o verifyOptions
 	cmd := &cobra.Command{
 		Use:   "verify <file.cnb|layout-dir|image-ref> --key <cosign.pub>",

@@ -266,6 +266,12 @@ func installInto[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name
 	return art.Origin, nil
 }
 
+// UserError turns a failure to fetch dep into the error the person running the build reads:
+// a checksum mismatch or a failed download becomes an *sdk.Error with what to do (a proxy,
+// BP_DEPENDENCY_MIRROR, a dependency-mapping binding, an offline buildpackage); other
+// errors are wrapped. Install and `cnbkit package --include-dependencies` give the same advice.
+func UserError(dep Dependency, err error) error { return asUserError(dep, err) }
+
 // asUserError turns fetch failures into errors worded for the person running the build.
 func asUserError(dep Dependency, err error) error {
 	var ce *ChecksumError

@@ -141,9 +141,32 @@ func Build(ctx context.Context, dir, pkg string, t spec.Target, out, tmp string)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("compiling Go buildpack %s (%s) for %s: %w: %s", dir, pkg, t, err, oneLine(buf.String()))
+		if ctx.Err() != nil {
+			return fmt.Errorf("compiling Go buildpack %s for %s: %w", dir, t, ctx.Err())
+		}
+		return &Error{Dir: dir, Package: pkg, Target: t.String(), Output: strings.TrimRight(buf.String(), "\n"), Err: err}
 	}
 	return nil
+}
+
+// Error is a Go buildpack that did not compile. Output holds the go command's lines as it
+// printed them, for showing one per line; Error() is a one-line summary.
+type Error struct {
+	Dir, Package, Target string
+	Output               string
+	Err                  error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("compiling Go buildpack %s (%s) for %s: %v: %s", e.Dir, e.Package, e.Target, e.Err, oneLine(e.Output))
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// MissingGoSum reports whether the go command stopped because go.sum lacks entries, which
+// `go mod tidy` in the buildpack's module adds.
+func (e *Error) MissingGoSum() bool {
+	return strings.Contains(e.Output, "missing go.sum entry")
 }
 
 // filteredEnv drops variables that would change the binary from what the target asks for.
