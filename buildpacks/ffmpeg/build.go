@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +46,18 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 		return sdk.BuildResult{}, fmt.Errorf("loading the ffmpeg inventory: %w", err)
 	}
 	target := req.Target.Spec()
+	fetcher, err := dependency.NewFetcher(req.Platform, req.Buildpack, req.Log)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	// One download cache for this build: when ffmpeg and ffprobe come in the same archive
+	// (release builds hold both), it is downloaded once and extracted into each layer.
+	cache, err := os.MkdirTemp("", "cnbkit-ffmpeg-download-")
+	if err != nil {
+		return sdk.BuildResult{}, fmt.Errorf("creating a download cache: %w", err)
+	}
+	defer os.RemoveAll(cache)
+	fetcher.CacheDir = cache
 
 	req.Log.Section("ffmpeg")
 	ff, err := resolve(inv, FFmpeg, constraint, source, target)
@@ -59,7 +69,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 	} else {
 		req.Log.Detail("Selected %s %s for %s (%q from %s)", ff.DisplayName(), ff.Version, req.Target, constraint, source)
 	}
-	layer, err := install(ctx, req, ff, types)
+	layer, err := install(ctx, req, fetcher, ff, types)
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
@@ -83,7 +93,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 			return sdk.BuildResult{}, err
 		}
 		req.Log.Detail("Selected %s %s for %s", fp.DisplayName(), fp.Version, req.Target)
-		probeLayer, err := install(ctx, req, fp, types)
+		probeLayer, err := install(ctx, req, fetcher, fp, types)
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
@@ -113,7 +123,7 @@ func resolve(inv dependency.Inventory, id, constraint, source string, target spe
 	if !errors.As(err, &nm) {
 		return dependency.Dependency{}, sdk.Errorf(fmt.Sprintf("Invalid %s version constraint", id),
 			"%q (from %s) is not a version constraint", constraint, source).
-			WithFixes("Use a constraint such as 2019.*, >=2018.12 or an exact version, or unset it for the newest.").
+			WithFixes("Use a constraint such as 7.1, >=7 or an exact version, or unset it for the newest.").
 			WithCause(err)
 	}
 	switch {
@@ -152,47 +162,14 @@ func licenceNotice(log *sdk.Logger, dep dependency.Dependency, info VersionInfo)
 	log.Detail("Licence: %s is distributed under %s%s. Shipping it in an image means you redistribute it under those terms.", dep.ID, licence, gpl)
 }
 
-// errPlaceholderHost marks a download from a host that is only a placeholder.
-var errPlaceholderHost = errors.New("the host is a placeholder (the .invalid domain never resolves)")
-
-// placeholderTransport fails every request at once: retrying a name that can never resolve
-// only delays the explanation.
-type placeholderTransport struct{}
-
-func (placeholderTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return nil, fmt.Errorf("%s: %w", r.URL.Host, errPlaceholderHost)
-}
-
 // install puts dep into the layer named after its id with the SDK's dependency support
-// (verified download, mirrors, offline bundles, reuse by checksum, SBOM) and makes sure the
-// program is at <layer>/bin/<id>, executable.
-func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], dep dependency.Dependency, types sdk.LayerTypes) (*sdk.Layer[dependency.LayerMetadata], error) {
-	fetcher, err := dependency.NewFetcher(req.Platform, req.Buildpack, req.Log)
-	if err != nil {
-		return nil, err
-	}
-	source, _, err := fetcher.Source(dep)
-	if err != nil {
-		return nil, fmt.Errorf("finding where to download %s: %w", dep, err)
-	}
-	placeholder := ""
-	if u, err := url.Parse(source); err == nil && strings.HasSuffix(u.Hostname(), ".invalid") {
-		placeholder = u.Hostname()
-		fetcher.Attempts = 1
-		fetcher.Client = &http.Client{Transport: placeholderTransport{}}
-	}
+// (verified download, mirrors, offline bundles, reuse by checksum, SBOM), places the program
+// at <layer>/bin/<id>, executable, and keeps nothing else of a freshly extracted artifact but
+// its licence files: a release archive also holds the other programs, documentation and
+// headers.
+func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], fetcher *dependency.Fetcher, dep dependency.Dependency, types sdk.LayerTypes) (*sdk.Layer[dependency.LayerMetadata], error) {
 	layer, res, err := dependency.Install(ctx, req, dep.ID, types, dep, dependency.InstallOptions{Fetcher: fetcher})
 	if err != nil {
-		if placeholder != "" && errors.Is(err, errPlaceholderHost) {
-			return nil, sdk.Errorf(fmt.Sprintf("No download location for %s", dep.ID),
-				"buildpack.toml names %s %s by its npm tarball path under the placeholder host %s, and no mirror is set for that host",
-				dep.DisplayName(), dep.Version, placeholder).
-				WithFixes(
-					fmt.Sprintf("Set %s to an npm registry or mirror the build can reach, e.g. %s=https://npm.example.com", dependency.MirrorEnvFor(placeholder), dependency.MirrorEnvFor(placeholder)),
-					"Or set BP_DEPENDENCY_MIRROR=https://mirror.example.com/{originalHost}, add a dependency-mapping binding, or use a buildpackage made with cnbkit package --include-dependencies.",
-					"docs/buildpacks/ffmpeg.md explains why the buildpack names no registry host.").
-				WithCause(err)
-		}
 		return nil, err
 	}
 	req.Log.Debug("%s", res)
@@ -201,8 +178,46 @@ func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], dep de
 		if err := placeProgram(layer.Path, dep.ID); err != nil {
 			return nil, err
 		}
+		if !res.Reused {
+			if err := keepOnly(layer.Path, dep.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return layer, nil
+}
+
+// keepOnly removes from dir everything but bin/<name> and the licence files at its top
+// (LICENSE*, COPYING*), which must travel with a GPL binary.
+func keepOnly(dir, name string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("tidying the %s layer: %w", name, err)
+	}
+	for _, e := range entries {
+		upper := strings.ToUpper(e.Name())
+		if e.Type().IsRegular() && (strings.HasPrefix(upper, "LICENSE") || strings.HasPrefix(upper, "COPYING")) {
+			continue
+		}
+		if e.Name() == "bin" && e.IsDir() {
+			bins, err := os.ReadDir(filepath.Join(dir, "bin"))
+			if err != nil {
+				return fmt.Errorf("tidying the %s layer: %w", name, err)
+			}
+			for _, b := range bins {
+				if b.Name() != name {
+					if err := os.RemoveAll(filepath.Join(dir, "bin", b.Name())); err != nil {
+						return fmt.Errorf("tidying the %s layer: %w", name, err)
+					}
+				}
+			}
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("tidying the %s layer: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // placeProgram moves the program name of an extracted artifact to <dir>/bin/name: it may be

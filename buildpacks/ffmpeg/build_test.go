@@ -209,16 +209,47 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
-func TestBuildExplainsThePlaceholderHost(t *testing.T) {
+// TestBuildInstallsBothProgramsFromOneReleaseArchive serves an archive shaped like the
+// release builds the shipped inventory names (one top folder; bin/ffmpeg, bin/ffprobe,
+// bin/ffplay; documentation; a licence) under one uri for both ids: it is downloaded once,
+// and each layer keeps its own program and the licence only.
+func TestBuildInstallsBothProgramsFromOneReleaseArchive(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	out := detectThenBuild(t, cnbtest.Options{BuildpackDir: ".", Env: map[string]string{"BP_FFMPEG_ENABLED": "true"},
+	archive := releaseArchive(t, "ffmpeg-n7.1.5-test-linux64-gpl-7.1", map[string][]byte{
+		"bin/ffmpeg":        fakeProgram("ffmpeg", "ffmpeg version n7.1.5-test"),
+		"bin/ffprobe":       fakeProgram("ffprobe", "ffprobe version n7.1.5-test"),
+		"bin/ffplay":        fakeProgram("ffplay", "ffplay version n7.1.5-test"),
+		"doc/ffmpeg.html":   []byte("<html></html>"),
+		"man/man1/ffmpeg.1": []byte(".TH FFMPEG 1"),
+		"LICENSE.txt":       []byte("GNU GENERAL PUBLIC LICENSE\nVersion 3"),
+	})
+	srv := newFileServer(t, map[string][]byte{})
+	arts := []artifact{
+		{id: "ffmpeg", version: "7.1.5", arch: runtime.GOARCH, data: archive, path: "/release/ffmpeg.tar.gz"},
+		{id: "ffprobe", version: "7.1.5", arch: runtime.GOARCH, data: archive, path: "/release/ffmpeg.tar.gz"},
+	}
+	out := detectThenBuild(t, cnbtest.Options{Descriptor: descriptor(t, srv, arts...), Env: map[string]string{"BP_FFMPEG_VERSION": "7.1"},
 		Target: sdk.Target{OS: "linux", Arch: runtime.GOARCH}})
-	var ue *sdk.Error
-	g.Expect(errorsAs(out.Err, &ue)).To(BeTrue(), "want an *sdk.Error, got %v\n%s", out.Err, out.Log)
-	g.Expect(ue.Title).To(Equal("No download location for ffmpeg"))
-	g.Expect(ue.Detail).To(ContainSubstring("placeholder host npm.invalid"))
-	g.Expect(strings.Join(ue.Fixes, " ")).To(ContainSubstring("BP_DEPENDENCY_MIRROR_NPM_INVALID="))
+	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
+	g.Expect(srv.Hits("/release/ffmpeg.tar.gz")).To(Equal(1), "one download for both programs")
+	g.Expect(out.Log).To(ContainSubstring("Smoke check passed: ffmpeg version n7.1.5-test"))
+	g.Expect(out.Log).To(ContainSubstring("Smoke check passed: ffprobe version n7.1.5-test"))
+	for id, want := range map[string][]string{"ffmpeg": {"LICENSE.txt", "bin", "bin/ffmpeg"}, "ffprobe": {"LICENSE.txt", "bin", "bin/ffprobe"}} {
+		var got []string
+		root := out.Layers[id].Path
+		g.Expect(filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+			if err == nil && e.IsDir() && strings.HasPrefix(e.Name(), "env") {
+				return filepath.SkipDir // the layer's environment, written by the SDK
+			}
+			if err == nil && p != root {
+				rel, _ := filepath.Rel(root, p)
+				got = append(got, filepath.ToSlash(rel))
+			}
+			return err
+		})).To(Succeed())
+		g.Expect(got).To(Equal(want), "layer %s keeps its program and the licence", id)
+	}
 }
 
 // TestBuildMergesRequestsFromOtherBuildpacks: another buildpack in the group may require

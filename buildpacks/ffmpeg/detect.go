@@ -113,7 +113,7 @@ func ReadVersionFile(app fs.FS) (constraint string, found bool, err error) {
 			return "", true, sdk.Errorf("Invalid ffmpeg version in "+VersionFile,
 				"%s says %q, which is not a version constraint", VersionFile, line).
 				WithFixes(
-					"Write one constraint on the first line, e.g. 2019.* or >=2018.12, or leave the file empty for the newest version.",
+					"Write one constraint on the first line, e.g. 7.1 or >=7, or leave the file empty for the newest version.",
 					"The versions this buildpack offers are listed in docs/buildpacks/ffmpeg.md.").
 				WithCause(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +36,39 @@ func npmTarball(t testing.TB, name string, program []byte, mode int64) []byte {
 			t.Fatal(err)
 		}
 		if _, err := tw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// releaseArchive builds a .tar.gz shaped like the release builds of the shipped inventory:
+// everything under one top folder.
+func releaseArchive(t testing.TB, top string, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		mode := int64(0o644)
+		if strings.HasPrefix(n, "bin/") {
+			mode = 0o755
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: top + "/" + n, Mode: mode, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(files[n]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,6 +136,7 @@ type artifact struct {
 	id, version, arch string
 	data              []byte
 	checksum          string // overrides the real checksum when set
+	path              string // the path it is served at; default /<id>/<arch>/<version>.tgz
 }
 
 // descriptor renders a buildpack.toml like the real one, with the given inventory served by
@@ -141,7 +176,10 @@ name = "BP_FFMPEG_FFPROBE"
 default = "true"
 `)
 	for _, a := range arts {
-		path := fmt.Sprintf("/%s/%s/%s.tgz", a.id, a.arch, a.version)
+		path := a.path
+		if path == "" {
+			path = fmt.Sprintf("/%s/%s/%s.tgz", a.id, a.arch, a.version)
+		}
 		srv.mu.Lock()
 		srv.files[path] = a.data
 		srv.mu.Unlock()

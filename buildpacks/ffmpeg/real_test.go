@@ -7,7 +7,6 @@ import (
 	"context"
 	"debug/elf"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/ffmpeg"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
 
 // prerequisite skips the test when something it needs cannot exist here, except under
@@ -48,25 +46,30 @@ func npmCacheDir(t *testing.T) string {
 	return dir
 }
 
-// npmPack returns the bytes of the npm tarball behind dep (its uri names the package, its
-// checksum the exact file), fetching it with `npm pack` when the cache does not hold it. The
-// bytes always have the inventory's checksum.
-func npmPack(t *testing.T, dep dependency.Dependency) []byte {
+// npmBuild is a static FFmpeg build published in the npm registry: the tests' stand-in for
+// the release archives of the shipped inventory, which they cannot download. Each tarball
+// holds package/<program> (John Van Sickle's GPL static builds of FFmpeg git snapshots);
+// version is the snapshot date, sha256 that of the tarball (sha256sum after npm pack).
+type npmBuild struct {
+	id, arch, pkg, npmVersion, version, sha256 string
+}
+
+var npmBuilds = []npmBuild{
+	{"ffmpeg", "amd64", "@ffmpeg-installer/linux-x64", "4.1.0", "2018.12.10", "b836abe532912ae6c3388dbe713952af293a3d005fc9e4d34d52f14da99dda71"},
+	{"ffmpeg", "arm64", "@ffmpeg-installer/linux-arm64", "4.1.4", "2019.6.5", "2dbe7362c21f8d6bec085d6ad5dfd4b883876013d670e0a8ec60fdb51399814a"},
+	{"ffprobe", "amd64", "@ffprobe-installer/linux-x64", "5.2.0", "2023.7.21", "8b6b2e34bad5ea7cfbe1914185145f514f620f24203a1a421e8d00a698bf8e61"},
+	{"ffprobe", "arm64", "@ffprobe-installer/linux-arm64", "5.2.0", "2023.7.21", "369ec8159c5a347e460fe5e2cc9a7e3ed9c53acecb8f29e2a6491e756103c060"},
+}
+
+func (b npmBuild) String() string { return b.pkg + "@" + b.npmVersion }
+
+// npmPack returns the bytes of the npm tarball b, fetching it with `npm pack` when the cache
+// does not hold it. The bytes always have b's checksum.
+func npmPack(t *testing.T, b npmBuild) []byte {
 	t.Helper()
-	u, err := url.Parse(dep.URI)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", dep.URI, err)
-	}
-	// /@scope/name/-/name-version.tgz -> @scope/name@version
-	parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/-/")
-	if len(parts) != 2 {
-		t.Fatalf("uri %s is not an npm tarball path", dep.URI)
-	}
-	pkg := parts[0]
-	file := strings.TrimSuffix(parts[1], ".tgz")
-	version := file[strings.LastIndex(file, "-")+1:]
-	cached := filepath.Join(npmCacheDir(t), dep.SHA256+".tgz")
-	if data, err := os.ReadFile(cached); err == nil && sha256Hex(data) == dep.SHA256 {
+	pkg, version := b.pkg, b.npmVersion
+	cached := filepath.Join(npmCacheDir(t), b.sha256+".tgz")
+	if data, err := os.ReadFile(cached); err == nil && sha256Hex(data) == b.sha256 {
 		return data
 	}
 	npm, err := exec.LookPath("npm")
@@ -89,8 +92,8 @@ func npmPack(t *testing.T, dep dependency.Dependency) []byte {
 	if err != nil {
 		t.Fatalf("reading the packed tarball %q: %v", name, err)
 	}
-	if got := sha256Hex(data); got != dep.SHA256 {
-		t.Fatalf("npm pack %s@%s gave sha256 %s, buildpack.toml says %s", pkg, version, got, dep.SHA256)
+	if got := sha256Hex(data); got != b.sha256 {
+		t.Fatalf("npm pack %s@%s gave sha256 %s, the test pins %s", pkg, version, got, b.sha256)
 	}
 	// Write the cache entry atomically: parallel tests may pack the same tarball at once.
 	if tmp, err := os.CreateTemp(filepath.Dir(cached), ".pack-*"); err == nil {
@@ -104,32 +107,30 @@ func npmPack(t *testing.T, dep dependency.Dependency) []byte {
 	return data
 }
 
-// TestRealFFmpeg installs the static ffmpeg and ffprobe of the shipped inventory (fetched with
-// npm pack, checked against buildpack.toml, served from 127.0.0.1 through the documented
-// mirror variable) and transcodes a generated tone with them.
+// TestRealFFmpeg installs real static ffmpeg and ffprobe builds (fetched with npm pack,
+// checked against their pinned sha256, served from 127.0.0.1) with the buildpack's inventory
+// replaced by theirs, as an organisation with its own builds replaces it, and transcodes a
+// generated tone with them.
 func TestRealFFmpeg(t *testing.T) {
 	t.Parallel()
 	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
 		prerequisite(t, "the shipped binaries are for linux/amd64 and linux/arm64, this is %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
 	g := NewWithT(t)
-	inv, err := dependency.Load(".")
-	g.Expect(err).NotTo(HaveOccurred())
 	target := sdk.Target{OS: "linux", Arch: runtime.GOARCH}
-	files := map[string][]byte{}
-	for _, id := range []string{ffmpeg.FFmpeg, ffmpeg.FFprobe} {
-		dep, err := inv.Resolve(id, "", target.Spec())
-		g.Expect(err).NotTo(HaveOccurred())
-		u, _ := url.Parse(dep.URI)
-		g.Expect(u.Host).To(Equal("npm.invalid"), "the shipped inventory uses the placeholder host")
-		files[u.Path] = npmPack(t, dep)
+	srv := newFileServer(t, map[string][]byte{})
+	var arts []artifact
+	for _, b := range npmBuilds {
+		if b.arch == runtime.GOARCH {
+			arts = append(arts, artifact{id: b.id, version: b.version, arch: b.arch, data: npmPack(t, b)})
+		}
 	}
-	srv := newFileServer(t, files)
-	env := map[string]string{"BP_FFMPEG_ENABLED": "true", "BP_DEPENDENCY_MIRROR_NPM_INVALID": srv.URL}
+	desc := descriptor(t, srv, arts...)
+	env := map[string]string{"BP_FFMPEG_ENABLED": "true"}
 
-	det := cnbtest.Detect(t, ffmpeg.Detect, cnbtest.Options{BuildpackDir: ".", Env: env, Target: target})
+	det := cnbtest.Detect(t, ffmpeg.Detect, cnbtest.Options{Descriptor: desc, Env: env, Target: target})
 	g.Expect(det.Pass).To(BeTrue(), det.Log)
-	out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{BuildpackDir: ".", Env: env, Target: target, Plan: det.BuildpackPlan()})
+	out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: desc, Env: env, Target: target, Plan: det.BuildpackPlan()})
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 	g.Expect(out.Log).To(ContainSubstring("Smoke check passed: ffmpeg version N-"))
 	g.Expect(out.Log).To(ContainSubstring("GPL-3.0-or-later"))
@@ -171,29 +172,24 @@ func TestRealFFmpeg(t *testing.T) {
 	}
 }
 
-// TestShippedArtifacts fetches every artifact of the shipped inventory with npm pack (cached
-// between runs), checks its sha256 against buildpack.toml, and checks that the program inside
-// is a static ELF executable for the entry's architecture: what the smoke check cannot prove
-// for the architecture the tests do not run on.
-func TestShippedArtifacts(t *testing.T) {
+// TestNPMBuilds fetches every npm build the tests use (cached between runs), checks its
+// sha256, and checks that the program inside is a static ELF executable for its
+// architecture: what the smoke check cannot prove for the architecture the tests do not run on.
+func TestNPMBuilds(t *testing.T) {
 	t.Parallel()
-	inv, err := dependency.Load(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, dep := range inv {
-		t.Run(dep.String(), func(t *testing.T) {
+	for _, b := range npmBuilds {
+		t.Run(b.String(), func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			data := npmPack(t, dep)
-			program := programFromTarball(t, data, dep.ID)
+			data := npmPack(t, b)
+			program := programFromTarball(t, data, b.id)
 			f, err := elf.NewFile(bytes.NewReader(program))
-			g.Expect(err).NotTo(HaveOccurred(), "package/%s is an ELF file", dep.ID)
-			want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[dep.Target.Arch]
-			g.Expect(f.Machine).To(Equal(want), "machine of %s", dep)
+			g.Expect(err).NotTo(HaveOccurred(), "package/%s is an ELF file", b.id)
+			want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[b.arch]
+			g.Expect(f.Machine).To(Equal(want), "machine of %s", b)
 			g.Expect(f.Class).To(Equal(elf.ELFCLASS64))
 			for _, p := range f.Progs {
-				g.Expect(p.Type).NotTo(Equal(elf.PT_INTERP), "%s is static: it needs no program loader", dep)
+				g.Expect(p.Type).NotTo(Equal(elf.PT_INTERP), "%s is static: it needs no program loader", b)
 			}
 		})
 	}
