@@ -10,6 +10,7 @@ require (
 	github.com/onsi/gomega v1.44.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/spdx/tools-golang v0.5.7
+	golang.org/x/mod v0.40.0
 	golang.org/x/sys v0.47.0
 )
 
