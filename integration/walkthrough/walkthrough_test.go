@@ -217,7 +217,30 @@ func TestWalkthrough(t *testing.T) {
 		execEnvBuilds(ctx, t, p, d, work, timings)
 	})
 
-	// 8. The seed's Dockerfile approach on the same base, for comparison.
+	// 8. docs/builder.md as written: cnbkit installed with go install, our buildpacks packaged
+	// with the organisation's own inventory, the builder from builder/builder.toml, a FastAPI
+	// app built, an app using pydub built with ffmpeg from a mirror.
+	env := pageEnv(ctx, t, p, work)
+	start = time.Now()
+	runBuilderPage(ctx, t, env, work, lc, mirror)
+	timings.add("docs/builder.md (go install, package, builder, 2 cold builds)", time.Since(start))
+	t.Run("the app using pydub runs ffmpeg from the mirror", func(t *testing.T) {
+		g := NewWithT(t)
+		// The launcher runs the command with the app's environment (PATH with ffmpeg, the venv).
+		out, err := d.run(ctx, "run", "--rm", "--network", "none", "--entrypoint", "/cnb/lifecycle/launcher", audioAppImage, "python", "tone.py", "/tmp/tone.mp3")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out).To(ContainSubstring("decoded 1500 ms at 44100 Hz"))
+	})
+
+	// 9. docs/getting-started.md as written, with the builder of docs/builder.md, and its
+	// project packaged as a folder that pack packages.
+	t.Run("docs/getting-started.md, every command", func(t *testing.T) {
+		start := time.Now()
+		runGettingStarted(ctx, t, env, work)
+		timings.add("docs/getting-started.md", time.Since(start))
+	})
+
+	// 10. The seed's Dockerfile approach on the same base, for comparison.
 	t.Run("a Dockerfile build of the same app, for comparison", func(t *testing.T) {
 		dockerfileComparison(ctx, t, d, work, dockerfileApp{base: runImage, image: seedImage, cpython: mirror.CPython,
 			indexURL: mirror.IndexURL, files: appFiles, want: wantBody}, timings)

@@ -17,6 +17,13 @@ type Substitution struct {
 	Old, New string
 }
 
+// Addition adds Flags to every command that starts with Command. The page must tell the
+// reader when to add them: Flags must appear in its prose, e.g. "add `--network host` to
+// `pack build` when …".
+type Addition struct {
+	Command, Flags string
+}
+
 // Options select what Script takes from a page.
 type Options struct {
 	// From and To bound the part of the page to run: the first heading whose text contains
@@ -24,6 +31,8 @@ type Options struct {
 	From, To string
 	// Substitutions are applied to every command, in order.
 	Substitutions []Substitution
+	// Additions are applied after the substitutions.
+	Additions []Addition
 	// WriteFiles writes a fenced block that is not a shell block to the path a heading names
 	// when it is the first block under a heading ending in a `path` in backquotes
 	// ("### 3. Detect and build: `hello.go`"), as a reader who follows the page saves it.
@@ -120,6 +129,7 @@ func Script(md []byte, o Options) (string, error) {
 	var b strings.Builder
 	b.WriteString("set -euo pipefail\n")
 	used := make([]bool, len(o.Substitutions))
+	addUsed := make([]bool, len(o.Additions))
 	for _, blk := range blocks {
 		switch {
 		case blk.Lang == "sh" || blk.Lang == "bash" || blk.Lang == "shell":
@@ -129,6 +139,17 @@ func Script(md []byte, o Options) (string, error) {
 					used[i] = true
 					cmds = strings.ReplaceAll(cmds, s.Old, s.New)
 				}
+			}
+			for i, a := range o.Additions {
+				var lines []string
+				for _, l := range strings.Split(cmds, "\n") {
+					if rest, ok := strings.CutPrefix(l, a.Command+" "); ok {
+						addUsed[i] = true
+						l = a.Command + " " + a.Flags + " " + rest
+					}
+					lines = append(lines, l)
+				}
+				cmds = strings.Join(lines, "\n")
 			}
 			fmt.Fprintf(&b, "echo '--- page line %d' >&2\nset -x\n%s{ set +x; } 2>/dev/null\n", blk.Line, cmds)
 		case blk.File != "":
@@ -147,6 +168,14 @@ func Script(md []byte, o Options) (string, error) {
 			return "", fmt.Errorf("no command of the page contains %q", s.Old)
 		}
 	}
+	for i, a := range o.Additions {
+		if !strings.Contains(prose, a.Flags) {
+			return "", fmt.Errorf("the page does not tell the reader to add %q to %s", a.Flags, a.Command)
+		}
+		if !addUsed[i] {
+			return "", fmt.Errorf("no command of the page starts with %q", a.Command)
+		}
+	}
 	return b.String(), nil
 }
 
@@ -161,4 +190,11 @@ func Run(ctx context.Context, script, dir string, env []string, out io.Writer) e
 		return fmt.Errorf("running the page's commands: %w", err)
 	}
 	return nil
+}
+
+// Mentions reports whether the prose of md (outside fenced blocks) contains s: a test that
+// edits a file the page shows checks with it that the page tells the reader to make the edit.
+func Mentions(md []byte, s string) bool {
+	_, prose, err := Blocks(md, Options{})
+	return err == nil && strings.Contains(prose, s)
 }

@@ -175,3 +175,30 @@ func moduleFiles(ctx context.Context, checkout string) ([]file, error) {
 	}
 	return files, nil
 }
+
+// Export copies the files the module zip holds (see Build) from checkout into dir, as a
+// user's clone of the repository has them, for tests that run commands from a clone.
+func Export(ctx context.Context, checkout, dir string) error {
+	files, err := moduleFiles(ctx, checkout)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		st, err := os.Stat(f.abs)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(f.abs)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(f.rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, data, st.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
