@@ -16,26 +16,24 @@ import (
 	"testing"
 )
 
-// npmTarball builds a tarball shaped like the npm packages the buildpack ships: package/<name>
-// (the program) next to package/package.json.
-func npmTarball(t testing.TB, name string, program []byte, mode int64) []byte {
+// tarEntry is one regular file of a test archive.
+type tarEntry struct {
+	name string
+	data []byte
+	mode int64
+}
+
+// tarGz writes entries, in order, as a .tar.gz.
+func tarGz(t testing.TB, entries []tarEntry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
-	files := []struct {
-		name string
-		data []byte
-		mode int64
-	}{
-		{"package/package.json", []byte(`{"name":"test-` + name + `"}`), 0o644},
-		{"package/" + name, program, mode},
-	}
-	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+	for _, e := range entries {
+		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: e.mode, Size: int64(len(e.data)), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tw.Write(f.data); err != nil {
+		if _, err := tw.Write(e.data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,37 +46,34 @@ func npmTarball(t testing.TB, name string, program []byte, mode int64) []byte {
 	return buf.Bytes()
 }
 
+// npmTarball builds a tarball shaped like the npm packages the tests install: package/<name>
+// (the program) next to package/package.json.
+func npmTarball(t testing.TB, name string, program []byte, mode int64) []byte {
+	t.Helper()
+	return tarGz(t, []tarEntry{
+		{"package/package.json", []byte(`{"name":"test-` + name + `"}`), 0o644},
+		{"package/" + name, program, mode},
+	})
+}
+
 // releaseArchive builds a .tar.gz shaped like the release builds of the shipped inventory:
 // everything under one top folder.
 func releaseArchive(t testing.TB, top string, files map[string][]byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	entries := make([]tarEntry, 0, len(names))
 	for _, n := range names {
 		mode := int64(0o644)
 		if strings.HasPrefix(n, "bin/") {
 			mode = 0o755
 		}
-		if err := tw.WriteHeader(&tar.Header{Name: top + "/" + n, Mode: mode, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(files[n]); err != nil {
-			t.Fatal(err)
-		}
+		entries = append(entries, tarEntry{top + "/" + n, files[n], mode})
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return tarGz(t, entries)
 }
 
 func sha256Hex(b []byte) string {

@@ -174,7 +174,7 @@ func runBuilderPage(ctx context.Context, t *testing.T, env []string, work string
 
 	out := runPage(ctx, t, page, clone, env, docrun.Options{
 		Substitutions: []docrun.Substitution{{Old: "https://mirror.example.com", New: orgMirror.URL}},
-		Additions:     []docrun.Addition{{Command: "pack build", Flags: "--network host"}},
+		Additions:     []docrun.Addition{{Command: "pack build", Flags: "--network host"}, {Command: "pack build", Flags: "--docker-host inherit"}},
 	})
 	g.Expect(out).To(ContainSubstring("Successfully created builder image '" + builderName + "'"))
 	g.Expect(out).To(ContainSubstring("Successfully built image '" + pageAppImage + "'"))
@@ -225,7 +225,8 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	g.Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	out := runPage(ctx, t, "getting-started.md", dir, env, docrun.Options{
 		Substitutions: []docrun.Substitution{{Old: "registry.example.com", New: reg.Host}, {Old: "<builder>", New: builderName}},
-		Additions:     []docrun.Addition{{Command: "pack build", Flags: "--network host"}, {Command: "docker run", Flags: "--network none"}},
+		Additions: []docrun.Addition{{Command: "pack build", Flags: "--network host"}, {Command: "pack build", Flags: "--docker-host inherit"},
+			{Command: "docker run", Flags: "--network none"}},
 	})
 	g.Expect(out).To(ContainSubstring("Created buildpack my-org/hello from the plain template in ./hello"))
 	g.Expect(out).To(MatchRegexp(`ok\s+my-org/hello\s`), "go test ./... passes")
@@ -246,7 +247,7 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	steps := [][]string{
 		{"cnbkit", "package", "out/hello-bp", "--format", "folder", "--target", target},
 		{"pack", "buildpack", "package", "hello-from-folder.cnb", "--path", "out/hello-bp", "--format", "file", "--target", target},
-		{"pack", "build", "hello-folder-app", "--network", "host", "--path", "../hello-app", "--buildpack", "hello-from-folder.cnb", "--builder", builderName},
+		{"pack", "build", "hello-folder-app", "--network", "host", "--docker-host", "inherit", "--path", "../hello-app", "--buildpack", "hello-from-folder.cnb", "--builder", builderName},
 		{"docker", "run", "--rm", "--network", "none", "hello-folder-app"},
 	}
 	var last string
