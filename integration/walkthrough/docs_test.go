@@ -247,7 +247,7 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	steps := [][]string{
 		{"cnbkit", "package", "out/hello-bp", "--format", "folder", "--target", target},
 		{"pack", "buildpack", "package", "hello-from-folder.cnb", "--path", "out/hello-bp", "--format", "file", "--target", target},
-		{"pack", "build", "hello-folder-app", "--network", "host", "--docker-host", "inherit", "--path", "../hello-app", "--buildpack", "hello-from-folder.cnb", "--builder", builderName},
+		{"pack", "build", "hello-folder-app", "--network", "host", "--docker-host", "inherit", "--path", "../hello-app", "--buildpack", "hello-from-folder.cnb", "--builder", builderName, "--trust-extra-buildpacks"},
 		{"docker", "run", "--rm", "--network", "none", "hello-folder-app"},
 	}
 	var last string
