@@ -238,7 +238,7 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	g.Expect(filepath.Join(dir, "tools", "buildpack.toml")).To(BeARegularFile(), "the dependency template")
 	gomod, err := os.ReadFile(filepath.Join(dir, "hello", "go.mod"))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(string(gomod)).To(MatchRegexp(`require github.com/cnbkit/cnbkit v0\.0\.0-test\.[0-9a-f]{12}\n`), "the SDK version of the installed cnbkit")
+	g.Expect(string(gomod)).To(MatchRegexp(`github.com/cnbkit/cnbkit v0\.0\.0-test\.[0-9a-f]{12}\n`), "the SDK version of the installed cnbkit")
 	g.Expect(string(gomod)).NotTo(ContainSubstring("replace"))
 
 	// The ready-to-package folder, packaged by pack.
