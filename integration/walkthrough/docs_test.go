@@ -252,7 +252,8 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	}
 	var last string
 	for _, s := range steps {
-		cmd := exec.CommandContext(ctx, s[0], s[1:]...)
+		// Through bash, so that the commands are found on the PATH of env, as the page's are.
+		cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", `"$@"`, "bash"}, s...)...)
 		cmd.Dir, cmd.Env = hello, env
 		b, err := cmd.CombinedOutput()
 		g.Expect(err).NotTo(HaveOccurred(), "%s in %s:\n%s", strings.Join(s, " "), hello, b)

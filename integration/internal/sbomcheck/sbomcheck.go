@@ -76,7 +76,8 @@ func (v *Validator) Files(files map[string][]byte) ([]string, error) {
 	var errs []error
 	var validated []string
 	for _, n := range names {
-		if dir, base := path.Split(n); base == LifecycleLegacy && (dir == "launch/" || dir == "build/" || dir == "") {
+		// pack sbom download writes them under layers/sbom/{launch,build}/.
+		if dir, base := path.Split(n); base == LifecycleLegacy && (dir == "" || path.Base(dir) == "launch" || path.Base(dir) == "build") {
 			if !json.Valid(files[n]) {
 				errs = append(errs, fmt.Errorf("%s: the lifecycle's legacy bill of materials is not JSON", n))
 			}
