@@ -157,8 +157,8 @@ func runBuilderPage(ctx context.Context, t *testing.T, env []string, work string
 	toml := string(data)
 	for old, repl := range map[string]string{
 		`version = "` + harness.DefaultLifecycleVersion + `"`: `uri = "` + lc.Tarball + `"`,
-		`"docker.io/heroku/heroku:24-build"`:           `"` + buildImage + `"`,
-		`"docker.io/heroku/heroku:24"`:                 `"` + runImage + `"`,
+		`"docker.io/heroku/heroku:24-build"`:                  `"` + buildImage + `"`,
+		`"docker.io/heroku/heroku:24"`:                        `"` + runImage + `"`,
 	} {
 		g.Expect(toml).To(ContainSubstring(old), "builder/builder.toml: the lifecycle it names must be the one the tests build (harness.DefaultLifecycleVersion)")
 		toml = strings.ReplaceAll(toml, old, repl)
