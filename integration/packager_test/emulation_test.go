@@ -42,8 +42,9 @@ var (
 // compiled bin/detect and bin/build under QEMU's user-mode emulator, called explicitly, with
 // the inputs the lifecycle gives a Buildpack API 0.12 buildpack (app directory, platform
 // directory, plan path, CNB_* variables, positional arguments). Each detect must answer what
-// the native .cnb's binary answers on the same inputs, byte for byte. The emulated ffmpeg
-// bin/build downloads the npm arm64 tarball its buildpack.toml pins from a loopback mirror,
+// the native .cnb's binary answers on the same inputs, byte for byte. The package's ffmpeg
+// inventory is replaced by the npm static builds (the shipped one names GitHub release
+// archives); the emulated ffmpeg bin/build downloads the npm arm64 tarball from a loopback mirror,
 // checks its sha256 and unpacks it, then runs its smoke check: the emulator does not follow
 // exec, so on a kernel without a binfmt_misc registration the smoke check cannot start the
 // arm64 ffmpeg and the build stops with the buildpack's own explanation; where the kernel
@@ -57,8 +58,26 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	g.Expect(err).NotTo(HaveOccurred())
-	p := build(t, packager.Options{Path: filepath.Join(root, "buildpacks", "python-ffmpeg")})
+	// The shipped ffmpeg inventory names release archives on GitHub, which cannot be fetched
+	// here: the package gets the npm static builds instead, under an upstream host only the
+	// test's mirror serves, as an organisation replaces the inventory with its own builds.
 	work := t.TempDir()
+	fixt, err := fx.New(fx.Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	var deps []fx.Dependency
+	for _, arch := range []string{"amd64", "arm64"} {
+		ff, err := fixt.FFmpeg(ctx, arch)
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, pkg := range []fx.NPMPackage{ff.FFmpeg, ff.FFprobe} {
+			deps = append(deps, pkg.Dependency(ffmpegUpstream+npmPath(pkg)))
+		}
+	}
+	inv := filepath.Join(work, "ffmpeg-inventory.toml")
+	f, err := os.Create(inv)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(fx.WriteDependencies(f, deps)).To(Succeed())
+	g.Expect(f.Close()).To(Succeed())
+	p := build(t, packager.Options{Path: filepath.Join(root, "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"})
 	outs, err := p.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	files := map[string]string{}
@@ -114,19 +133,17 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 
 	t.Run("build: ffmpeg from a loopback mirror", func(t *testing.T) {
 		g := NewWithT(t)
-		fixt, err := fx.New(fx.Options{})
-		g.Expect(err).NotTo(HaveOccurred())
 		ff, err := fixt.FFmpeg(ctx, other)
 		g.Expect(err).NotTo(HaveOccurred())
 		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
-		env := map[string]string{"BP_DEPENDENCY_MIRROR_NPM_INVALID": mirror}
+		env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
 		detected := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
 		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
 
 		res := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
 		g.Expect(res.err).NotTo(HaveOccurred())
-		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg 2019.6.5 for linux/" + other))
-		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg 2019.6.5 from "+mirror+"/"+ff.FFmpeg.Package+"/-/"), "from the loopback mirror")
+		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg " + ff.FFmpeg.Version + " for linux/" + other))
+		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
 		program := filepath.Join(res.layers, "ffmpeg", "bin", "ffmpeg")
 		if foreignExec(ctx, ff.FFmpeg.Binary) {
 			t.Logf("this kernel runs %s executables itself (binfmt_misc): the smoke check runs", other)
@@ -208,7 +225,7 @@ func npmMirror(t *testing.T, pkgs ...fx.NPMPackage) string {
 	t.Helper()
 	files := map[string]string{}
 	for _, p := range pkgs {
-		files["/"+p.Package+"/-/"+path.Base(p.Package)+"-"+p.Version+".tgz"] = p.Path
+		files[npmPath(p)] = p.Path
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ok := files[r.URL.Path]
@@ -220,6 +237,15 @@ func npmMirror(t *testing.T, pkgs ...fx.NPMPackage) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// ffmpegUpstream is the host of the test inventory's ffmpeg entries: one no build reaches, so
+// only the mirror (BP_DEPENDENCY_MIRROR_FFMPEG_INVALID) serves them.
+const ffmpegUpstream = "https://ffmpeg.invalid"
+
+// npmPath is the path of an npm tarball in a registry: /<package>/-/<name>-<version>.tgz.
+func npmPath(p fx.NPMPackage) string {
+	return "/" + p.Package + "/-/" + path.Base(p.Package) + "-" + p.Version + ".tgz"
 }
 
 // phaseRun is what a bin/detect or bin/build run left.
