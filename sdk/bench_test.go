@@ -14,7 +14,7 @@ func BenchmarkRunBuild(b *testing.B) {
 	w := newWorldB(b)
 	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
 		for i := 0; i < 10; i++ {
-			l, err := sdk.OpenLayer(req.Layers, fmt.Sprintf("l%d", i), sdk.LayerTypes{Launch: true, Cache: true}, map[string]any{"v": i}, nil)
+			l, err := sdk.OpenLayer(req.Layers, fmt.Sprintf("l%d", i), sdk.LayerTypes{Launch: true, Cache: true}, layerMeta{Version: fmt.Sprint(i)}, nil)
 			if err != nil {
 				return sdk.BuildResult{}, err
 			}
@@ -31,11 +31,15 @@ func BenchmarkRunBuild(b *testing.B) {
 	}
 }
 
+type versionRequire struct {
+	Version string `toml:"version"`
+}
+
 // BenchmarkRunDetect measures one detect with configuration and a plan.
 func BenchmarkRunDetect(b *testing.B) {
 	w := newWorldB(b)
 	detect := func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
-		return sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "x"}}, Requires: []sdk.Require{{Name: "x", Metadata: map[string]any{"version": "1"}}}}), nil
+		return sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "x"}}, Requires: []sdk.Require{sdk.NewRequire("x", versionRequire{Version: "1"})}}), nil
 	}
 	for b.Loop() {
 		if exit, log := w.run("detect", detect, nil); exit.Code != 0 {

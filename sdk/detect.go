@@ -1,11 +1,9 @@
 package sdk
 
 import (
-	"bytes"
 	"fmt"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -49,12 +47,40 @@ type Provide struct {
 	Name string
 }
 
-// Require names a dependency the buildpack needs. Metadata is any struct or map; it is
-// TOML-encoded into the plan (keys "version", "version-source", "build" and "launch" are the
-// conventional ones that Entries merges).
+// Require names a dependency the buildpack needs. Require{Name: "x"} has no metadata; make
+// one with metadata for the buildpack that provides it with NewRequire. In build, the
+// buildpack plan's entries are the Requires of the detects that chose this buildpack
+// (Plan.Entries): decode them with Entries, or one with RequireMetadata.
 type Require struct {
-	Name     string
-	Metadata any
+	Name string
+
+	metadata map[string]any // as the plan file holds it
+	err      error          // from encoding the author's metadata; reported when the plan is written
+}
+
+// NewRequire returns a Require whose metadata is the author's value, a struct with toml tags:
+// the plan file holds it as a TOML table, and the providing buildpack decodes it into its own
+// type. The keys "version", "version-source", "build" and "launch" are the conventional ones
+// Entries merges. A value that does not encode as a table is reported when detect returns.
+func NewRequire[T any](name string, metadata T) Require {
+	md, err := table.Encode(metadata)
+	return Require{Name: name, metadata: md, err: err}
+}
+
+// RequireMetadata decodes the metadata of r into T strictly: a key T has no field for, or a
+// value of the wrong type, is a *DecodeError naming it. The conventional keys "version",
+// "version-source", "build" and "launch" need no field in T. Without metadata it returns the
+// zero T.
+func RequireMetadata[T any](r Require) (T, error) {
+	return decodeRequire[T](r, fmt.Sprintf("plan entry %q", r.Name))
+}
+
+func decodeRequire[T any](r Require, where string) (T, error) {
+	if r.err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", where, r.err)
+	}
+	return decodeTable[T](r.metadata, where, "metadata", func(k string) bool { return planKeys[k] })
 }
 
 // specPlan converts the result into the build plan file's data.
@@ -73,40 +99,16 @@ func (r DetectResult) specPlan() (spec.BuildPlan, error) {
 			if rq.Name == "" {
 				return spec.BuildPlan{}, fmt.Errorf("build plan %d: a require has no name", i+1)
 			}
-			md, err := toTable(rq.Metadata)
-			if err != nil {
-				return spec.BuildPlan{}, fmt.Errorf("build plan %d: metadata of require %q: %w", i+1, rq.Name, err)
+			if rq.err != nil {
+				return spec.BuildPlan{}, fmt.Errorf("build plan %d: metadata of require %q: %w", i+1, rq.Name, rq.err)
 			}
-			requires = append(requires, spec.Require{Name: rq.Name, Metadata: md})
+			requires = append(requires, spec.Require{Name: rq.Name, Metadata: rq.metadata})
 		}
 		if i == 0 {
 			out.Provides, out.Requires = provides, requires
 			continue
 		}
 		out.Or = append(out.Or, spec.PlanAlt{Provides: provides, Requires: requires})
-	}
-	return out, nil
-}
-
-// toTable TOML-encodes v (a struct, pointer or map) and decodes it back into a table, the form
-// every metadata table has in a file. nil gives nil.
-func toTable(v any) (map[string]any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	if m, ok := v.(map[string]any); ok && m == nil {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding as TOML: %w", err)
-	}
-	var out map[string]any
-	if _, err := toml.Decode(buf.String(), &out); err != nil {
-		return nil, fmt.Errorf("decoding TOML: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
 	}
 	return out, nil
 }

@@ -12,16 +12,27 @@ import (
 	"github.com/cnbkit/cnbkit/sdk"
 )
 
-// A buildpack author merges the plan entries several buildpacks wrote for one name.
+// Several buildpacks may require one name, each with metadata of its own type; the buildpack
+// that provides it decodes every entry into its type, and Entries merges the conventional keys.
 func ExampleEntries() {
+	// What the detects of the requiring buildpacks returned; in build, req.Plan holds them.
+	type request struct {
+		Version       string   `toml:"version,omitempty"`
+		VersionSource string   `toml:"version-source,omitempty"`
+		Build         bool     `toml:"build,omitempty"`
+		Launch        bool     `toml:"launch,omitempty"`
+		Packages      []string `toml:"packages,omitempty"`
+	}
+	plan := sdk.Plan{Entries: []sdk.Require{
+		sdk.NewRequire("python", request{Version: "3.11", VersionSource: "default", Build: true}),
+		sdk.NewRequire("python", request{Version: "3.12.*", VersionSource: ".python-version", Launch: true}),
+		sdk.NewRequire("python", request{Packages: []string{"ffmpeg-python"}}),
+	}}
+
+	// The providing buildpack's type declares only what it reads besides the conventional keys.
 	type python struct {
 		Packages []string `toml:"packages"`
 	}
-	plan := sdk.Plan{Entries: []sdk.PlanEntry{
-		{Name: "python", Metadata: map[string]any{"version": "3.11", "version-source": "default", "build": true}},
-		{Name: "python", Metadata: map[string]any{"version": "3.12.*", "version-source": ".python-version", "launch": true}},
-		{Name: "python", Metadata: map[string]any{"packages": []any{"ffmpeg-python"}}},
-	}}
 	merged, ok, err := sdk.Entries[python](plan, "python")
 	if err != nil || !ok {
 		fmt.Println(ok, err)
@@ -31,10 +42,58 @@ func ExampleEntries() {
 	fmt.Println("build:", merged.Build, "launch:", merged.Launch)
 	fmt.Println("version:", v.Version, "from", v.Source)
 	fmt.Println("packages:", merged.Entries[2].Packages)
+
+	// A key the type has no field for is an error, not a silently dropped value.
+	type strict struct {
+		Pakages []string `toml:"pakages"`
+	}
+	_, err = sdk.RequireMetadata[strict](plan.Entries[2])
+	fmt.Println(err)
 	// Output:
 	// build: true launch: true
 	// version: 3.12.* from .python-version
 	// packages: [ffmpeg-python]
+	// plan entry "python" metadata has unknown key packages: sdk_test.strict has no field for it (check the spelling, or add a field with a toml tag)
+}
+
+// A build keeps data for the next build in store.toml: NewStore writes the author's value,
+// StoreMetadata reads it back into the same type (numbers stay integers, although the
+// lifecycle hands them back as floats).
+func ExampleStoreMetadata() {
+	type history struct {
+		Builds      int    `toml:"builds"`
+		LastVersion string `toml:"last-version"`
+	}
+	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		prev, err := sdk.StoreMetadata[history](req.Store)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		fmt.Printf("previous: %+v\n", prev)
+		return sdk.BuildResult{Store: sdk.NewStore(history{Builds: prev.Builds + 1, LastVersion: "3.12.3"})}, nil
+	}
+	root, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(root)
+	bp, layers := filepath.Join(root, "bp"), filepath.Join(root, "layers")
+	_ = os.MkdirAll(bp, 0o755)
+	_ = os.MkdirAll(layers, 0o755)
+	_ = os.WriteFile(filepath.Join(bp, "buildpack.toml"), []byte("api = \"0.12\"\n[buildpack]\nid = \"example/store\"\nversion = \"1.0.0\"\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(root, "plan.toml"), nil, 0o644)
+	// store.toml as the lifecycle restores it: from JSON, so 1 comes back as 1.0.
+	_ = os.WriteFile(filepath.Join(layers, "store.toml"), []byte("[metadata]\nbuilds = 1.0\nlast-version = \"3.12.2\"\n"), 0o644)
+	exit := sdk.Run(context.Background(), sdk.Invocation{
+		Phase: "build", AppDir: root, Stdout: io.Discard,
+		Env: map[string]string{"CNB_BUILDPACK_DIR": bp, "CNB_LAYERS_DIR": layers, "CNB_BP_PLAN_PATH": filepath.Join(root, "plan.toml")},
+	}, nil, build)
+	written, _ := os.ReadFile(filepath.Join(layers, "store.toml"))
+	fmt.Println("exit", exit.Code)
+	fmt.Print(string(written))
+	// Output:
+	// previous: {Builds:1 LastVersion:3.12.2}
+	// exit 0
+	// [metadata]
+	//   builds = 2
+	//   last-version = "3.12.3"
 }
 
 // The build log has one layout for every buildpack.

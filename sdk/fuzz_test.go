@@ -51,7 +51,7 @@ func FuzzEntries(f *testing.F) {
 		}
 		p := Plan{}
 		for _, e := range bp.Entries {
-			p.Entries = append(p.Entries, PlanEntry{Name: e.Name, Metadata: e.Metadata})
+			p.Entries = append(p.Entries, Require{Name: e.Name, metadata: e.Metadata})
 		}
 		type req struct {
 			Packages []string `toml:"packages"`

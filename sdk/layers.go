@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
+	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -272,7 +273,7 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 		return LayerStatus{}, zero, fmt.Errorf("reading previous layer %s: %w", name, err)
 	}
 	// The metadata is read as a table first: numbers restored by the lifecycle are floats
-	// (see lifecycleNumbers) and must still decode into the author's integer fields.
+	// (see table.FromLifecycle) and must still decode into the author's integer fields.
 	var raw struct {
 		Types    *spec.LayerTypes `toml:"types"`
 		Metadata map[string]any   `toml:"metadata"`
@@ -280,25 +281,16 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
 	}
-	table, _ := lifecycleNumbers(raw.Metadata).(map[string]any)
-	if table == nil {
-		table = map[string]any{}
-	}
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(map[string]any{"metadata": table}); err != nil {
-		return LayerStatus{}, zero, fmt.Errorf("reading previous layer %s: %w", name, err)
-	}
-	var doc struct {
-		Metadata M `toml:"metadata"`
-	}
-	md, err := toml.Decode(buf.String(), &doc)
+	previous, unknown, err := table.Decode[M](table.FromLifecycle(raw.Metadata), nil)
 	if err != nil {
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable, Detail: oneLine(err.Error())}}, zero, nil
 	}
-	unknown := unknownKeys(md, reflect.TypeFor[M](), 1, func(k toml.Key) bool { return k[0] != "metadata" })
 	if len(unknown) > 0 {
+		for i, k := range unknown {
+			unknown[i] = "metadata." + k
+		}
 		return LayerStatus{Reason: Reason{Kind: ReasonUnreadable,
-			Detail: "previous metadata has keys " + strings.Join(collapseKeys(unknown), ", ") + " that " + typeName[M]() + " does not declare"}}, zero, nil
+			Detail: "previous metadata has keys " + strings.Join(unknown, ", ") + " that " + typeName[M]() + " does not declare"}}, zero, nil
 	}
 	if raw.Types != nil && (*raw.Types != spec.LayerTypes{}) && *raw.Types != types.spec() {
 		pt := LayerTypes{Build: raw.Types.Build, Launch: raw.Types.Launch, Cache: raw.Types.Cache}
@@ -309,29 +301,29 @@ func decideLayer[M any](dir, name string, types LayerTypes, want M, restore func
 			Detail: fmt.Sprintf("the previous layer came back without contents (launch-only) and %s needs them", types)}}, zero, nil
 	}
 	if restore != nil {
-		d := restore(doc.Metadata)
+		d := restore(previous)
 		if d.keep {
-			return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, doc.Metadata, nil
+			return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, previous, nil
 		}
 		return LayerStatus{Reason: Reason{Kind: ReasonInvalidated, Detail: d.reason}}, zero, nil
 	}
-	same, diff, err := sameMetadata(doc.Metadata, want)
+	same, diff, err := sameMetadata(previous, want)
 	if err != nil {
 		return LayerStatus{}, zero, fmt.Errorf("comparing metadata of layer %s: %w", name, err)
 	}
 	if same {
-		return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, doc.Metadata, nil
+		return LayerStatus{Restored: true, Reason: Reason{Kind: ReasonKept}}, previous, nil
 	}
 	return LayerStatus{Reason: Reason{Kind: ReasonMetadataChanged, Detail: diff}}, zero, nil
 }
 
 // sameMetadata compares two metadata values by their TOML tables and describes what differs.
 func sameMetadata(previous, want any) (bool, string, error) {
-	a, err := toTable(previous)
+	a, err := table.Encode(previous)
 	if err != nil {
 		return false, "", err
 	}
-	b, err := toTable(want)
+	b, err := table.Encode(want)
 	if err != nil {
 		return false, "", err
 	}
@@ -560,7 +552,7 @@ func (l *Layer[M]) persist() error {
 			return fmt.Errorf("persisting layer %s: %w", l.Name, err)
 		}
 	}
-	md, err := toTable(l.Metadata)
+	md, err := table.Encode(l.Metadata)
 	if err != nil {
 		return fmt.Errorf("persisting layer %s: metadata: %w", l.Name, err)
 	}

@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -63,12 +62,12 @@ func decodeBuildpackMetadata[M any](data []byte) (M, error) {
 		var zero M
 		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Err: err}
 	}
-	unknown := unknownKeys(md, reflect.TypeFor[M](), 1, func(k toml.Key) bool {
+	unknown := table.Unknown(md, reflect.TypeFor[M](), 1, func(k toml.Key) bool {
 		return k[0] != "metadata" || isSDKMetadataKey(k[1])
 	})
 	if len(unknown) > 0 {
 		var zero M
-		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Keys: collapseKeys(unknown)}
+		return zero, &DecodeError{File: spec.BuildpackFile, Table: "[metadata]", Type: typeName[M](), Keys: unknown}
 	}
 	return doc.Metadata, nil
 }
@@ -82,54 +81,15 @@ func isSDKMetadataKey(k string) bool {
 	return false
 }
 
-// collapseKeys drops keys nested under another reported key: an unknown table is reported
-// once, not once per key inside it.
-func collapseKeys(keys []string) []string {
-	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		if len(out) > 0 && strings.HasPrefix(k, out[len(out)-1]+".") {
-			continue
-		}
-		out = append(out, k)
-	}
-	return out
-}
-
 // decodeTable decodes a metadata table into T strictly. Keys for which skip returns true may
-// stay undecoded. file and table name the source for errors.
-func decodeTable[T any](table map[string]any, file, tableName string, skip func(key string) bool) (T, error) {
-	var out T
-	if len(table) == 0 {
-		return out, nil
-	}
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(table); err != nil {
+// stay undecoded. file and tableName name the source for errors.
+func decodeTable[T any](t map[string]any, file, tableName string, skip func(key string) bool) (T, error) {
+	out, unknown, err := table.Decode[T](t, skip)
+	if err != nil {
 		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Err: err}
 	}
-	md, err := toml.Decode(buf.String(), &out)
-	if err != nil {
-		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Err: errors.New(stripLine(err.Error()))}
-	}
-	unknown := unknownKeys(md, reflect.TypeFor[T](), 0, func(k toml.Key) bool { return skip != nil && skip(k[0]) })
 	if len(unknown) > 0 {
-		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Keys: collapseKeys(unknown)}
+		return out, &DecodeError{File: file, Table: tableName, Type: typeName[T](), Keys: unknown}
 	}
 	return out, nil
-}
-
-// stripLine removes "line N" positions from a TOML error about re-encoded data, where the
-// line numbers would point into a file the user never sees.
-func stripLine(s string) string {
-	if i := strings.Index(s, "line "); i >= 0 {
-		rest := s[i+5:]
-		j := 0
-		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-			j++
-		}
-		if j > 0 {
-			s = s[:i] + strings.TrimPrefix(rest[j:], " ")
-		}
-	}
-	return s
 }

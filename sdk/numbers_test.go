@@ -50,11 +50,11 @@ func TestMetadataRestoredByTheLifecycleKeepsIntegers(t *testing.T) {
 		g.Expect(os.WriteFile(filepath.Join(dir, "store.toml"), []byte("[metadata]\n  count = 1.0\n  share = 0.5\n"), 0o644)).To(Succeed())
 		st, err := readStore(dir)
 		g.Expect(err).NotTo(HaveOccurred())
-		var v struct {
+		v, err := StoreMetadata[struct {
 			Count int     `toml:"count"`
 			Share float64 `toml:"share"`
-		}
-		g.Expect(st.Decode(&v)).To(Succeed())
+		}](st)
+		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(v.Count).To(Equal(1))
 		g.Expect(v.Share).To(Equal(0.5))
 	})

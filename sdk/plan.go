@@ -6,16 +6,11 @@ import (
 	"strings"
 )
 
-// Plan is the buildpack plan: the entries (from every buildpack's requires) this buildpack was
-// chosen to satisfy, in the order the lifecycle gives them.
+// Plan is the buildpack plan: the entries this buildpack was chosen to satisfy, each the
+// Require of some buildpack's detect, in the order the lifecycle gives them. Decode them with
+// Entries.
 type Plan struct {
-	Entries []PlanEntry
-}
-
-// PlanEntry is one buildpack plan entry as found in the file.
-type PlanEntry struct {
-	Name     string
-	Metadata map[string]any
+	Entries []Require
 }
 
 // Has reports whether the plan has at least one entry named name.
@@ -80,7 +75,7 @@ func Entries[T any](p Plan, name string) (Merged[T], bool, error) {
 		found = true
 		where := fmt.Sprintf("buildpack plan entry %d (%q)", i+1, name)
 		for _, flag := range []string{"build", "launch"} {
-			v, ok := e.Metadata[flag]
+			v, ok := e.metadata[flag]
 			if !ok {
 				continue
 			}
@@ -96,7 +91,7 @@ func Entries[T any](p Plan, name string) (Merged[T], bool, error) {
 		}
 		var vr VersionRequest
 		for key, dst := range map[string]*string{"version": &vr.Version, "version-source": &vr.Source} {
-			v, ok := e.Metadata[key]
+			v, ok := e.metadata[key]
 			if !ok {
 				continue
 			}
@@ -109,7 +104,7 @@ func Entries[T any](p Plan, name string) (Merged[T], bool, error) {
 		if vr.Version != "" {
 			m.Versions = append(m.Versions, vr)
 		}
-		t, err := decodeTable[T](e.Metadata, where, "metadata", func(k string) bool { return planKeys[k] })
+		t, err := decodeRequire[T](e, where)
 		if err != nil {
 			return m, true, err
 		}

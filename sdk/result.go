@@ -3,12 +3,9 @@ package sdk
 import (
 	"fmt"
 	"path/filepath"
-	"reflect"
-	"strings"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
+	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -18,10 +15,10 @@ type BuildResult struct {
 	Labels    []Label   // launch.toml [[labels]]
 	Slices    []Slice   // launch.toml [[slices]]
 	Unmet     []string  // plan entry names this buildpack did not satisfy: build.toml [[unmet]]
-	// Store is encoded into store.toml [metadata] and given to the next build as
-	// BuildRequest.Store. Use a struct (or a map). nil leaves store.toml as the lifecycle
-	// restored it, so the previous metadata carries over.
-	Store any
+	// Store, made with NewStore, is written to store.toml [metadata] and given to the next
+	// build as BuildRequest.Store. The zero Store leaves store.toml as the lifecycle restored
+	// it, so the previous metadata carries over.
+	Store Store
 }
 
 // Process is a process type of the app image.
@@ -49,36 +46,36 @@ type Slice struct {
 	Paths []string
 }
 
-// Store is the store.toml metadata the previous build wrote.
+// Store is the metadata of store.toml, which a build keeps for the next one. BuildRequest.Store
+// is what the previous build left (decode it with StoreMetadata); BuildResult.Store, made
+// with NewStore, replaces it.
 type Store struct {
 	metadata map[string]any
+	err      error // from encoding the author's value; reported when the store is written
+	set      bool  // made by NewStore: written even when it holds no keys
 }
 
-// NewStore returns a Store holding metadata, for tests of code that takes a Store.
-func NewStore(metadata map[string]any) Store { return Store{metadata: metadata} }
+// NewStore returns a Store holding metadata, a struct with toml tags, for BuildResult.Store (or
+// for tests of code that takes a Store). A value that does not encode as a table is reported
+// when build returns.
+func NewStore[T any](metadata T) Store {
+	md, err := table.Encode(metadata)
+	return Store{metadata: md, err: err, set: true}
+}
 
-// IsZero reports whether the previous build left no store metadata.
+// IsZero reports whether the store holds no metadata.
 func (s Store) IsZero() bool { return len(s.metadata) == 0 }
 
-// Decode decodes the previous store metadata into v (a pointer to a struct or map). Keys v
-// has no field for are an error, so a changed layout is noticed; without metadata, v is left
-// untouched.
-func (s Store) Decode(v any) error {
-	if len(s.metadata) == 0 {
-		return nil
+// StoreMetadata decodes the store's metadata into T strictly: keys T has no field for are a
+// *DecodeError, so a changed layout is noticed. Without metadata it returns the zero T.
+// Numbers come back as written, although the lifecycle hands store.toml back with every number
+// a float.
+func StoreMetadata[T any](s Store) (T, error) {
+	if s.err != nil {
+		var zero T
+		return zero, fmt.Errorf("store.toml [metadata]: %w", s.err)
 	}
-	buf, err := encodeTOML(s.metadata)
-	if err != nil {
-		return fmt.Errorf("decoding store.toml metadata: %w", err)
-	}
-	md, err := toml.Decode(buf, v)
-	if err != nil {
-		return &DecodeError{File: "store.toml", Table: "[metadata]", Type: fmt.Sprintf("%T", v), Err: err}
-	}
-	if keys := unknownKeys(md, reflect.TypeOf(v), 0, nil); len(keys) > 0 {
-		return &DecodeError{File: "store.toml", Table: "[metadata]", Type: fmt.Sprintf("%T", v), Keys: collapseKeys(keys)}
-	}
-	return nil
+	return decodeTable[T](s.metadata, "store.toml", "[metadata]", nil)
 }
 
 // readStore reads <layers>/store.toml, if any.
@@ -87,8 +84,7 @@ func readStore(layersDir string) (Store, error) {
 	if err != nil {
 		return Store{}, err
 	}
-	metadata, _ := lifecycleNumbers(st).(map[string]any)
-	return Store{metadata: metadata}, nil
+	return Store{metadata: table.FromLifecycle(st)}, nil
 }
 
 // writeResult writes launch.toml, build.toml and store.toml for r.
@@ -152,22 +148,13 @@ func writeResult(layersDir, api string, r BuildResult) error {
 			return err
 		}
 	}
-	if r.Store != nil {
-		md, err := toTable(r.Store)
-		if err != nil {
-			return fmt.Errorf("encoding store metadata: %w", err)
+	if r.Store.set {
+		if r.Store.err != nil {
+			return fmt.Errorf("encoding store metadata: %w", r.Store.err)
 		}
-		if err := cnb.WriteStore(layersDir, md); err != nil {
+		if err := cnb.WriteStore(layersDir, r.Store.metadata); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func encodeTOML(v any) (string, error) {
-	var b strings.Builder
-	if err := toml.NewEncoder(&b).Encode(v); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }

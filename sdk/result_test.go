@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,8 +41,8 @@ func TestBuildResultFiles(t *testing.T) {
 	w := newWorld(t, "0.12", "")
 	write(t, filepath.Join(w.layers, "store.toml"), "[metadata]\nbuilds = 1\nversion = \"a\"\n")
 	exit, log := w.run("build", nil, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-		var prev storeData
-		if err := req.Store.Decode(&prev); err != nil {
+		prev, err := sdk.StoreMetadata[storeData](req.Store)
+		if err != nil {
 			return sdk.BuildResult{}, err
 		}
 		return sdk.BuildResult{
@@ -52,7 +53,7 @@ func TestBuildResultFiles(t *testing.T) {
 			Labels: []sdk.Label{{Key: "org.example.a", Value: "1"}},
 			Slices: []sdk.Slice{{Paths: []string{"static/*"}}},
 			Unmet:  []string{"node"},
-			Store:  storeData{Builds: prev.Builds + 1, Version: "b"},
+			Store:  sdk.NewStore(storeData{Builds: prev.Builds + 1, Version: "b"}),
 		}, nil
 	})
 	g.Expect(exit.Code).To(Equal(0), log)
@@ -99,7 +100,7 @@ func TestBuildResultErrors(t *testing.T) {
 		{"duplicate type", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "web", Command: []string{"a"}}, {Type: "web", Command: []string{"b"}}}}, `process type "web" is declared twice`},
 		{"two defaults", "0.12", sdk.BuildResult{Processes: []sdk.Process{{Type: "a", Command: []string{"a"}, Default: true}, {Type: "b", Command: []string{"b"}, Default: true}}}, "2 processes are marked Default"},
 		{"empty label key", "0.12", sdk.BuildResult{Labels: []sdk.Label{{Value: "x"}}}, "a label has an empty key"},
-		{"store not encodable", "0.12", sdk.BuildResult{Store: 42}, "encoding store metadata"},
+		{"store not encodable", "0.12", sdk.BuildResult{Store: sdk.NewStore(42)}, "encoding store metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,19 +118,61 @@ func TestBuildResultErrors(t *testing.T) {
 	}
 }
 
-func TestStoreDecode(t *testing.T) {
+func TestStoreMetadata(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	var empty sdk.Store
 	g.Expect(empty.IsZero()).To(BeTrue())
-	v := storeData{Builds: 7}
-	g.Expect(empty.Decode(&v)).To(Succeed())
-	g.Expect(v.Builds).To(Equal(7), "no metadata leaves v untouched")
+	g.Expect(sdk.StoreMetadata[storeData](empty)).To(Equal(storeData{}), "no metadata gives the zero value")
 
-	s := sdk.NewStore(map[string]any{"builds": int64(3), "extra": "x"})
+	type wider struct {
+		Builds int    `toml:"builds"`
+		Extra  string `toml:"extra"`
+	}
+	s := sdk.NewStore(wider{Builds: 3, Extra: "x"})
 	g.Expect(s.IsZero()).To(BeFalse())
-	err := s.Decode(&v)
-	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] has unknown key extra")))
-	err = sdk.NewStore(map[string]any{"builds": "three"}).Decode(&v)
-	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] does not fit")))
+	g.Expect(sdk.StoreMetadata[wider](s)).To(Equal(wider{Builds: 3, Extra: "x"}))
+	_, err := sdk.StoreMetadata[storeData](s)
+	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] has unknown key extra: sdk_test.storeData has no field for it")))
+	var de *sdk.DecodeError
+	g.Expect(errors.As(err, &de)).To(BeTrue())
+	g.Expect(de.Keys).To(Equal([]string{"extra"}))
+
+	_, err = sdk.StoreMetadata[storeData](sdk.NewStore(struct {
+		Builds string `toml:"builds"`
+	}{"three"}))
+	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata] does not fit sdk_test.storeData")))
+
+	_, err = sdk.StoreMetadata[storeData](sdk.NewStore("not a table"))
+	g.Expect(err).To(MatchError(ContainSubstring("store.toml [metadata]: a value of type string is not a table: use a struct with toml tags")))
+}
+
+// The zero Store leaves store.toml as the lifecycle restored it; NewStore replaces it, even
+// with a value that has no keys.
+func TestStoreWrittenOnlyWhenSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		store sdk.Store
+		want  map[string]any
+	}{
+		{"zero store keeps the previous", sdk.Store{}, map[string]any{"builds": int64(1), "version": "a"}},
+		{"new store replaces it", sdk.NewStore(storeData{Version: "b"}), map[string]any{"builds": int64(0), "version": "b"}},
+		{"an empty one clears it", sdk.NewStore(struct{}{}), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			w := newWorld(t, "0.12", "")
+			write(t, filepath.Join(w.layers, "store.toml"), "[metadata]\nbuilds = 1\nversion = \"a\"\n")
+			exit, log := w.run("build", nil, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+				return sdk.BuildResult{Store: tt.store}, nil
+			})
+			g.Expect(exit.Code).To(Equal(0), log)
+			var store spec.StoreTOML
+			decodeStrict(t, filepath.Join(w.layers, "store.toml"), &store)
+			g.Expect(store.Metadata).To(Equal(tt.want))
+		})
+	}
 }

@@ -434,9 +434,9 @@ func readPlan(path string) (Plan, error) {
 	if len(unknown) > 0 {
 		return Plan{}, &spec.UnknownKeysError{File: filepath.Base(path), Keys: unknown}
 	}
-	p := Plan{Entries: make([]PlanEntry, 0, len(entries))}
+	p := Plan{Entries: make([]Require, 0, len(entries))}
 	for _, e := range entries {
-		p.Entries = append(p.Entries, PlanEntry{Name: e.Name, Metadata: e.Metadata})
+		p.Entries = append(p.Entries, Require{Name: e.Name, metadata: e.Metadata})
 	}
 	return p, nil
 }

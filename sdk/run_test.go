@@ -360,7 +360,7 @@ func TestRunDetectWritesThePlan(t *testing.T) {
 	}
 	exit, log := w.run("detect", func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
 		return sdk.Pass(
-			sdk.BuildPlan{Provides: []sdk.Provide{{Name: "python"}}, Requires: []sdk.Require{{Name: "python", Metadata: req{Version: "3.12", Launch: true}}}},
+			sdk.BuildPlan{Provides: []sdk.Provide{{Name: "python"}}, Requires: []sdk.Require{sdk.NewRequire("python", req{Version: "3.12", Launch: true})}},
 			sdk.BuildPlan{Requires: []sdk.Require{{Name: "python"}}},
 		), nil
 	}, nil)
@@ -376,6 +376,35 @@ func TestRunDetectWritesThePlan(t *testing.T) {
 		Requires: []spec.Require{{Name: "python", Metadata: map[string]any{"version": "3.12", "launch": true}}},
 		Or:       []spec.PlanAlt{{Requires: []spec.Require{{Name: "python"}}}},
 	}))
+}
+
+// A plan detect cannot write is an error (exit 1) naming the plan and the require, and no plan
+// file is left.
+func TestRunDetectPlanErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		plan sdk.BuildPlan
+		err  string
+	}{
+		{"provide without name", sdk.BuildPlan{Provides: []sdk.Provide{{}}}, "writing the build plan: build plan 1: a provide has no name"},
+		{"require without name", sdk.BuildPlan{Requires: []sdk.Require{{}}}, "writing the build plan: build plan 1: a require has no name"},
+		{"metadata not a table", sdk.BuildPlan{Requires: []sdk.Require{sdk.NewRequire("python", []string{"3.12"})}},
+			`writing the build plan: build plan 1: metadata of require "python": a value of type []string is not a table: use a struct with toml tags`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			w := newWorld(t, "0.12", "")
+			exit, log := w.run("detect", func(context.Context, sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
+				return sdk.Pass(tt.plan), nil
+			}, nil)
+			g.Expect(exit.Code).To(Equal(1), log)
+			g.Expect(exit.Err).To(MatchError(tt.err))
+			g.Expect(w.plan).NotTo(BeAnExistingFile())
+		})
+	}
 }
 
 func TestRunBuildFailureWritesNothing(t *testing.T) {
@@ -442,11 +471,11 @@ func TestRunPlanFile(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, plan, err string
-		entries         []sdk.PlanEntry
+		entries         []sdk.Require
 	}{
 		{"entries", "[[entries]]\nname = \"a\"\n[entries.metadata]\nversion = \"1\"\n[[entries]]\nname = \"b\"\n", "",
-			[]sdk.PlanEntry{{Name: "a", Metadata: map[string]any{"version": "1"}}, {Name: "b"}}},
-		{"empty", "", "", []sdk.PlanEntry{}},
+			[]sdk.Require{sdk.NewRequire("a", versionRequire{Version: "1"}), {Name: "b"}}},
+		{"empty", "", "", []sdk.Require{}},
 		{"unknown key", "[[entries]]\nname = \"a\"\nversion = \"1\"\n", "bp-plan.toml has keys the specification does not define: entries.version", nil},
 		{"not toml", "[[entries]\n", "decoding the buildpack plan", nil},
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/ffmpeg"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
 
 // fakeFFmpeg is a test artifact whose program reports version.
@@ -76,7 +76,7 @@ func TestBuildSelectsTheVersion(t *testing.T) {
 			})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 			g.Expect(out).To(cnbtest.HaveLayer("ffmpeg"))
-			g.Expect(out.Layers["ffmpeg"].Metadata).To(HaveKeyWithValue("version", c.version))
+			g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "ffmpeg")).To(HaveField("Version", c.version))
 			g.Expect(out.Log).To(ContainSubstring("Smoke check passed: ffmpeg version " + c.version + "-test"))
 			g.Expect(srv.Hits("/ffmpeg/" + c.arch + "/" + c.version + ".tgz")).To(Equal(1))
 		})
@@ -94,7 +94,7 @@ func TestBuildLayers(t *testing.T) {
 		g.Expect(l.Types.Build).To(BeTrue(), "%s is available to later buildpacks", name)
 		g.Expect(l.Types.Launch).To(BeTrue(), "%s is in the image", name)
 		g.Expect(l.Types.Cache).To(BeTrue(), "%s is restored for reuse", name)
-		g.Expect(l.Metadata).To(HaveKeyWithValue("sha256", HaveLen(64)))
+		g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, name)).To(HaveField("SHA256", HaveLen(64)))
 		program := filepath.Join(l.Path, "bin", name)
 		st, err := os.Stat(program)
 		g.Expect(err).NotTo(HaveOccurred(), "the lifecycle puts <layer>/bin on PATH")
@@ -108,10 +108,12 @@ func TestBuildLayers(t *testing.T) {
 		}
 	}
 	ff := out.Layers["ffmpeg"]
-	g.Expect(ff.Env).To(HaveKeyWithValue("env/IMAGEIO_FFMPEG_EXE.default", filepath.Join(ff.Path, "bin", "ffmpeg")))
-	g.Expect(ff.Env).To(HaveKeyWithValue("env/FFMPEG_BINARY.default", filepath.Join(ff.Path, "bin", "ffmpeg")))
+	g.Expect(ff.SharedEnv()).To(Equal(cnbtest.Env{
+		"IMAGEIO_FFMPEG_EXE": {Default: filepath.Join(ff.Path, "bin", "ffmpeg")},
+		"FFMPEG_BINARY":      {Default: filepath.Join(ff.Path, "bin", "ffmpeg")},
+	}))
 	fp := out.Layers["ffprobe"]
-	g.Expect(fp.Env).To(HaveKeyWithValue("env/FFPROBE_BINARY.default", filepath.Join(fp.Path, "bin", "ffprobe")))
+	g.Expect(fp.SharedEnv()).To(Equal(cnbtest.Env{"FFPROBE_BINARY": {Default: filepath.Join(fp.Path, "bin", "ffprobe")}}))
 	g.Expect(out.Log).To(ContainSubstring("Licence: ffmpeg is distributed under GPL-3.0-or-later; it is a GPL build"))
 }
 
@@ -257,34 +259,34 @@ func TestBuildInstallsBothProgramsFromOneReleaseArchive(t *testing.T) {
 // launch-only request still gets a layer with the types asked for.
 func TestBuildMergesRequestsFromOtherBuildpacks(t *testing.T) {
 	t.Parallel()
-	entry := func(md ffmpeg.RequireMetadata) spec.PlanEntry { return cnbtest.PlanEntry(t, "ffmpeg", md) }
+	entry := func(md ffmpeg.RequireMetadata) sdk.Require { return sdk.NewRequire(ffmpeg.PlanName, md) }
 	cases := []struct {
 		name          string
-		plan          []spec.PlanEntry
+		plan          []sdk.Require
 		version       string
 		build, launch bool
 	}{
-		{"another buildpack pins a version", []spec.PlanEntry{
+		{"another buildpack pins a version", []sdk.Require{
 			entry(ffmpeg.RequireMetadata{Build: true, Launch: true}),
 			entry(ffmpeg.RequireMetadata{Version: "2018.*", VersionSource: "media-buildpack"}),
 		}, "2018.12.10", true, true},
-		{"an environment variable beats a buildpack's request", []spec.PlanEntry{
+		{"an environment variable beats a buildpack's request", []sdk.Require{
 			entry(ffmpeg.RequireMetadata{Version: "2018.*", VersionSource: "media-buildpack", Launch: true}),
 			entry(ffmpeg.RequireMetadata{Version: "2019.*", VersionSource: "BP_FFMPEG_VERSION", Build: true, Launch: true}),
 		}, "2019.6.5", true, true},
-		{"build only", []spec.PlanEntry{entry(ffmpeg.RequireMetadata{Build: true})}, "2019.6.5", true, false},
-		{"launch only", []spec.PlanEntry{entry(ffmpeg.RequireMetadata{Launch: true})}, "2019.6.5", false, true},
-		{"no flags means both", []spec.PlanEntry{{Name: "ffmpeg"}}, "2019.6.5", true, true},
+		{"build only", []sdk.Require{entry(ffmpeg.RequireMetadata{Build: true})}, "2019.6.5", true, false},
+		{"launch only", []sdk.Require{entry(ffmpeg.RequireMetadata{Launch: true})}, "2019.6.5", false, true},
+		{"no flags means both", []sdk.Require{{Name: ffmpeg.PlanName}}, "2019.6.5", true, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
 			srv := newFileServer(t, map[string][]byte{})
-			out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: c.plan})
+			out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: sdk.Plan{Entries: c.plan}})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 			l := out.Layers["ffmpeg"]
-			g.Expect(l.Metadata).To(HaveKeyWithValue("version", c.version))
+			g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "ffmpeg")).To(HaveField("Version", c.version))
 			g.Expect(l.Types.Build).To(Equal(c.build))
 			g.Expect(l.Types.Launch).To(Equal(c.launch))
 		})
@@ -295,7 +297,7 @@ func TestBuildWithoutAPlanEntryDoesNothing(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	srv := newFileServer(t, map[string][]byte{})
-	out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: []spec.PlanEntry{}})
+	out := cnbtest.Build(t, ffmpeg.Build, cnbtest.Options{Descriptor: standardInventory(t, srv), Plan: sdk.Plan{Entries: []sdk.Require{}}})
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 	g.Expect(out.Layers).To(BeEmpty())
 	g.Expect(srv.Total()).To(BeZero())

@@ -85,7 +85,7 @@ func Detect(ctx context.Context, req sdk.DetectRequest[Metadata, Config]) (sdk.D
 	req.Log.Detail("ffmpeg requested by %s", strings.Join(reasons, "; "))
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: PlanName}},
-		Requires: []sdk.Require{{Name: PlanName, Metadata: want}},
+		Requires: []sdk.Require{sdk.NewRequire(PlanName, want)},
 	}), nil
 }
 

@@ -79,18 +79,10 @@ func TestDetect(t *testing.T) {
 			g.Expect(out.Log).To(ContainSubstring(c.want.reason))
 			g.Expect(out.Plans).To(HaveLen(1))
 			plan := out.Plans[0]
-			g.Expect(plan.Provides).To(Equal([]spec.Provide{{Name: "ffmpeg"}}))
-			g.Expect(plan.Requires).To(HaveLen(1))
-			req := plan.Requires[0]
-			g.Expect(req.Name).To(Equal("ffmpeg"))
-			g.Expect(req.Metadata).To(HaveKeyWithValue("build", true))
-			g.Expect(req.Metadata).To(HaveKeyWithValue("launch", true))
-			if c.want.version == "" {
-				g.Expect(req.Metadata).NotTo(HaveKey("version"))
-			} else {
-				g.Expect(req.Metadata).To(HaveKeyWithValue("version", c.want.version))
-				g.Expect(req.Metadata).To(HaveKeyWithValue("version-source", c.want.source))
-			}
+			g.Expect(plan.Provides).To(Equal([]sdk.Provide{{Name: "ffmpeg"}}))
+			g.Expect(plan.Requires).To(Equal([]sdk.Require{sdk.NewRequire("ffmpeg", ffmpeg.RequireMetadata{
+				Version: c.want.version, VersionSource: c.want.source, Build: true, Launch: true,
+			})}))
 		})
 	}
 }

@@ -3,7 +3,6 @@ package python_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/testwheel"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 func sh(script string) []string { return []string{"sh", "-c", script} }
@@ -37,42 +35,42 @@ func TestStartCommands(t *testing.T) {
 		files  map[string]string
 		wheels []testwheel.Wheel
 		env    map[string]string
-		want   []spec.Process
+		want   []sdk.Process
 		log    string
 		warn   string
 	}{
 		{name: "Flask with gunicorn", files: map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n", "requirements.txt": "flask\ngunicorn\n"},
 			wheels: []testwheel.Wheel{flaskWheel, gunicornWheel},
-			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)}},
+			want:   []sdk.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)}},
 			log:    "Flask app app:app found in app.py, served with gunicorn"},
 		{name: "Flask without a server", files: map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n\nif __name__ == '__main__':\n    app.run()\n", "requirements.txt": "flask\n"},
 			wheels: []testwheel.Wheel{flaskWheel},
-			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec python app.py`)}},
+			want:   []sdk.Process{{Type: "web", Default: true, Command: sh(`exec python app.py`)}},
 			warn:   "add gunicorn to your requirements"},
 		{name: "Django with gunicorn", files: merge(djangoFiles, map[string]string{"requirements.txt": "django\ngunicorn\n"}),
 			wheels: []testwheel.Wheel{djangoWheel, gunicornWheel}, env: map[string]string{"BP_PYTHON_DJANGO_COLLECTSTATIC": "false"}, // a stand-in Django
-			want: []spec.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" mysite.wsgi:application`)}},
+			want: []sdk.Process{{Type: "web", Default: true, Command: sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" mysite.wsgi:application`)}},
 			log:  "Django app mysite.wsgi:application found in mysite/wsgi.py"},
 		{name: "Procfile web first, others extra", files: map[string]string{"main.py": fastapiApp, "requirements.txt": "fastapi\nuvicorn\n",
 			"Procfile": "worker: python worker.py\nweb: uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2\n"},
 			wheels: []testwheel.Wheel{fastapiWheel, starletteWheel, uvicornWheel},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2")},
+			want: []sdk.Process{{Type: "web", Default: true, Command: sh("exec uvicorn main:app --host 0.0.0.0 --port $PORT --workers 2")},
 				{Type: "worker", Command: sh("exec python worker.py")}},
 			log: "web: exec added in front of uvicorn, so that it replaces sh and receives SIGTERM"},
 		{name: "explicit BP_PYTHON_ENTRYPOINT", files: map[string]string{"main.py": fastapiApp, "Procfile": "web: python other.py\n"},
 			env:  map[string]string{"BP_PYTHON_ENTRYPOINT": "python -m http.server $PORT"},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec python -m http.server $PORT")}},
+			want: []sdk.Process{{Type: "web", Default: true, Command: sh("exec python -m http.server $PORT")}},
 			log:  "set by BP_PYTHON_ENTRYPOINT"},
 		{name: "functions-framework with the only function of main.py", files: map[string]string{"main.py": "import functions_framework\n\n@functions_framework.http\ndef hello(request):\n    return 'hi'\n", "requirements.txt": "functions-framework\n"},
 			wheels: []testwheel.Wheel{functionsFrameworkWheel},
-			want:   []spec.Process{{Type: "web", Default: true, Command: sh(`exec functions-framework --target hello --port "${PORT:-8080}"`)}},
+			want:   []sdk.Process{{Type: "web", Default: true, Command: sh(`exec functions-framework --target hello --port "${PORT:-8080}"`)}},
 			log:    "functions-framework is installed and hello is the only function in main.py"},
 		{name: "functions-framework target from GOOGLE_FUNCTION_TARGET", files: map[string]string{"main.py": "def hello(request):\n    return 'hi'\n\ndef bye(request):\n    return 'bye'\n", "requirements.txt": "functions-framework\n"},
 			wheels: []testwheel.Wheel{functionsFrameworkWheel}, env: map[string]string{"GOOGLE_FUNCTION_TARGET": "bye"},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh(`exec functions-framework --target bye --port "${PORT:-8080}"`)}},
+			want: []sdk.Process{{Type: "web", Default: true, Command: sh(`exec functions-framework --target bye --port "${PORT:-8080}"`)}},
 			log:  "functions-framework is installed and GOOGLE_FUNCTION_TARGET names the function bye"},
 		{name: "plain script", files: map[string]string{"main.py": "print('batch job')\n"},
-			want: []spec.Process{{Type: "web", Default: true, Command: sh("exec python main.py")}},
+			want: []sdk.Process{{Type: "web", Default: true, Command: sh("exec python main.py")}},
 			log:  "main.py exists and defines no ASGI or WSGI app object"},
 	}
 	for _, tt := range tests {
@@ -81,7 +79,7 @@ func TestStartCommands(t *testing.T) {
 			g := NewWithT(t)
 			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, tt.files, tt.wheels...), BuildpackDir: bp, Env: tt.env})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-			g.Expect(out.Launch.Processes).To(Equal(tt.want))
+			g.Expect(out.Processes).To(Equal(tt.want))
 			if tt.log != "" {
 				g.Expect(out.Log).To(ContainSubstring(tt.log))
 			}
@@ -191,7 +189,7 @@ source = { registry = "https://index.example.com/simple" }
 		g.Expect(installed(t, out)).To(ConsistOf("fastapi-0.92.0.dist-info", "starlette-0.26.1.dist-info", "uvicorn-0.17.6.dist-info"),
 			"the locked uvicorn, not the newest; no dev dependency")
 		g.Expect(out.Log).To(ContainSubstring("pip install --no-deps of the 3 packages locked in uv.lock"))
-		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
+		g.Expect(out.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
 	})
 	t.Run("Pipfile.lock pins exactly", func(t *testing.T) {
 		t.Parallel()
@@ -205,7 +203,7 @@ source = { registry = "https://index.example.com/simple" }
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("Flask-2.2.2.dist-info", "gunicorn-20.1.0.dist-info"))
 		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.12.14, as Pipfile [requires] asks"))
-		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)))
+		g.Expect(out.Processes[0].Command).To(Equal(sh(`exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`)))
 	})
 	t.Run("hashes in the lock are enforced", func(t *testing.T) {
 		t.Parallel()
@@ -240,7 +238,7 @@ source = { registry = "https://index.example.com/simple" }
 				fastapiWheel, starletteWheel, uvicornWheel)})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("fastapi-0.92.0.dist-info", "starlette-0.26.1.dist-info", "uvicorn-0.17.6.dist-info"))
-		g.Expect(out.Launch.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
+		g.Expect(out.Processes[0].Command).To(Equal(sh(`exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8080}"`)))
 	})
 }
 
@@ -272,7 +270,9 @@ func TestPrivateIndex(t *testing.T) {
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 		g.Expect(installed(t, out)).To(ConsistOf("uvicorn-0.17.6.dist-info"))
 		g.Expect(out.Log).NotTo(ContainSubstring(pass), "secrets never reach the log")
-		g.Expect(fmt.Sprint(out.Layers["venv"].Metadata)).NotTo(ContainSubstring(pass), "nor the layer metadata")
+		venvTOML, err := os.ReadFile(filepath.Join(out.LayersDir, "venv.toml"))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(string(venvTOML)).NotTo(ContainSubstring(pass), "nor the layer metadata")
 	})
 	t.Run("PIP_INDEX_URL", func(t *testing.T) {
 		t.Parallel()

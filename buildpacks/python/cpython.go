@@ -29,7 +29,7 @@ func chooseCPython(req sdk.BuildRequest[sdk.None, Config]) (dependency.Dependenc
 	}
 	if len(reqs) == 0 {
 		// Nothing in the app: another buildpack may have asked for a version in the plan.
-		merged, ok, err := sdk.Entries[map[string]any](req.Plan, PlanCPython)
+		merged, ok, err := sdk.Entries[PlanMetadata](req.Plan, PlanCPython)
 		if err != nil {
 			return dependency.Dependency{}, fmt.Errorf("reading the %s plan entries: %w", PlanCPython, err)
 		}

@@ -37,6 +37,17 @@ const (
 	PlanPackages = "python-packages"
 )
 
+// PlanMetadata is the metadata of the "cpython" and "python-packages" plan entries: what this
+// buildpack requires, and what another buildpack may ask for when it requires "cpython" (a
+// version, with the version-source it came from). Build decodes every entry into it; any other
+// key fails the build with an error naming it.
+type PlanMetadata struct {
+	Version       string `toml:"version,omitempty"`
+	VersionSource string `toml:"version-source,omitempty"`
+	Build         bool   `toml:"build,omitempty"`
+	Launch        bool   `toml:"launch,omitempty"`
+}
+
 // signals are the files that show an app is a Python app.
 var signals = []string{
 	"requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "Pipfile.lock",
@@ -58,8 +69,8 @@ func Detect(_ context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.Det
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: PlanCPython}, {Name: PlanPackages}},
 		Requires: []sdk.Require{
-			{Name: PlanCPython, Metadata: map[string]any{"build": true, "launch": true}},
-			{Name: PlanPackages, Metadata: map[string]any{"launch": true}},
+			sdk.NewRequire(PlanCPython, PlanMetadata{Build: true, Launch: true}),
+			sdk.NewRequire(PlanPackages, PlanMetadata{Launch: true}),
 		},
 	}), nil
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/cnbkit/cnbkit/buildpacks/python"
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/testwheel"
+	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // The Django tests use the real Django: Debian's python3-django (3.2 on bookworm; installed
@@ -119,7 +119,7 @@ func TestDjangoCollectStatic(t *testing.T) {
 	css, err := os.ReadFile(filepath.Join(first.AppDir, "staticfiles", "site.css"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(css)).To(Equal(siteCSS))
-	g.Expect(first.Launch.Processes).To(Equal([]spec.Process{{Type: "web", Default: true,
+	g.Expect(first.Processes).To(Equal([]sdk.Process{{Type: "web", Default: true,
 		Command: []string{"sh", "-c", `exec gunicorn --bind "0.0.0.0:${PORT:-8080}" mysite.wsgi:application`}}}))
 	pycache, _ := filepath.Glob(filepath.Join(first.AppDir, "mysite", "__pycache__"))
 	g.Expect(pycache).To(BeEmpty(), "no bytecode is written into the app")

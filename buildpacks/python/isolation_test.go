@@ -67,11 +67,11 @@ func TestFileNamesInStartCommands(t *testing.T) {
 			g := NewWithT(t)
 			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{file: "import os\nprint('ran', os.path.basename(__file__))\n"}), BuildpackDir: bp})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-			g.Expect(out.Launch.Processes[0].Command).To(Equal([]string{"sh", "-c", want}))
+			g.Expect(out.Processes[0].Command).To(Equal([]string{"sh", "-c", want}))
 
 			bin := t.TempDir()
 			g.Expect(os.Symlink(py, filepath.Join(bin, "python"))).To(Succeed())
-			cmd := exec.Command("sh", out.Launch.Processes[0].Command[1:]...)
+			cmd := exec.Command("sh", out.Processes[0].Command[1:]...)
 			cmd.Dir = out.AppDir
 			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
 			output, err := cmd.CombinedOutput()

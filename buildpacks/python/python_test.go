@@ -69,10 +69,10 @@ func TestDetect(t *testing.T) {
 			g.Expect(out.Err).NotTo(HaveOccurred())
 			g.Expect(out.Pass).To(BeTrue(), out.Log)
 			g.Expect(out.Plans).To(HaveLen(1))
-			g.Expect(out.Plans[0].Provides).To(ConsistOf(spec.Provide{Name: "cpython"}, spec.Provide{Name: "python-packages"}))
+			g.Expect(out.Plans[0].Provides).To(ConsistOf(sdk.Provide{Name: "cpython"}, sdk.Provide{Name: "python-packages"}))
 			g.Expect(out.Plans[0].Requires).To(ConsistOf(
-				spec.Require{Name: "cpython", Metadata: map[string]any{"build": true, "launch": true}},
-				spec.Require{Name: "python-packages", Metadata: map[string]any{"launch": true}},
+				sdk.NewRequire("cpython", python.PlanMetadata{Build: true, Launch: true}),
+				sdk.NewRequire("python-packages", python.PlanMetadata{Launch: true}),
 			))
 		})
 	}
@@ -86,10 +86,6 @@ func TestDetect(t *testing.T) {
 	})
 }
 
-func layerMeta(out cnbtest.BuildOutcome, layer, key string) any {
-	return out.Layers[layer].Metadata[key]
-}
-
 func TestBuildFastAPI(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
@@ -100,7 +96,7 @@ func TestBuildFastAPI(t *testing.T) {
 		out := cnbtest.Build(t, python.Build, cnbtest.Options{App: a, BuildpackDir: bp})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 
-		g.Expect(out.Launch.Processes).To(Equal([]spec.Process{{Type: "web", Default: true,
+		g.Expect(out.Processes).To(Equal([]sdk.Process{{Type: "web", Default: true,
 			Command: []string{"sh", "-c", `exec uvicorn ` + module + `:app --host 0.0.0.0 --port "${PORT:-8080}"`}}}))
 		g.Expect(out.Log).To(ContainSubstring(`web: exec uvicorn ` + module + `:app`))
 		g.Expect(out.Log).To(ContainSubstring("FastAPI app " + module + ":app found in " + entry + ", served with uvicorn"))
@@ -108,16 +104,16 @@ func TestBuildFastAPI(t *testing.T) {
 		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.14.7, the newest this buildpack provides"))
 
 		cpy := out.Layers["cpython"]
-		g.Expect(cpy.Types).To(Equal(spec.LayerTypes{Build: true, Launch: true, Cache: true}))
-		g.Expect(cpy.Metadata).To(HaveKeyWithValue("version", "3.14.7"))
-		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PORT.default", "8080"))
-		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PYTHONUNBUFFERED.default", "1"))
-		g.Expect(cpy.Env).To(HaveKeyWithValue("env.launch/PYTHONDONTWRITEBYTECODE.default", "1"))
+		g.Expect(cpy.Types).To(Equal(sdk.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "cpython")).To(HaveField("Version", "3.14.7"))
+		g.Expect(cpy.LaunchEnv()).To(HaveKeyWithValue("PORT", cnbtest.EnvVar{Default: "8080"}))
+		g.Expect(cpy.LaunchEnv()).To(HaveKeyWithValue("PYTHONUNBUFFERED", cnbtest.EnvVar{Default: "1"}))
+		g.Expect(cpy.LaunchEnv()).To(HaveKeyWithValue("PYTHONDONTWRITEBYTECODE", cnbtest.EnvVar{Default: "1"}))
 		g.Expect(cpy.SBOM).To(ConsistOf("cpython.sbom.cdx.json", "cpython.sbom.spdx.json"))
 
 		venv := out.Layers["venv"]
-		g.Expect(venv.Types).To(Equal(spec.LayerTypes{Build: true, Launch: true, Cache: true}))
-		g.Expect(venv.Env).To(HaveKeyWithValue("env/VIRTUAL_ENV.override", venv.Path))
+		g.Expect(venv.Types).To(Equal(sdk.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(venv.SharedEnv()).To(HaveKeyWithValue("VIRTUAL_ENV", cnbtest.EnvVar{Override: venv.Path}))
 		g.Expect(venv.SBOM).To(ConsistOf("venv.sbom.cdx.json", "venv.sbom.spdx.json"))
 		sitePkgs, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "*.dist-info"))
 		var names []string
@@ -128,8 +124,8 @@ func TestBuildFastAPI(t *testing.T) {
 		pyc, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "fastapi", "__pycache__", "*.pyc"))
 		g.Expect(pyc).NotTo(BeEmpty(), "BP_PYTHON_COMPILE defaults to true")
 
-		g.Expect(out.Layers["pip"].Types).To(Equal(spec.LayerTypes{Cache: true}), "pip stays out of the image")
-		g.Expect(out.Layers["pip-cache"].Types).To(Equal(spec.LayerTypes{Cache: true}))
+		g.Expect(out.Layers["pip"].Types).To(Equal(sdk.LayerTypes{Cache: true}), "pip stays out of the image")
+		g.Expect(out.Layers["pip-cache"].Types).To(Equal(sdk.LayerTypes{Cache: true}))
 
 		cdx, err := os.ReadFile(filepath.Join(out.LayersDir, "venv.sbom.cdx.json"))
 		g.Expect(err).NotTo(HaveOccurred())
@@ -163,7 +159,7 @@ func TestRebuild(t *testing.T) {
 		g.Expect(out.Log).To(ContainSubstring("Reusing CPython 3.12.14"))
 		g.Expect(out.Log).NotTo(ContainSubstring("pip install"))
 		g.Expect(out.Log).NotTo(ContainSubstring("Installing collected packages"))
-		g.Expect(out.Launch.Processes).To(Equal(first.Launch.Processes))
+		g.Expect(out.Processes).To(Equal(first.Processes))
 		g.Expect(out.Layers["venv"].SBOM).To(HaveLen(2), "the SBOM is written for a reused environment too")
 	})
 
@@ -184,7 +180,7 @@ func TestRebuild(t *testing.T) {
 		{name: "Python version changed", files: map[string]string{".python-version": "3.13\n"}, reason: "CPython changed from 3.12.14 to 3.13.15",
 			check: func(g Gomega, out cnbtest.BuildOutcome) {
 				g.Expect(out.Layers["cpython"].Restored()).To(BeFalse())
-				g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("version", "3.13.15"))
+				g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "cpython")).To(HaveField("Version", "3.13.15"))
 			}},
 		{name: "target changed", target: sdk.Target{OS: "linux", Arch: "arm64"}, reason: "the target changed from linux/amd64 to linux/arm64"},
 		{name: "compile setting changed", env: map[string]string{"BP_PYTHON_COMPILE": "false"}, reason: "BP_PYTHON_COMPILE changed to false",

@@ -16,8 +16,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/buildpacks/python"
+	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // server.py serves HTTP on the port given as its argument (or $PORT) and writes its process
@@ -59,9 +59,9 @@ func TestProcessesStopOnSIGTERM(t *testing.T) {
 			files := merge(map[string]string{"server.py": serverPy}, tt.files)
 			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files), BuildpackDir: bp, Env: tt.env})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-			g.Expect(out.Launch.Processes).To(HaveLen(1))
-			web := out.Launch.Processes[0]
-			g.Expect(web).To(Equal(spec.Process{Type: "web", Default: true, Command: []string{"sh", "-c", tt.want}}))
+			g.Expect(out.Processes).To(HaveLen(1))
+			web := out.Processes[0]
+			g.Expect(web).To(Equal(sdk.Process{Type: "web", Default: true, Command: []string{"sh", "-c", tt.want}}))
 			g.Expect(out.Log).NotTo(ContainSubstring("will not stop on SIGTERM"))
 			stopsOnSIGTERM(t, out.AppDir, web.Command)
 		})
@@ -71,7 +71,7 @@ func TestProcessesStopOnSIGTERM(t *testing.T) {
 		g := NewWithT(t)
 		out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"server.py": serverPy, "Procfile": "web: python server.py | cat\n"}), BuildpackDir: bp})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-		g.Expect(out.Launch.Processes[0].Command).To(Equal([]string{"sh", "-c", "python server.py | cat"}))
+		g.Expect(out.Processes[0].Command).To(Equal([]string{"sh", "-c", "python server.py | cat"}))
 		g.Expect(out.Log).To(ContainSubstring("WARNING: The web process will not stop on SIGTERM: it ends with a pipeline"))
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/python"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
 
 func TestVersionResolution(t *testing.T) {
@@ -18,7 +18,7 @@ func TestVersionResolution(t *testing.T) {
 		name  string
 		files map[string]string
 		env   map[string]string
-		plan  []spec.PlanEntry
+		plan  []sdk.Require
 		want  string
 		log   string
 		warn  string
@@ -42,8 +42,8 @@ func TestVersionResolution(t *testing.T) {
 			want: "3.13.15", warn: ".python-version asks for 3.12, which is ignored because BP_CPYTHON_VERSION (higher priority) asks for 3.13"},
 		{name: ".python-version wins over runtime.txt", files: map[string]string{".python-version": "3.12\n", "runtime.txt": "python-3.11.16"}, want: "3.12.14", warn: "runtime.txt asks for 3.11.16, which is ignored"},
 		{name: "setting range", env: map[string]string{"BP_CPYTHON_VERSION": ">=3.11,<3.14"}, want: "3.13.15"},
-		{name: "another buildpack's plan request", plan: []spec.PlanEntry{{Name: "cpython", Metadata: map[string]any{"version": "3.12", "version-source": "BP_OTHER"}}}, want: "3.12.14", log: "as BP_OTHER asks"},
-		{name: "app request beats the plan", files: map[string]string{".python-version": "3.11\n"}, plan: []spec.PlanEntry{{Name: "cpython", Metadata: map[string]any{"version": "3.12"}}}, want: "3.11.16"},
+		{name: "another buildpack's plan request", plan: []sdk.Require{sdk.NewRequire("cpython", python.PlanMetadata{Version: "3.12", VersionSource: "BP_OTHER", Build: true})}, want: "3.12.14", log: "as BP_OTHER asks"},
+		{name: "app request beats the plan", files: map[string]string{".python-version": "3.11\n"}, plan: []sdk.Require{sdk.NewRequire("cpython", python.PlanMetadata{Version: "3.12"})}, want: "3.11.16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,9 +53,9 @@ func TestVersionResolution(t *testing.T) {
 			for k, v := range tt.files {
 				files[k] = v
 			}
-			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files), BuildpackDir: bp, Env: tt.env, Plan: tt.plan})
+			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files), BuildpackDir: bp, Env: tt.env, Plan: sdk.Plan{Entries: tt.plan}})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-			g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("version", tt.want), out.Log)
+			g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "cpython")).To(HaveField("Version", tt.want), out.Log)
 			g.Expect(out.Log).To(ContainSubstring("Using CPython " + tt.want))
 			if tt.log != "" {
 				g.Expect(out.Log).To(ContainSubstring(tt.log))
@@ -69,11 +69,25 @@ func TestVersionResolution(t *testing.T) {
 	}
 }
 
+// Another buildpack's "cpython" entry decodes strictly into python.PlanMetadata: a key the
+// buildpack does not read fails the build with the key named, instead of being ignored.
+func TestPlanEntryWithAnUnknownKey(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	other := sdk.NewRequire(python.PlanCPython, struct {
+		Version  string `toml:"version"`
+		Vendored bool   `toml:"vendored"`
+	}{"3.12", true})
+	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": scriptApp}), BuildpackDir: buildpackDir(t),
+		Plan: sdk.Plan{Entries: []sdk.Require{other}}})
+	g.Expect(out).To(cnbtest.HaveErrored(`buildpack plan entry 1 ("cpython") metadata has unknown key vendored: python.PlanMetadata has no field for it`))
+}
+
 func TestArm64Target(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, map[string]string{"main.py": scriptApp}), BuildpackDir: buildpackDir(t),
 		Target: sdk.Target{OS: "linux", Arch: "arm64"}})
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-	g.Expect(out.Layers["cpython"].Metadata).To(HaveKeyWithValue("target", "linux/arm64"))
+	g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "cpython")).To(HaveField("Target", "linux/arm64"))
 }

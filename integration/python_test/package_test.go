@@ -65,7 +65,7 @@ packages = ["svc"]
 			g.Expect(infos).To(HaveLen(1), "the project itself is installed")
 
 			port := freePort(t)
-			logs := start(t, out, out.Launch.Processes[0], port)
+			logs := start(t, out, out.Processes[0], port)
 			body := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port), logs)
 			g.Expect(body).NotTo(BeEmpty())
 		})

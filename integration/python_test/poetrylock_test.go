@@ -57,6 +57,6 @@ pydub = "*"
 	dev, _ := filepath.Glob(filepath.Join(out.Layers["venv"].Path, "lib", "python3*", "site-packages", "pydub*"))
 	g.Expect(dev).To(BeEmpty(), "the dev group stays out")
 	port := freePort(t)
-	logs := start(t, out, out.Launch.Processes[0], port)
+	logs := start(t, out, out.Processes[0], port)
 	g.Expect(get(t, fmt.Sprintf("http://127.0.0.1:%d/", port), logs)).To(MatchJSON(`{"hello":"world"}`))
 }

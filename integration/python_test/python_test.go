@@ -24,7 +24,6 @@ import (
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 // env is what every test of the package shares: the fixtures served from 127.0.0.1 and a
@@ -175,7 +174,7 @@ func freePort(t *testing.T) int {
 
 // start runs the process of the launch.toml the way the launcher would (its command, the
 // layers' bin folders on PATH, their launch env) in the app folder, and stops it at cleanup.
-func start(t *testing.T, out cnbtest.BuildOutcome, proc spec.Process, port int) *strings.Builder {
+func start(t *testing.T, out cnbtest.BuildOutcome, proc sdk.Process, port int) *strings.Builder {
 	t.Helper()
 	cmd := exec.Command(proc.Command[0], append(proc.Command[1:], proc.Args...)...)
 	cmd.Dir = out.AppDir
@@ -187,13 +186,12 @@ func start(t *testing.T, out cnbtest.BuildOutcome, proc spec.Process, port int) 
 			continue
 		}
 		path = append(path, filepath.Join(l.Path, "bin"))
-		for k, v := range l.Env {
-			f := filepath.Base(k)
-			if strings.HasPrefix(k, "env.launch/") || strings.HasPrefix(k, "env/") {
-				if n, ok := strings.CutSuffix(f, ".default"); ok {
-					env = append(env, n+"="+v)
-				} else if n, ok := strings.CutSuffix(f, ".override"); ok {
-					env = append(env, n+"="+v)
+		for _, scope := range []cnbtest.Env{l.SharedEnv(), l.LaunchEnv()} {
+			for name, v := range scope {
+				if v.Default != "" {
+					env = append(env, name+"="+v.Default)
+				} else if v.Override != "" {
+					env = append(env, name+"="+v.Override)
 				}
 			}
 		}
@@ -246,7 +244,7 @@ func TestFastAPIAppServesOnPort(t *testing.T) {
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 	g.Expect(out.Log).To(ContainSubstring("Using CPython " + e.py.Version))
 	g.Expect(out.Log).To(ContainSubstring("Successfully installed"))
-	g.Expect(out.Launch.Processes).To(Equal([]spec.Process{{Type: "web", Default: true,
+	g.Expect(out.Processes).To(Equal([]sdk.Process{{Type: "web", Default: true,
 		Command: []string{"sh", "-c", `exec uvicorn app:app --host 0.0.0.0 --port "${PORT:-8080}"`}}}))
 
 	infos, _ := filepath.Glob(filepath.Join(out.Layers["venv"].Path, "lib", "python3*", "site-packages", "*.dist-info"))
@@ -287,7 +285,7 @@ func TestFastAPIAppServesOnPort(t *testing.T) {
 	g.Expect(validated).To(HaveLen(4))
 
 	port := freePort(t)
-	logs := start(t, out, out.Launch.Processes[0], port)
+	logs := start(t, out, out.Processes[0], port)
 	body := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port), logs)
 	g.Expect(body).To(MatchJSON(`{"hello":"world"}`))
 
@@ -315,8 +313,8 @@ func TestFlaskWithGunicornServes(t *testing.T) {
 		".python-version":  "3.11\n",
 	}, "")
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-	g.Expect(out.Launch.Processes[0].Command).To(Equal([]string{"sh", "-c", `exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`}))
+	g.Expect(out.Processes[0].Command).To(Equal([]string{"sh", "-c", `exec gunicorn --bind "0.0.0.0:${PORT:-8080}" app:app`}))
 	port := freePort(t)
-	logs := start(t, out, out.Launch.Processes[0], port)
+	logs := start(t, out, out.Processes[0], port)
 	g.Expect(get(t, fmt.Sprintf("http://127.0.0.1:%d/", port), logs)).To(Equal("flask says hi"))
 }

@@ -51,6 +51,6 @@ func TestUVLockProject(t *testing.T) {
 	infos, _ := filepath.Glob(filepath.Join(out.Layers["venv"].Path, "lib", "python3*", "site-packages", "pydub*"))
 	g.Expect(infos).To(BeEmpty(), "dev dependencies stay out")
 	port := freePort(t)
-	logs := start(t, out, out.Launch.Processes[0], port)
+	logs := start(t, out, out.Processes[0], port)
 	g.Expect(get(t, fmt.Sprintf("http://127.0.0.1:%d/", port), logs)).To(Equal("uv says hi"))
 }

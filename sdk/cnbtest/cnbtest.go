@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -46,9 +48,11 @@ type Options struct {
 	// ExecEnv is CNB_EXEC_ENV ("production", "test", ...). Empty leaves it unset, which a
 	// Buildpack API 0.12 buildpack sees as "production"; older APIs never see it.
 	ExecEnv string
-	// Plan is the buildpack plan given to build. Build it from a detect with
-	// DetectOutcome.BuildpackPlan.
-	Plan []spec.PlanEntry
+	// Plan is the buildpack plan given to build: the requires of the detects that chose the
+	// buildpack, e.g. DetectOutcome.BuildpackPlan of this buildpack's detect, or
+	// sdk.Plan{Entries: []sdk.Require{sdk.NewRequire("python", OtherBuildpacksRequest{...})}}
+	// for what another buildpack asks for. It is written as the lifecycle writes the file.
+	Plan sdk.Plan
 	// Layers is a previous build's LayersDir. It is copied and then treated as the lifecycle's
 	// restorer would: cache=true layers come back with contents, launch=true cache=false layers
 	// with their metadata only (no directory), other layers, launch.toml and build.toml are
@@ -62,23 +66,20 @@ type DetectOutcome struct {
 	ExitCode int    // 0, 100 or 1
 	Reason   string // the fail reason
 	Err      error  // the error when ExitCode is 1
-	// Plans are the build plans written, primary first then the [[or]] alternatives, each with
-	// its own Provides and Requires (Or is always empty).
-	Plans []spec.BuildPlan
+	// Plans are the build plans read back from the file, primary first then the [[or]]
+	// alternatives. Decode a require's metadata with sdk.RequireMetadata, or the plan with
+	// sdk.Entries as build would: sdk.Entries[T](out.BuildpackPlan(), name).
+	Plans []sdk.BuildPlan
 	Log   string
 }
 
-// BuildpackPlan turns the primary plan's requires into buildpack plan entries, the plan a
-// build would get when this buildpack alone satisfied its own requirements.
-func (d DetectOutcome) BuildpackPlan() []spec.PlanEntry {
+// BuildpackPlan is the plan a build gets when this buildpack alone satisfies its primary
+// plan's requires: pass it as Options.Plan.
+func (d DetectOutcome) BuildpackPlan() sdk.Plan {
 	if len(d.Plans) == 0 {
-		return nil
+		return sdk.Plan{}
 	}
-	var out []spec.PlanEntry
-	for _, r := range d.Plans[0].Requires {
-		out = append(out, spec.PlanEntry{Name: r.Name, Metadata: r.Metadata})
-	}
-	return out
+	return sdk.Plan{Entries: append([]sdk.Require(nil), d.Plans[0].Requires...)}
 }
 
 // BuildOutcome is the result of Build.
@@ -88,26 +89,31 @@ type BuildOutcome struct {
 	Log       string
 	LayersDir string // pass as Options.Layers for a second build
 	AppDir    string // the application directory after build
-	Layers    map[string]LayerOutcome
-	Launch    spec.LaunchTOML
-	Build     spec.BuildTOML
-	Store     map[string]any
+	// Layers are the layers written; decode one's metadata with LayerMetadata.
+	Layers map[string]LayerOutcome
+	// Processes, Labels and Slices are launch.toml's, Unmet is build.toml's [[unmet]]: what the
+	// BuildResult said, as the lifecycle reads it back.
+	Processes []sdk.Process
+	Labels    []sdk.Label
+	Slices    []sdk.Slice
+	Unmet     []string
+	// Store is store.toml after the build: decode it with sdk.StoreMetadata.
+	Store sdk.Store
 }
 
 // LayerOutcome is one layer as written.
 type LayerOutcome struct {
 	Name, Path string
-	Types      spec.LayerTypes
-	Metadata   map[string]any
-	// Env maps file paths relative to the layer to their content, e.g.
-	// "env.launch/PATH.prepend" or "env.launch/web/PORT.default".
-	Env    map[string]string
-	ExecD  []string // names in exec.d
-	SBOM   []string // file names of <layers>/<name>.sbom.*
-	Status string   // sdk.LayerStatus.String(), e.g. "reused: previous layer kept"
+	Types      sdk.LayerTypes
+	ExecD      []string // names in exec.d
+	SBOM       []string // file names of <layers>/<name>.sbom.*
+	Status     string   // sdk.LayerStatus.String(), e.g. "reused: previous layer kept"
 	// HasContents is false for a launch-only layer kept without its directory.
 	HasContents bool
-	status      sdk.LayerStatus
+
+	metadata map[string]any
+	env      map[string]Env // by directory: "env", "env.build", "env.launch", "env.launch/<process>"
+	status   sdk.LayerStatus
 }
 
 // Reason returns the typed reason OpenLayer gave.
@@ -115,6 +121,50 @@ func (l LayerOutcome) Reason() sdk.Reason { return l.status.Reason }
 
 // Restored reports whether the previous layer was kept.
 func (l LayerOutcome) Restored() bool { return l.status.Restored }
+
+// SharedEnv is what the layer sets for both build and launch (<layer>/env), as written with
+// sdk.Layer.SharedEnv.
+func (l LayerOutcome) SharedEnv() Env { return l.env["env"] }
+
+// BuildEnv is what the layer sets for later buildpacks' build (<layer>/env.build).
+func (l LayerOutcome) BuildEnv() Env { return l.env["env.build"] }
+
+// LaunchEnv is what the layer sets for every process of the app (<layer>/env.launch).
+func (l LayerOutcome) LaunchEnv() Env { return l.env["env.launch"] }
+
+// ProcessEnv is what the layer sets for one process type (<layer>/env.launch/<process>).
+func (l LayerOutcome) ProcessEnv(process string) Env { return l.env["env.launch/"+process] }
+
+// Env is the environment one scope of a layer sets, by variable name. Reading a variable the
+// layer does not set gives the zero EnvVar.
+type Env map[string]EnvVar
+
+// EnvVar is what a layer does to one environment variable, read back from the files the
+// lifecycle reads (NAME.override, NAME.default, NAME.prepend, NAME.append, NAME.delim): the
+// values given to sdk.Env's Override, Default, Prepend and Append, and the delimiter.
+type EnvVar struct {
+	Override, Default, Prepend, Append string
+	Delim                              string
+}
+
+// LayerMetadata decodes the metadata of the layer name into T strictly, as sdk.OpenLayer
+// decodes a previous layer's: a key T has no field for is an *sdk.DecodeError. A missing layer is
+// an error listing the layers the build has.
+func LayerMetadata[T any](out BuildOutcome, name string) (T, error) {
+	var zero T
+	l, ok := out.Layers[name]
+	if !ok {
+		return zero, fmt.Errorf("cnbtest: no layer %q: the build has %s%s", name, layerNames(out), errSuffix(out))
+	}
+	v, unknown, err := table.Decode[T](l.metadata, nil)
+	if err != nil {
+		return zero, &sdk.DecodeError{File: name + ".toml", Table: "[metadata]", Type: reflect.TypeFor[T]().String(), Err: err}
+	}
+	if len(unknown) > 0 {
+		return zero, &sdk.DecodeError{File: name + ".toml", Table: "[metadata]", Type: reflect.TypeFor[T]().String(), Keys: unknown}
+	}
+	return v, nil
+}
 
 // fixedClock makes durations in logs reproducible.
 func fixedClock() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }
@@ -138,12 +188,24 @@ func Detect[M, C any](t testing.TB, detect sdk.DetectFunc[M, C], opts Options) D
 		} else if !os.IsNotExist(err) {
 			t.Fatalf("cnbtest: reading the build plan: %v", err)
 		}
-		out.Plans = append(out.Plans, spec.BuildPlan{Provides: plan.Provides, Requires: plan.Requires})
+		out.Plans = append(out.Plans, sdkPlan(plan.Provides, plan.Requires))
 		for _, alt := range plan.Or {
-			out.Plans = append(out.Plans, spec.BuildPlan{Provides: alt.Provides, Requires: alt.Requires})
+			out.Plans = append(out.Plans, sdkPlan(alt.Provides, alt.Requires))
 		}
 	}
 	return out
+}
+
+// sdkPlan turns one plan of the file into the SDK's type.
+func sdkPlan(provides []spec.Provide, requires []spec.Require) sdk.BuildPlan {
+	var p sdk.BuildPlan
+	for _, pr := range provides {
+		p.Provides = append(p.Provides, sdk.Provide{Name: pr.Name})
+	}
+	for _, r := range requires {
+		p.Requires = append(p.Requires, sdk.NewRequire(r.Name, r.Metadata))
+	}
+	return p
 }
 
 // Build runs build in-process.
@@ -163,7 +225,15 @@ func Build[M, C any](t testing.TB, build sdk.BuildFunc[M, C], opts Options) Buil
 		t.Fatalf("cnbtest: %v", err)
 	}
 	planPath := filepath.Join(root, "bp-plan.toml")
-	writeTOML(t, planPath, spec.BuildpackPlan{Entries: opts.Plan})
+	var plan spec.BuildpackPlan
+	for _, e := range opts.Plan.Entries {
+		md, err := sdk.RequireMetadata[map[string]any](e)
+		if err != nil {
+			t.Fatalf("cnbtest: Options.Plan: %v", err)
+		}
+		plan.Entries = append(plan.Entries, spec.PlanEntry{Name: e.Name, Metadata: md})
+	}
+	writeTOML(t, planPath, plan)
 	env["CNB_LAYERS_DIR"] = layersDir
 	env["CNB_BP_PLAN_PATH"] = planPath
 	var log bytes.Buffer
@@ -177,15 +247,30 @@ func Build[M, C any](t testing.TB, build sdk.BuildFunc[M, C], opts Options) Buil
 	}
 	out.Layers = readLayers(t, layersDir, exit.Layers)
 	if data, err := os.ReadFile(filepath.Join(layersDir, "launch.toml")); err == nil {
-		decodeStrict(t, "launch.toml", data, &out.Launch)
+		var launch spec.LaunchTOML
+		decodeStrict(t, "launch.toml", data, &launch)
+		for _, p := range launch.Processes {
+			out.Processes = append(out.Processes, sdk.Process{Type: p.Type, Command: p.Command, Args: p.Args,
+				Default: p.Default, WorkingDir: p.WorkingDir, ExecEnv: p.ExecEnv})
+		}
+		for _, l := range launch.Labels {
+			out.Labels = append(out.Labels, sdk.Label{Key: l.Key, Value: l.Value})
+		}
+		for _, s := range launch.Slices {
+			out.Slices = append(out.Slices, sdk.Slice{Paths: s.Paths})
+		}
 	}
 	if data, err := os.ReadFile(filepath.Join(layersDir, "build.toml")); err == nil {
-		decodeStrict(t, "build.toml", data, &out.Build)
+		var build spec.BuildTOML
+		decodeStrict(t, "build.toml", data, &build)
+		for _, u := range build.Unmet {
+			out.Unmet = append(out.Unmet, u.Name)
+		}
 	}
 	if data, err := os.ReadFile(filepath.Join(layersDir, "store.toml")); err == nil {
 		var st spec.StoreTOML
 		decodeStrict(t, "store.toml", data, &st)
-		out.Store = st.Metadata
+		out.Store = sdk.NewStore(st.Metadata)
 	}
 	return out
 }
@@ -302,26 +387,13 @@ func readLayers(t testing.TB, dir string, statuses map[string]sdk.LayerStatus) m
 		var lt spec.LayerTOML
 		decodeStrict(t, e.Name(), data, &lt)
 		st := statuses[name]
-		lo := LayerOutcome{Name: name, Path: filepath.Join(dir, name), Types: lt.Types, Metadata: lt.Metadata,
-			Env: map[string]string{}, Status: st.String(), status: st}
+		lo := LayerOutcome{Name: name, Path: filepath.Join(dir, name),
+			Types:    sdk.LayerTypes{Build: lt.Types.Build, Launch: lt.Types.Launch, Cache: lt.Types.Cache},
+			metadata: lt.Metadata, Status: st.String(), status: st}
 		if fi, err := os.Stat(lo.Path); err == nil && fi.IsDir() {
 			lo.HasContents = true
 		}
-		for _, envDir := range []string{"env", "env.build", "env.launch"} {
-			root := filepath.Join(lo.Path, envDir)
-			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return nil
-				}
-				b, rerr := os.ReadFile(p)
-				if rerr != nil {
-					t.Fatalf("cnbtest: %v", rerr)
-				}
-				rel, _ := filepath.Rel(lo.Path, p)
-				lo.Env[filepath.ToSlash(rel)] = string(b)
-				return nil
-			})
-		}
+		lo.env = readEnv(t, lo.Path)
 		if des, err := os.ReadDir(filepath.Join(lo.Path, "exec.d")); err == nil {
 			for _, d := range des {
 				lo.ExecD = append(lo.ExecD, d.Name())
@@ -334,6 +406,64 @@ func readLayers(t testing.TB, dir string, statuses map[string]sdk.LayerStatus) m
 		sort.Strings(lo.SBOM)
 		out[name] = lo
 	}
+	return out
+}
+
+// readEnv reads the env directories of the layer at path, by scope ("env", "env.build",
+// "env.launch", "env.launch/<process>"). A file the lifecycle would not read fails the test.
+func readEnv(t testing.TB, path string) map[string]Env {
+	t.Helper()
+	out := map[string]Env{}
+	var readDir func(scope string, processes bool)
+	readDir = func(scope string, processes bool) {
+		entries, err := os.ReadDir(filepath.Join(path, filepath.FromSlash(scope)))
+		if err != nil {
+			if !os.IsNotExist(err) {
+				t.Fatalf("cnbtest: reading %s: %v", scope, err)
+			}
+			return
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				if !processes {
+					t.Errorf("cnbtest: %s/%s: the lifecycle reads process folders only in env.launch", scope, e.Name())
+					continue
+				}
+				readDir(scope+"/"+e.Name(), false)
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(path, filepath.FromSlash(scope), e.Name()))
+			if err != nil {
+				t.Fatalf("cnbtest: %v", err)
+			}
+			name, action, _ := strings.Cut(e.Name(), ".") // as the lifecycle reads it: the name ends at the first dot
+			env := out[scope]
+			if env == nil {
+				env = Env{}
+				out[scope] = env
+			}
+			v := env[name]
+			switch action {
+			case "", "override":
+				v.Override = string(data)
+			case "default":
+				v.Default = string(data)
+			case "prepend":
+				v.Prepend = string(data)
+			case "append":
+				v.Append = string(data)
+			case "delim":
+				v.Delim = string(data)
+			default:
+				t.Errorf("cnbtest: %s/%s: the lifecycle reads NAME, NAME.override, .default, .prepend, .append and .delim only", scope, e.Name())
+				continue
+			}
+			env[name] = v
+		}
+	}
+	readDir("env", false)
+	readDir("env.build", false)
+	readDir("env.launch", true)
 	return out
 }
 
@@ -535,23 +665,4 @@ func copyTree(src, dst string) error {
 			return out.Close()
 		}
 	})
-}
-
-// PlanEntry makes a buildpack plan entry for Options.Plan from typed metadata (a struct, as
-// another buildpack's detect would require it), encoded as the lifecycle writes it. A
-// metadata value that does not encode as a TOML table fails the test.
-func PlanEntry(t testing.TB, name string, metadata any) spec.PlanEntry {
-	t.Helper()
-	e := spec.PlanEntry{Name: name}
-	if metadata == nil {
-		return e
-	}
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(metadata); err != nil {
-		t.Fatalf("cnbtest: plan entry %q: encoding %T: %v", name, metadata, err)
-	}
-	if _, err := toml.Decode(buf.String(), &e.Metadata); err != nil {
-		t.Fatalf("cnbtest: plan entry %q: %v", name, err)
-	}
-	return e
 }

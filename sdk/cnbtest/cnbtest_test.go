@@ -16,11 +16,14 @@ import (
 
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 type meta struct {
 	V string `toml:"v"`
+}
+
+type xRequest struct {
+	X int `toml:"x"`
 }
 
 // layersBuild opens one layer per types entry, each with metadata v and a file inside.
@@ -72,13 +75,13 @@ func TestSecondBuildSeesWhatTheLifecycleRestores(t *testing.T) {
 	g.Expect(second).To(cnbtest.HaveReusedLayer("cached"))
 	g.Expect(second.Layers["cached"].HasContents).To(BeTrue())
 	g.Expect(second.Layers["cached"].SBOM).To(Equal([]string{"cached.sbom.cdx.json"}))
-	g.Expect(second.Layers["cached"].Env).To(Equal(map[string]string{"env.launch/V.override": "1"}))
+	g.Expect(second.Layers["cached"].LaunchEnv()).To(Equal(cnbtest.Env{"V": {Override: "1"}}), "a cached layer keeps its env files")
 
 	g.Expect(second).To(cnbtest.HaveReusedLayer("launch-only"))
 	lo := second.Layers["launch-only"]
 	g.Expect(lo.HasContents).To(BeFalse(), "the exporter reuses a launch-only layer from the previous image")
-	g.Expect(lo.Types).To(Equal(spec.LayerTypes{Launch: true}))
-	g.Expect(lo.Metadata).To(Equal(map[string]any{"v": "1"}))
+	g.Expect(lo.Types).To(Equal(sdk.LayerTypes{Launch: true}))
+	g.Expect(cnbtest.LayerMetadata[meta](second, "launch-only")).To(Equal(meta{V: "1"}))
 
 	for _, name := range []string{"build-only", "launch-build"} {
 		g.Expect(second.Layers[name].Status).To(Equal("new: no previous layer"), "%s is not restored by the lifecycle", name)
@@ -103,7 +106,7 @@ func TestDetectInputs(t *testing.T) {
 	var got sdk.DetectRequest[sdk.None, sdk.None]
 	out := cnbtest.Detect(t, func(_ context.Context, req sdk.DetectRequest[sdk.None, sdk.None]) (sdk.DetectResult, error) {
 		got = req
-		return sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "a"}}}, sdk.BuildPlan{Requires: []sdk.Require{{Name: "b", Metadata: map[string]any{"x": 1}}}}), nil
+		return sdk.Pass(sdk.BuildPlan{Provides: []sdk.Provide{{Name: "a"}}}, sdk.BuildPlan{Requires: []sdk.Require{sdk.NewRequire("b", xRequest{X: 1})}}), nil
 	}, cnbtest.Options{
 		App:        fstest.MapFS{"src/main.py": {Data: []byte("print(1)")}},
 		Env:        map[string]string{"BP_A": "platform"},
@@ -113,11 +116,12 @@ func TestDetectInputs(t *testing.T) {
 		ExecEnv:    "test",
 	})
 	g.Expect(out).To(cnbtest.HavePassed())
-	g.Expect(out.Plans).To(Equal([]spec.BuildPlan{
-		{Provides: []spec.Provide{{Name: "a"}}},
-		{Requires: []spec.Require{{Name: "b", Metadata: map[string]any{"x": int64(1)}}}},
-	}))
-	g.Expect(out.BuildpackPlan()).To(BeEmpty(), "the primary plan requires nothing")
+	g.Expect(out.Plans).To(Equal([]sdk.BuildPlan{
+		{Provides: []sdk.Provide{{Name: "a"}}},
+		{Requires: []sdk.Require{sdk.NewRequire("b", xRequest{X: 1})}},
+	}), "the plans read back from the file equal what detect returned")
+	g.Expect(sdk.RequireMetadata[xRequest](out.Plans[1].Requires[0])).To(Equal(xRequest{X: 1}))
+	g.Expect(out.BuildpackPlan().Entries).To(BeEmpty(), "the primary plan requires nothing")
 	data, err := os.ReadFile(filepath.Join(got.AppDir, "src", "main.py"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(data)).To(Equal("print(1)"))
@@ -203,7 +207,7 @@ func TestMatcherMessages(t *testing.T) {
 	g.Expect(m.NegatedFailureMessage(fail)).To(HavePrefix("Expected not detect to fail"))
 
 	build := cnbtest.BuildOutcome{Layers: map[string]cnbtest.LayerOutcome{"a": {Name: "a", Status: "new: no previous layer"}},
-		Launch: spec.LaunchTOML{Processes: []spec.Process{{Type: "web", Command: []string{"x", "y"}}}}}
+		Processes: []sdk.Process{{Type: "web", Command: []string{"x", "y"}}}}
 	for _, tc := range []struct {
 		m    interface{ Match(any) (bool, error) }
 		want bool
@@ -245,14 +249,14 @@ func TestSecondBuildSeesNumbersAsTheLifecycleRestoresThem(t *testing.T) {
 		Builds int `toml:"builds"`
 	}
 	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-		var prev store
-		if err := req.Store.Decode(&prev); err != nil {
+		prev, err := sdk.StoreMetadata[store](req.Store)
+		if err != nil {
 			return sdk.BuildResult{}, err
 		}
 		if _, err := sdk.OpenLayer(req.Layers, "n", sdk.LayerTypes{Launch: true, Cache: true}, counted{Count: 7}, nil); err != nil {
 			return sdk.BuildResult{}, err
 		}
-		return sdk.BuildResult{Store: store{Builds: prev.Builds + 1}}, nil
+		return sdk.BuildResult{Store: sdk.NewStore(store{Builds: prev.Builds + 1})}, nil
 	}
 	first := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor)})
 	g.Expect(first).To(cnbtest.HavePassed())
@@ -263,7 +267,8 @@ func TestSecondBuildSeesNumbersAsTheLifecycleRestoresThem(t *testing.T) {
 	second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
 	g.Expect(second).To(cnbtest.HavePassed())
 	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
-	g.Expect(second.Store).To(HaveKeyWithValue("builds", BeNumerically("==", 2)))
+	g.Expect(sdk.StoreMetadata[store](second.Store)).To(Equal(store{Builds: 2}))
+	g.Expect(cnbtest.LayerMetadata[counted](second, "n")).To(Equal(counted{Count: 7}))
 }
 
 // Nested tables in layer and store metadata (structs, slices of structs, maps, free-form
@@ -290,20 +295,21 @@ func TestNestedMetadataIsReused(t *testing.T) {
 		Version: 2,
 	}
 	build := func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-		var prev nested
-		if err := req.Store.Decode(&prev); err != nil {
+		if _, err := sdk.StoreMetadata[nested](req.Store); err != nil {
 			return sdk.BuildResult{}, err
 		}
 		if _, err := sdk.OpenLayer(req.Layers, "n", sdk.LayerTypes{Launch: true, Cache: true}, want, nil); err != nil {
 			return sdk.BuildResult{}, err
 		}
-		return sdk.BuildResult{Store: want}, nil
+		return sdk.BuildResult{Store: sdk.NewStore(want)}, nil
 	}
 	first := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor)})
 	g.Expect(first).To(cnbtest.HavePassed())
 	second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
 	g.Expect(second).To(cnbtest.HavePassed())
 	g.Expect(second).To(cnbtest.HaveReusedLayer("n"))
+	g.Expect(cnbtest.LayerMetadata[nested](second, "n")).To(Equal(want))
+	g.Expect(sdk.StoreMetadata[nested](second.Store)).To(Equal(want))
 }
 
 // A bad configuration value fails the build with the designed error, and the *sdk.ConfigError
@@ -365,17 +371,15 @@ func TestExecEnvBuild(t *testing.T) {
 	g := NewWithT(t)
 	first := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), ExecEnv: "test"})
 	g.Expect(first).To(cnbtest.HavePassed())
-	g.Expect(first.Layers["runtime"].Env).To(Equal(map[string]string{
-		"env.launch/APP_ENV.override":             "test",
-		"env.launch/tests/PYTEST_ADDOPTS.default": "-q",
-	}))
-	g.Expect(first.Layers["runtime"].Metadata).To(HaveKeyWithValue("exec-env", []any{"test"}))
+	g.Expect(first.Layers["runtime"].LaunchEnv()).To(Equal(cnbtest.Env{"APP_ENV": {Override: "test"}}))
+	g.Expect(first.Layers["runtime"].ProcessEnv("tests")).To(Equal(cnbtest.Env{"PYTEST_ADDOPTS": {Default: "-q"}}))
+	g.Expect(cnbtest.LayerMetadata[execEnvMeta](first, "runtime")).To(Equal(execEnvMeta{Version: "1", ExecEnv: []string{"test"}}))
 	raw, err := os.ReadFile(filepath.Join(first.LayersDir, "runtime.toml"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(raw)).To(ContainSubstring("[metadata]\n  exec-env = [\"test\"]"))
 
 	execEnvs := map[string][]string{}
-	for _, p := range first.Launch.Processes {
+	for _, p := range first.Processes {
 		execEnvs[p.Type] = p.ExecEnv
 	}
 	g.Expect(execEnvs).To(Equal(map[string][]string{
@@ -389,11 +393,12 @@ func TestExecEnvBuild(t *testing.T) {
 	// An unset CNB_EXEC_ENV is "production": the metadata differs, so the layer is rebuilt.
 	second := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
 	g.Expect(second).To(cnbtest.HaveRebuiltLayer("runtime", "exec-env: [test] -> [production]"))
-	g.Expect(second.Layers["runtime"].Env).To(Equal(map[string]string{"env.launch/APP_ENV.override": "production"}))
+	g.Expect(second.Layers["runtime"].LaunchEnv()).To(Equal(cnbtest.Env{"APP_ENV": {Override: "production"}}))
+	g.Expect(second.Layers["runtime"].ProcessEnv("tests")).To(BeEmpty())
 
 	third := cnbtest.Build(t, execEnvBuild, cnbtest.Options{Descriptor: []byte(descriptor), Layers: second.LayersDir, ExecEnv: "production"})
 	g.Expect(third).To(cnbtest.HaveReusedLayer("runtime"))
-	g.Expect(third.Layers["runtime"].Env).To(Equal(map[string]string{"env.launch/APP_ENV.override": "production"}))
+	g.Expect(third.Layers["runtime"].LaunchEnv()).To(Equal(cnbtest.Env{"APP_ENV": {Override: "production"}}))
 }
 
 func TestExecEnvNeedsAPI012(t *testing.T) {
@@ -410,7 +415,9 @@ func TestExecEnvNeedsAPI012(t *testing.T) {
 	g.Expect(filepath.Join(out.LayersDir, "launch.toml")).NotTo(BeAnExistingFile())
 }
 
-func TestPlanEntryFromTypedMetadata(t *testing.T) {
+// Options.Plan takes the requires of other buildpacks' detects, typed; build sees them as the
+// lifecycle writes them.
+func TestPlanFromTypedRequires(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	type want struct {
@@ -418,16 +425,130 @@ func TestPlanEntryFromTypedMetadata(t *testing.T) {
 		Launch  bool   `toml:"launch"`
 		Count   int    `toml:"count"`
 	}
-	e := cnbtest.PlanEntry(t, "python", want{Version: "3.12", Launch: true, Count: 2})
-	g.Expect(e.Name).To(Equal("python"))
-	g.Expect(e.Metadata).To(Equal(map[string]any{"version": "3.12", "launch": true, "count": int64(2)}), "as the lifecycle writes it")
 	var seen sdk.Merged[want]
 	out := cnbtest.Build(t, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
 		m, _, err := sdk.Entries[want](req.Plan, "python")
 		seen = m
 		return sdk.BuildResult{}, err
-	}, cnbtest.Options{Plan: []spec.PlanEntry{e, cnbtest.PlanEntry(t, "python", nil)}})
+	}, cnbtest.Options{Plan: sdk.Plan{Entries: []sdk.Require{
+		sdk.NewRequire("python", want{Version: "3.12", Launch: true, Count: 2}),
+		{Name: "python"},
+	}}})
 	g.Expect(out).To(cnbtest.HavePassed())
 	g.Expect(seen.Launch).To(BeTrue())
 	g.Expect(seen.Entries).To(Equal([]want{{Version: "3.12", Launch: true, Count: 2}, {}}))
+
+	ft := &fakeT{real: t}
+	func() {
+		defer func() { _ = recover() }()
+		cnbtest.Build(ft, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+			return sdk.BuildResult{}, nil
+		}, cnbtest.Options{Plan: sdk.Plan{Entries: []sdk.Require{sdk.NewRequire("python", "3.12")}}})
+	}()
+	g.Expect(ft.errors).To(ConsistOf(`cnbtest: Options.Plan: plan entry "python": a value of type string is not a table: use a struct with toml tags`))
+}
+
+// LayerMetadata decodes strictly, and says which layers there are when one is missing.
+func TestLayerMetadata(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	out := cnbtest.Build(t, layersBuild("1", map[string]sdk.LayerTypes{"l": {Launch: true}}), cnbtest.Options{Descriptor: []byte(descriptor)})
+	g.Expect(out).To(cnbtest.HavePassed())
+	g.Expect(cnbtest.LayerMetadata[meta](out, "l")).To(Equal(meta{V: "1"}))
+
+	_, err := cnbtest.LayerMetadata[sdk.None](out, "l")
+	g.Expect(err).To(MatchError("l.toml [metadata] has unknown key v: sdk.None has no field for it (check the spelling, or add a field with a toml tag)"))
+	var de *sdk.DecodeError
+	g.Expect(errors.As(err, &de)).To(BeTrue())
+
+	_, err = cnbtest.LayerMetadata[struct {
+		V int `toml:"v"`
+	}](out, "l")
+	g.Expect(err).To(MatchError(ContainSubstring(`l.toml [metadata] does not fit struct { V int "toml:\"v\"" }`)))
+
+	_, err = cnbtest.LayerMetadata[meta](out, "m")
+	g.Expect(err).To(MatchError(`cnbtest: no layer "m": the build has layers l (new: no previous layer)`))
+}
+
+// Each scope of a layer's environment reads back by variable name, as sdk.Env wrote it.
+func TestEnvByScope(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	out := cnbtest.Build(t, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		l, err := sdk.OpenLayer(req.Layers, "tools", sdk.LayerTypes{Build: true, Launch: true}, sdk.None{}, nil)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		l.SharedEnv().PrependPath("PATH", filepath.Join(l.Path, "bin"))
+		l.SharedEnv().Append("FLAGS", " ", "-v")
+		l.BuildEnv().Default("CC", "gcc")
+		l.LaunchEnv().Override("MODE", "")
+		l.ProcessEnv("web").Default("PORT", "8080")
+		l.ProcessEnv("worker").Prepend("QUEUES", ",", "high")
+		return sdk.BuildResult{}, nil
+	}, cnbtest.Options{})
+	g.Expect(out).To(cnbtest.HavePassed())
+	l := out.Layers["tools"]
+	g.Expect(l.SharedEnv()).To(Equal(cnbtest.Env{
+		"PATH":  {Prepend: filepath.Join(l.Path, "bin"), Delim: string(os.PathListSeparator)},
+		"FLAGS": {Append: "-v", Delim: " "},
+	}))
+	g.Expect(l.BuildEnv()).To(Equal(cnbtest.Env{"CC": {Default: "gcc"}}))
+	g.Expect(l.LaunchEnv()).To(Equal(cnbtest.Env{"MODE": {}}))
+	g.Expect(l.LaunchEnv()).To(HaveKey("MODE"), "an empty override is still there")
+	g.Expect(l.ProcessEnv("web")).To(Equal(cnbtest.Env{"PORT": {Default: "8080"}}))
+	g.Expect(l.ProcessEnv("worker")["QUEUES"]).To(Equal(cnbtest.EnvVar{Prepend: "high", Delim: ","}))
+	g.Expect(l.ProcessEnv("tests")).To(BeEmpty())
+
+	// A file the lifecycle would ignore fails the test.
+	ft := &fakeT{real: t}
+	cnbtest.Build(ft, func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		l, err := sdk.OpenLayer(req.Layers, "tools", sdk.LayerTypes{Launch: true}, sdk.None{}, nil)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		if err := os.MkdirAll(filepath.Join(l.Path, "env.build", "web"), 0o755); err != nil {
+			return sdk.BuildResult{}, err
+		}
+		return sdk.BuildResult{}, os.WriteFile(filepath.Join(l.Path, "env.build", "PATH.prepnd"), []byte("x"), 0o644)
+	}, cnbtest.Options{})
+	g.Expect(ft.errors).To(ConsistOf(
+		"cnbtest: env.build/PATH.prepnd: the lifecycle reads NAME, NAME.override, .default, .prepend, .append and .delim only",
+		"cnbtest: env.build/web: the lifecycle reads process folders only in env.launch",
+	))
+}
+
+// The outcome holds what BuildResult said, in the SDK's types, read back from launch.toml,
+// build.toml and store.toml.
+func TestBuildOutcomeSpeaksSDKTypes(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	type storeData struct {
+		Version string `toml:"version"`
+	}
+	result := sdk.BuildResult{
+		Processes: []sdk.Process{
+			{Type: "web", Command: []string{"serve"}, Args: []string{"--port", "8080"}, Default: true, WorkingDir: "/workspace/src", ExecEnv: []string{"production"}},
+			{Type: "worker", Command: []string{"work"}},
+		},
+		Labels: []sdk.Label{{Key: "org.example.v", Value: "1"}},
+		Slices: []sdk.Slice{{Paths: []string{"static/*"}}},
+		Unmet:  []string{"node"},
+		Store:  sdk.NewStore(storeData{Version: "1"}),
+	}
+	out := cnbtest.Build(t, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		return result, nil
+	}, cnbtest.Options{})
+	g.Expect(out).To(cnbtest.HavePassed())
+	g.Expect(out.Processes).To(Equal(result.Processes))
+	g.Expect(out.Labels).To(Equal(result.Labels))
+	g.Expect(out.Slices).To(Equal(result.Slices))
+	g.Expect(out.Unmet).To(Equal(result.Unmet))
+	g.Expect(sdk.StoreMetadata[storeData](out.Store)).To(Equal(storeData{Version: "1"}))
+
+	empty := cnbtest.Build(t, func(context.Context, sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		return sdk.BuildResult{}, nil
+	}, cnbtest.Options{})
+	g.Expect(empty.Processes).To(BeEmpty())
+	g.Expect(empty.Store.IsZero()).To(BeTrue())
 }

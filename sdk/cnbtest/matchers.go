@@ -151,7 +151,7 @@ func HaveProcess(typ string, command ...string) types.GomegaMatcher {
 	}
 	return &matcher[BuildOutcome]{want: want, match: func(b BuildOutcome) (bool, string) {
 		var found []string
-		for _, p := range b.Launch.Processes {
+		for _, p := range b.Processes {
 			found = append(found, fmt.Sprintf("%s=%q", p.Type, p.Command))
 			if p.Type != typ {
 				continue

@@ -134,7 +134,8 @@ func TestInstallThenReuseWithoutNetwork(t *testing.T) {
 	g.Expect(res.Origin).To(Equal(dependency.FromDownload))
 	g.Expect(first.Log).To(ContainSubstring("Installing Tool 1.2.3 for linux/amd64 into layer tool"))
 	layer := first.Layers["tool"]
-	g.Expect(layer.Metadata).To(Equal(map[string]any{"id": "tool", "version": "1.2.3", "sha256": sha(fx.archive["1.2.3"]), "target": "linux/amd64"}))
+	g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](first, "tool")).
+		To(Equal(dependency.LayerMetadata{ID: "tool", Version: "1.2.3", SHA256: sha(fx.archive["1.2.3"]), Target: "linux/amd64"}))
 	info, err := os.Stat(filepath.Join(layer.Path, "bin", "tool"))
 	g.Expect(err).NotTo(HaveOccurred(), "strip-components = 1 puts bin/ at the layer root")
 	g.Expect(info.Mode().Perm()).To(BeEquivalentTo(0o755))

@@ -14,14 +14,18 @@ type Config struct {
 	Version sdk.VersionConstraint `env:"BP_GREETER_VERSION"`
 }
 
+// Requirement is the metadata of the "greeter" plan entry: typed, where libpak's
+// BuildPlanRequire takes a map[string]interface{}.
+type Requirement struct {
+	Launch bool `toml:"launch"`
+}
+
 // Detect passes for every app and plans the greeter for launch, as a libpak buildpack's
 // Detect returning a DetectResult with one plan does.
 func Detect(ctx context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.DetectResult, error) {
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: "greeter"}},
-		Requires: []sdk.Require{{Name: "greeter", Metadata: struct {
-			Launch bool `toml:"launch"`
-		}{Launch: true}}},
+		Requires: []sdk.Require{sdk.NewRequire("greeter", Requirement{Launch: true})},
 	}), nil
 }
 

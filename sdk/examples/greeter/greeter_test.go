@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 
 	"github.com/cnbkit/cnbkit/sdk/examples/greeter"
 )
@@ -91,8 +92,8 @@ func TestBuild(t *testing.T) {
 	g.Expect(first).To(cnbtest.HavePassed())
 	g.Expect(first).To(cnbtest.HaveProcess("greet", "greeter"))
 	layer := first.Layers["greeter"]
-	g.Expect(layer.Metadata).To(HaveKeyWithValue("version", "1.2.0"))
-	g.Expect(layer.Env).To(HaveKeyWithValue("env.launch/PATH.prepend", filepath.Join(layer.Path, "bin")))
+	g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](first, "greeter")).To(HaveField("Version", "1.2.0"))
+	g.Expect(layer.LaunchEnv()["PATH"].Prepend).To(Equal(filepath.Join(layer.Path, "bin")))
 	g.Expect(layer.SBOM).To(ConsistOf("greeter.sbom.cdx.json", "greeter.sbom.spdx.json"))
 	info, err := os.Stat(filepath.Join(layer.Path, "bin", "greeter"))
 	g.Expect(err).NotTo(HaveOccurred(), "strip-components = 1 drops greeter-1.2.0/")

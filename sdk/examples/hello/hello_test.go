@@ -34,7 +34,8 @@ func TestBuild(t *testing.T) {
 	first := cnbtest.Build(t, hello.Build, opts)
 	g.Expect(first).To(cnbtest.HavePassed())
 	g.Expect(first).To(cnbtest.HaveProcess("web", "hello"))
-	g.Expect(first.Layers["greeting"].Metadata).To(HaveKeyWithValue("text", "Hello, world!"))
+	g.Expect(cnbtest.LayerMetadata[hello.LayerMetadata](first, "greeting")).
+		To(Equal(hello.LayerMetadata{Text: "Hello, world!"}))
 
 	opts.Layers = first.LayersDir // a second build on the first one's layers
 	g.Expect(cnbtest.Build(t, hello.Build, opts)).To(cnbtest.HaveReusedLayer("greeting"))

@@ -52,7 +52,7 @@ func Detect(ctx context.Context, req sdk.DetectRequest[Metadata, Config]) (sdk.D
 	}
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: "motd"}},
-		Requires: []sdk.Require{{Name: "motd", Metadata: Requirement{Launch: true}}},
+		Requires: []sdk.Require{sdk.NewRequire("motd", Requirement{Launch: true})},
 	}), nil
 }
 
@@ -115,7 +115,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 	return sdk.BuildResult{
 		Processes: []sdk.Process{{Type: "motd", Command: []string{"motd"}, Default: true}},
 		Labels:    []sdk.Label{{Key: "org.example.motd.style", Value: req.Config.Style}},
-		Store:     LayerMetadata{SHA256: want.SHA256, Style: want.Style},
+		Store:     sdk.NewStore(LayerMetadata{SHA256: want.SHA256, Style: want.Style}),
 	}, nil
 }
 

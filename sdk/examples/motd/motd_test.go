@@ -12,7 +12,6 @@ import (
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/cnbtest"
 	"github.com/cnbkit/cnbkit/sdk/examples/motd"
-	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
 func app(text string) fstest.MapFS {
@@ -52,8 +51,8 @@ func TestDetect(t *testing.T) {
 			case tt.passes:
 				g.Expect(out).To(cnbtest.HavePassed())
 				g.Expect(out.Plans).To(HaveLen(1))
-				g.Expect(out.Plans[0].Provides).To(Equal([]spec.Provide{{Name: "motd"}}))
-				g.Expect(out.Plans[0].Requires).To(Equal([]spec.Require{{Name: "motd", Metadata: map[string]any{"launch": true}}}))
+				g.Expect(out.Plans[0].Provides).To(Equal([]sdk.Provide{{Name: "motd"}}))
+				g.Expect(out.Plans[0].Requires).To(Equal([]sdk.Require{sdk.NewRequire("motd", motd.Requirement{Launch: true})}))
 			case tt.errMsg != "":
 				g.Expect(out).To(cnbtest.HaveErrored(tt.errMsg))
 				g.Expect(out.Log).To(ContainSubstring("ERROR: Invalid configuration"))
@@ -68,7 +67,7 @@ func TestDetect(t *testing.T) {
 func build(t *testing.T, opts cnbtest.Options) cnbtest.BuildOutcome {
 	t.Helper()
 	opts.BuildpackDir = "."
-	if opts.Plan == nil {
+	if opts.Plan.Entries == nil {
 		detect := cnbtest.Detect(t, motd.Detect, opts)
 		NewWithT(t).Expect(detect).To(cnbtest.HavePassed())
 		opts.Plan = detect.BuildpackPlan()
@@ -85,20 +84,22 @@ func TestBuildRendersTheMessage(t *testing.T) {
 	g.Expect(out).To(cnbtest.HaveLayer("motd"))
 	g.Expect(out).To(cnbtest.HaveProcess("motd", "motd"))
 	layer := out.Layers["motd"]
-	g.Expect(layer.Types).To(Equal(spec.LayerTypes{Launch: true, Cache: true}))
-	g.Expect(layer.Metadata).To(HaveKeyWithValue("style", "banner"))
+	g.Expect(layer.Types).To(Equal(sdk.LayerTypes{Launch: true, Cache: true}))
+	md, err := cnbtest.LayerMetadata[motd.LayerMetadata](out, "motd")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(md.Style).To(Equal("banner"))
+	g.Expect(md.SHA256).To(HaveLen(64))
 	g.Expect(layer.Status).To(Equal("new: no previous layer"))
-	g.Expect(layer.Env).To(Equal(map[string]string{
-		"env.launch/PATH.prepend":      filepath.Join(layer.Path, "bin"),
-		"env.launch/PATH.delim":        ":",
-		"env.launch/MOTD_FILE.default": filepath.Join(layer.Path, "motd.txt"),
+	g.Expect(layer.LaunchEnv()).To(Equal(cnbtest.Env{
+		"PATH":      {Prepend: filepath.Join(layer.Path, "bin"), Delim: ":"},
+		"MOTD_FILE": {Default: filepath.Join(layer.Path, "motd.txt")},
 	}))
 	g.Expect(layer.SBOM).To(Equal([]string{"motd.sbom.cdx.json"}))
 	rendered, err := os.ReadFile(filepath.Join(layer.Path, "motd.txt"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(rendered)).To(Equal("**************\n* Welcome    *\n* to the app *\n**************\n"))
-	g.Expect(out.Launch.Labels).To(Equal([]spec.Label{{Key: "org.example.motd.style", Value: "banner"}}))
-	g.Expect(out.Store).To(HaveKeyWithValue("style", "banner"))
+	g.Expect(out.Labels).To(Equal([]sdk.Label{{Key: "org.example.motd.style", Value: "banner"}}))
+	g.Expect(sdk.StoreMetadata[motd.LayerMetadata](out.Store)).To(Equal(md), "the store keeps what the layer was built from")
 	g.Expect(out.Log).To(ContainSubstring("Message of the Day 1.0.0"))
 	g.Expect(out.Log).To(MatchRegexp(`BP_MOTD_STYLE\s+banner\s+\(platform env\)\s+how the message is rendered`))
 }
@@ -112,8 +113,8 @@ func TestBuildReusesTheLayer(t *testing.T) {
 	second := build(t, cnbtest.Options{App: app("hi\n"), Layers: first.LayersDir})
 	g.Expect(second).To(cnbtest.HavePassed())
 	g.Expect(second).To(cnbtest.HaveReusedLayer("motd"))
-	g.Expect(second.Layers["motd"].Env).To(HaveKey("env.launch/PATH.prepend"), "a cached layer keeps its env files")
-	g.Expect(second.Layers["motd"].Types).To(Equal(spec.LayerTypes{Launch: true, Cache: true}))
+	g.Expect(second.Layers["motd"].LaunchEnv()).To(HaveKey("PATH"), "a cached layer keeps its env files")
+	g.Expect(second.Layers["motd"].Types).To(Equal(sdk.LayerTypes{Launch: true, Cache: true}))
 	g.Expect(second.Log).NotTo(ContainSubstring("Rendering"))
 }
 
@@ -144,8 +145,8 @@ func TestBuildErrorsOnALongMessage(t *testing.T) {
 func TestBuildWithoutPlanEntryDoesNothing(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	out := build(t, cnbtest.Options{App: app("hi"), Plan: []spec.PlanEntry{}})
+	out := build(t, cnbtest.Options{App: app("hi"), Plan: sdk.Plan{Entries: []sdk.Require{}}})
 	g.Expect(out).To(cnbtest.HavePassed())
 	g.Expect(out.Layers).To(BeEmpty())
-	g.Expect(out.Launch.Processes).To(BeEmpty())
+	g.Expect(out.Processes).To(BeEmpty())
 }

@@ -68,7 +68,7 @@ type plainStore struct {
 func detect(ctx context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.DetectResult, error) {
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: "probe"}},
-		Requires: []sdk.Require{{Name: "probe", Metadata: Requirement{Target: req.Target.String()}}},
+		Requires: []sdk.Require{sdk.NewRequire("probe", Requirement{Target: req.Target.String()})},
 	}), nil
 }
 
@@ -80,8 +80,8 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if !ok || len(plan.Entries) != 1 {
 		return sdk.BuildResult{}, fmt.Errorf("expected one probe plan entry, got %d", len(plan.Entries))
 	}
-	var store Store
-	if err := req.Store.Decode(&store); err != nil {
+	store, err := sdk.StoreMetadata[Store](req.Store)
+	if err != nil {
 		return sdk.BuildResult{}, err
 	}
 	builds := 0
@@ -127,9 +127,9 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 			}
 		}
 	}
-	var keep any = plainStore{Builds: store.Builds}
+	keep := sdk.NewStore(plainStore{Builds: store.Builds})
 	if req.Config.IntegerStore {
-		keep = store
+		keep = sdk.NewStore(store)
 	}
 	labels = append(labels, sdk.Label{Key: "org.cnbkit-it.probe.exec-env", Value: req.ExecEnv})
 	req.Log.Detail("execution environment %s", req.ExecEnv)

@@ -1,13 +1,18 @@
-package sdk
+package table
 
 import "math"
 
-// lifecycleNumbers undoes what the lifecycle does to numbers in layer and store metadata.
+// FromLifecycle undoes what the lifecycle does to numbers in layer and store metadata.
 // The lifecycle keeps that metadata as JSON in the image's io.buildpacks.lifecycle.metadata
 // label and writes it back as TOML for the next build, so every number returns as a float
 // (count = 1 comes back as count = 1.0), which TOML will not decode into an integer field.
 // Floats without a fractional part are made integers again; TOML decodes an integer into a
-// float field too, so float fields keep working.
+// float field too, so float fields keep working. t itself is left untouched.
+func FromLifecycle(t map[string]any) map[string]any {
+	out, _ := lifecycleNumbers(t).(map[string]any)
+	return out
+}
+
 func lifecycleNumbers(v any) any {
 	switch x := v.(type) {
 	case float64:

@@ -1,31 +1,9 @@
-package sdk
+package table
 
 import (
 	"reflect"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
-
-// unknownKeys returns the keys md left undecoded that t really has no place for. The TOML
-// decoder also lists the keys of nested tables it decoded into a map or an interface value
-// (a map[string]any field, say) as undecoded, though their values were kept: those are
-// free-form and not reported. prefix is the number of leading key parts that name the
-// table t was decoded from (1 for "metadata"); keys outside it and keys for which skip
-// returns true are left out.
-func unknownKeys(md toml.MetaData, t reflect.Type, prefix int, skip func(toml.Key) bool) []string {
-	var out []string
-	for _, k := range md.Undecoded() {
-		if len(k) <= prefix || (skip != nil && skip(k)) {
-			continue
-		}
-		if freeForm(t, k[prefix:]) {
-			continue
-		}
-		out = append(out, k.String())
-	}
-	return out
-}
 
 // freeForm reports whether path, walked through the fields of t, enters a map or an
 // interface value.
