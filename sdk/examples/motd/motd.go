@@ -106,7 +106,7 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 		}
 		layer.LaunchEnv().PrependPath("PATH", filepath.Join(layer.Path, "bin"))
 		layer.LaunchEnv().Default("MOTD_FILE", filepath.Join(layer.Path, "motd.txt"))
-		sbom, _ := json.Marshal(map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.4", "components": []any{}})
+		sbom, _ := json.Marshal(cycloneDX{BOMFormat: "CycloneDX", Components: []struct{}{}, SpecVersion: "1.4"})
 		if err := layer.WriteSBOM(sdk.CycloneDX, sbom); err != nil {
 			return sdk.BuildResult{}, err
 		}
@@ -117,6 +117,13 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 		Labels:    []sdk.Label{{Key: "org.example.motd.style", Value: req.Config.Style}},
 		Store:     sdk.NewStore(LayerMetadata{SHA256: want.SHA256, Style: want.Style}),
 	}, nil
+}
+
+// cycloneDX is the smallest CycloneDX document: the message of the day is no software.
+type cycloneDX struct {
+	BOMFormat   string     `json:"bomFormat"`
+	Components  []struct{} `json:"components"`
+	SpecVersion string     `json:"specVersion"`
 }
 
 // render writes motd.txt and a bin/motd script that prints it.

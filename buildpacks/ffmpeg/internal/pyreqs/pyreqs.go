@@ -266,11 +266,12 @@ func (s *scanner) pyproject(name string) {
 		} `toml:"project"`
 		Tool struct {
 			Poetry struct {
-				Dependencies map[string]any `toml:"dependencies"`
+				Dependencies map[string]toml.Primitive `toml:"dependencies"`
 			} `toml:"poetry"`
 		} `toml:"tool"`
 	}
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	md, err := toml.Decode(string(data), &doc)
+	if err != nil {
 		s.problems = append(s.problems, fmt.Errorf("decoding %s: %w", name, err))
 		return
 	}
@@ -279,7 +280,7 @@ func (s *scanner) pyproject(name string) {
 			s.add(n, name)
 		}
 	}
-	s.tables(name, doc.Tool.Poetry.Dependencies)
+	s.tables(name, md, doc.Tool.Poetry.Dependencies)
 }
 
 // pipfile reads the [packages] table of a Pipfile ([dev-packages] is not for runtime).
@@ -289,18 +290,20 @@ func (s *scanner) pipfile(name string) {
 		return
 	}
 	var doc struct {
-		Packages map[string]any `toml:"packages"`
+		Packages map[string]toml.Primitive `toml:"packages"`
 	}
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	md, err := toml.Decode(string(data), &doc)
+	if err != nil {
 		s.problems = append(s.problems, fmt.Errorf("decoding %s: %w", name, err))
 		return
 	}
-	s.tables(name, doc.Packages)
+	s.tables(name, md, doc.Packages)
 }
 
 // tables adds the keys of a Poetry/Pipfile dependency table, honouring the markers and
-// platform keys their values may carry.
-func (s *scanner) tables(source string, deps map[string]any) {
+// platform keys their values may carry. A value of an unexpected form counts (the package may
+// be installed) and is reported.
+func (s *scanner) tables(source string, md toml.MetaData, deps map[string]toml.Primitive) {
 	names := make([]string, 0, len(deps))
 	for n := range deps {
 		names = append(names, n)
@@ -310,48 +313,72 @@ func (s *scanner) tables(source string, deps map[string]any) {
 		if Normalize(n) == "python" {
 			continue
 		}
-		if appliesOnLinux(deps[n]) {
+		specs, err := dependencySpecs(md, deps[n])
+		if err != nil {
+			s.problems = append(s.problems, fmt.Errorf("%s: dependency %s %w", source, n, err))
+		}
+		if err != nil || appliesOnLinux(specs) {
 			s.add(n, source)
 		}
 	}
 }
 
-// appliesOnLinux decides whether a Poetry/Pipfile dependency value applies: a string version,
-// a table with optional "markers"/"platform"/"sys_platform"/"os_name"/"platform_system"
-// keys, or a list of such tables (it applies when any entry does).
-func appliesOnLinux(v any) bool {
-	switch v := v.(type) {
-	case map[string]any:
-		if opt, _ := v["optional"].(bool); opt {
-			return false // an extra, installed only on request
-		}
-		if m, ok := v["markers"].(string); ok && !markerApplies(m) {
-			return false
-		}
-		if p, ok := v["platform"].(string); ok && !markerApplies(fmt.Sprintf("sys_platform == %q", p)) {
-			return false
-		}
-		for _, key := range []string{"sys_platform", "os_name", "platform_system"} {
-			if cond, ok := v[key].(string); ok && !markerApplies(key+" "+cond) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, e := range v {
-			if appliesOnLinux(e) {
-				return true
-			}
-		}
-		return len(v) == 0
-	case []map[string]any:
-		for _, e := range v {
-			if appliesOnLinux(e) {
-				return true
-			}
-		}
-		return len(v) == 0
-	default:
-		return true
+// dependencySpec is one entry of a Poetry or Pipfile dependency: a version string is an entry
+// without keys, a table is one entry, and a Poetry array of tables has one per platform.
+type dependencySpec struct {
+	Optional       bool   `toml:"optional"`
+	Markers        string `toml:"markers"`
+	Platform       string `toml:"platform"`
+	SysPlatform    string `toml:"sys_platform"`
+	OSName         string `toml:"os_name"`
+	PlatformSystem string `toml:"platform_system"`
+}
+
+// dependencySpecs decodes the value of one dependency.
+func dependencySpecs(md toml.MetaData, v toml.Primitive) ([]dependencySpec, error) {
+	var version string
+	if md.PrimitiveDecode(v, &version) == nil {
+		return []dependencySpec{{}}, nil
 	}
+	var one dependencySpec
+	if md.PrimitiveDecode(v, &one) == nil {
+		return []dependencySpec{one}, nil
+	}
+	var many []dependencySpec
+	if err := md.PrimitiveDecode(v, &many); err != nil {
+		return nil, fmt.Errorf("is neither a version, a table nor an array of tables: %v", err)
+	}
+	return many, nil
+}
+
+// appliesOnLinux decides whether a dependency applies: when any of its entries does (an empty
+// array counts), an entry applying unless it is optional (an extra, installed only on
+// request) or its markers or platform keys exclude Linux.
+func appliesOnLinux(specs []dependencySpec) bool {
+	for _, d := range specs {
+		if d.applies() {
+			return true
+		}
+	}
+	return len(specs) == 0
+}
+
+func (d dependencySpec) applies() bool {
+	if d.Optional {
+		return false
+	}
+	if d.Markers != "" && !markerApplies(d.Markers) {
+		return false
+	}
+	if d.Platform != "" && !markerApplies(fmt.Sprintf("sys_platform == %q", d.Platform)) {
+		return false
+	}
+	for _, c := range []struct{ key, cond string }{
+		{"sys_platform", d.SysPlatform}, {"os_name", d.OSName}, {"platform_system", d.PlatformSystem},
+	} {
+		if c.cond != "" && !markerApplies(c.key+" "+c.cond) {
+			return false
+		}
+	}
+	return true
 }

@@ -141,6 +141,16 @@ func TestScanReportsBrokenFilesAndKeepsTheRest(t *testing.T) {
 	g.Expect(names(reqs)).To(Equal([]string{"pydub"}))
 }
 
+// A dependency value of an unexpected form counts (the package may be installed) and is
+// reported with its name.
+func TestScanReportsAnUnexpectedDependencyValue(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	reqs, err := pyreqs.Scan(fstest.MapFS{"Pipfile": {Data: []byte("[packages]\npydub = 3\nmoviepy = \"*\"\n")}})
+	g.Expect(err).To(MatchError(ContainSubstring("Pipfile: dependency pydub is neither a version, a table nor an array of tables")))
+	g.Expect(names(reqs)).To(Equal([]string{"moviepy", "pydub"}))
+}
+
 func ExampleNormalize() {
 	fmt.Println(pyreqs.Normalize("FFmpeg_Python"), pyreqs.Normalize("imageio.ffmpeg"))
 	// Output: ffmpeg-python imageio-ffmpeg

@@ -322,10 +322,14 @@ func (p *Plan) readProject(app fs.FS) error {
 			Dependencies []string `toml:"dependencies"`
 		} `toml:"project"`
 		Tool struct {
-			Poetry *map[string]any `toml:"poetry"`
+			Poetry *struct {
+				Dependencies map[string]toml.Primitive `toml:"dependencies"` // see poetrySpecs
+				PackageMode  *bool                     `toml:"package-mode"`
+			} `toml:"poetry"`
 		} `toml:"tool"`
 	}
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	md, err := toml.Decode(string(data), &doc)
+	if err != nil {
 		return &ProjectError{Problem: "is not valid TOML: " + firstLine(err.Error())}
 	}
 	var deps []string
@@ -335,15 +339,15 @@ func (p *Plan) readProject(app fs.FS) error {
 		deps, err = readUVLock(app, doc.Project.Name)
 	case exists(app, "poetry.lock") && (doc.Tool.Poetry != nil || doc.Project != nil):
 		p.LockFile = "poetry.lock"
-		var poetryDeps map[string]any
+		var poetryDeps map[string]toml.Primitive
 		if doc.Tool.Poetry != nil {
-			poetryDeps, _ = (*doc.Tool.Poetry)["dependencies"].(map[string]any)
+			poetryDeps = doc.Tool.Poetry.Dependencies
 		}
 		var projectDeps []string
 		if doc.Project != nil {
 			projectDeps = doc.Project.Dependencies
 		}
-		roots, rerr := poetryRoots(poetryDeps, projectDeps)
+		roots, rerr := poetryRoots(md, poetryDeps, projectDeps)
 		if rerr != nil {
 			return &ProjectError{Problem: rerr.Error()}
 		}
@@ -360,7 +364,7 @@ func (p *Plan) readProject(app fs.FS) error {
 		p.Mode, p.Dependencies = ModeLock, deps
 		p.Package = doc.BuildSystem != nil
 		if doc.Tool.Poetry != nil {
-			if pm, ok := (*doc.Tool.Poetry)["package-mode"].(bool); ok && !pm {
+			if pm := doc.Tool.Poetry.PackageMode; pm != nil && !*pm {
 				p.Package = false
 			}
 		}

@@ -444,6 +444,33 @@ black = "^23.1"
 	}
 }
 
+// A Poetry dependency is a constraint, a table or an array of tables (one per platform or
+// Python version): it is needed where any entry applies, and a python constraint becomes a
+// marker. A value of another kind is reported with the dependency's name.
+func TestPoetryDependencyForms(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	pyproject := `[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+python = "^3.11"
+anyio = [{version = "^3.6", markers = "sys_platform == 'linux'"}, {version = "^3.5", python = ">=3.12"}]
+uvicorn = {version = "*", python = ">=3.10,<3.14"}
+`
+	app := fstest.MapFS{"poetry.lock": file(poetryLockFile), "pyproject.toml": file(pyproject)}
+	p, err := pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Dependencies).To(ContainElements(
+		`anyio==3.6.2 ; (sys_platform == 'linux') or (python_full_version >= '3.12')`,
+		`uvicorn==0.17.6 ; python_full_version >= '3.10' and python_full_version < '3.14'`,
+	))
+
+	app["pyproject.toml"] = file("[tool.poetry]\npackage-mode = false\n[tool.poetry.dependencies]\nanyio = 3\n")
+	_, err = pip.NewPlan(app, pip.Settings{})
+	g.Expect(err).To(MatchError(ContainSubstring("dependency anyio is neither a constraint, a table of markers, optional, extras and python, nor an array of such tables")))
+}
+
 func TestPipfileLock(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)

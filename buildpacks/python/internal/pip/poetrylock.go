@@ -24,10 +24,10 @@ type poetryLock struct {
 }
 
 type poetryPackage struct {
-	Name         string              `toml:"name"`
-	Version      string              `toml:"version"`
-	Dependencies map[string]any      `toml:"dependencies"`
-	Extras       map[string][]string `toml:"extras"`
+	Name         string                    `toml:"name"`
+	Version      string                    `toml:"version"`
+	Dependencies map[string]toml.Primitive `toml:"dependencies"`
+	Extras       map[string][]string       `toml:"extras"`
 	Files        []struct {
 		Hash string `toml:"hash"`
 	} `toml:"files"`
@@ -53,7 +53,8 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 		return nil, fmt.Errorf("reading poetry.lock: %w", err)
 	}
 	var lock poetryLock
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	md, err := toml.Decode(string(data), &lock)
+	if err != nil {
 		return nil, &LockError{File: "poetry.lock", Problem: "is not valid TOML: " + firstLine(err.Error())}
 	}
 	if v := lock.Metadata.LockVersion; !strings.HasPrefix(v, "1.") && !strings.HasPrefix(v, "2.") {
@@ -98,7 +99,7 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 			}
 			set[c] = true
 			p := lock.Packages[i]
-			edges, err := poetryEdges(p.Dependencies)
+			edges, err := poetryEdges(md, p.Dependencies)
 			if err != nil {
 				return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("package %s: %v", p.Name, err)}
 			}
@@ -137,9 +138,36 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 	return withHashes(out), nil
 }
 
+// poetrySpec is one entry of a Poetry dependency: "constraint" is an entry without keys; a
+// table is one entry; an array of tables has one entry per platform or Python version.
+type poetrySpec struct {
+	Markers  string   `toml:"markers"`
+	Python   string   `toml:"python"`
+	Optional bool     `toml:"optional"`
+	Extras   []string `toml:"extras"`
+}
+
+// poetrySpecs decodes the value of one dependency: a constraint string, a table or an array of
+// tables.
+func poetrySpecs(md toml.MetaData, v toml.Primitive) ([]poetrySpec, error) {
+	var constraint string
+	if md.PrimitiveDecode(v, &constraint) == nil {
+		return []poetrySpec{{}}, nil
+	}
+	var one poetrySpec
+	if md.PrimitiveDecode(v, &one) == nil {
+		return []poetrySpec{one}, nil
+	}
+	var many []poetrySpec
+	if err := md.PrimitiveDecode(v, &many); err != nil {
+		return nil, fmt.Errorf("is neither a constraint, a table of markers, optional, extras and python, nor an array of such tables: %v", err)
+	}
+	return many, nil
+}
+
 // poetryEdges reads a dependencies table: name = "constraint" | {markers, optional, extras,
 // python} | [ {...}, {...} ] (one entry per platform; their markers are OR-ed).
-func poetryEdges(deps map[string]any) ([]poetryEdge, error) {
+func poetryEdges(md toml.MetaData, deps map[string]toml.Primitive) ([]poetryEdge, error) {
 	names := make([]string, 0, len(deps))
 	for n := range deps {
 		names = append(names, n)
@@ -150,35 +178,22 @@ func poetryEdges(deps map[string]any) ([]poetryEdge, error) {
 		if strings.EqualFold(n, "python") {
 			continue
 		}
-		switch v := deps[n].(type) {
-		case string:
-			out = append(out, poetryEdge{name: n})
-		case map[string]any:
-			out = append(out, tableEdge(n, v))
-		case []map[string]any:
-			out = append(out, mergeEdges(n, v))
-		case []any:
-			var tables []map[string]any
-			for _, x := range v {
-				t, ok := x.(map[string]any)
-				if !ok {
-					return nil, fmt.Errorf("dependency %s has an entry that is not a table", n)
-				}
-				tables = append(tables, t)
-			}
-			out = append(out, mergeEdges(n, tables))
-		default:
-			return nil, fmt.Errorf("dependency %s has a value of type %T", n, v)
+		specs, err := poetrySpecs(md, deps[n])
+		if err != nil {
+			return nil, fmt.Errorf("dependency %s %w", n, err)
 		}
+		out = append(out, mergeEdges(n, specs))
 	}
 	return out, nil
 }
 
-func mergeEdges(name string, tables []map[string]any) poetryEdge {
+// mergeEdges makes one edge of a dependency's entries: optional when every entry is, with the
+// extras of all and their markers OR-ed (no marker when one entry has none).
+func mergeEdges(name string, specs []poetrySpec) poetryEdge {
 	e := poetryEdge{name: name, optional: true}
 	var markers []string
-	for _, t := range tables {
-		te := tableEdge(name, t)
+	for _, s := range specs {
+		te := specEdge(name, s)
 		e.optional = e.optional && te.optional
 		e.extras = append(e.extras, te.extras...)
 		if te.marker == "" {
@@ -195,24 +210,11 @@ func mergeEdges(name string, tables []map[string]any) poetryEdge {
 	return e
 }
 
-func tableEdge(name string, t map[string]any) poetryEdge {
-	e := poetryEdge{name: name}
-	if m, ok := t["markers"].(string); ok {
-		e.marker = m
-	}
-	if py, ok := t["python"].(string); ok {
-		if m := pythonMarker(py); m != "" {
+func specEdge(name string, s poetrySpec) poetryEdge {
+	e := poetryEdge{name: name, marker: s.Markers, optional: s.Optional, extras: s.Extras}
+	if s.Python != "" {
+		if m := pythonMarker(s.Python); m != "" {
 			e.marker = andMarker(e.marker, m)
-		}
-	}
-	if o, ok := t["optional"].(bool); ok {
-		e.optional = o
-	}
-	if xs, ok := t["extras"].([]any); ok {
-		for _, x := range xs {
-			if s, ok := x.(string); ok {
-				e.extras = append(e.extras, s)
-			}
 		}
 	}
 	return e
@@ -236,9 +238,9 @@ func pythonMarker(c string) string {
 
 // poetryRoots are the project's main dependencies, from [tool.poetry.dependencies] or, for
 // Poetry 2 projects, [project] dependencies.
-func poetryRoots(poetryDeps map[string]any, projectDeps []string) ([]poetryEdge, error) {
+func poetryRoots(md toml.MetaData, poetryDeps map[string]toml.Primitive, projectDeps []string) ([]poetryEdge, error) {
 	if len(poetryDeps) > 0 {
-		return poetryEdges(poetryDeps)
+		return poetryEdges(md, poetryDeps)
 	}
 	var out []poetryEdge
 	for _, r := range projectDeps {

@@ -22,15 +22,14 @@ type uvLock struct {
 }
 
 type uvPackage struct {
-	Name                 string              `toml:"name"`
-	Version              string              `toml:"version"`
-	Source               map[string]any      `toml:"source"`
-	Dependencies         []uvEdge            `toml:"dependencies"`
-	OptionalDependencies map[string][]uvEdge `toml:"optional-dependencies"`
-	DevDependencies      map[string][]uvEdge `toml:"dev-dependencies"`
-	Metadata             map[string]any      `toml:"metadata"`
-	Sdist                *uvFile             `toml:"sdist"`
-	Wheels               []uvFile            `toml:"wheels"`
+	Name                 string                    `toml:"name"`
+	Version              string                    `toml:"version"`
+	Source               map[string]toml.Primitive `toml:"source"` // one key: registry, virtual, editable, git, path, ...
+	Dependencies         []uvEdge                  `toml:"dependencies"`
+	OptionalDependencies map[string][]uvEdge       `toml:"optional-dependencies"`
+	DevDependencies      map[string][]uvEdge       `toml:"dev-dependencies"`
+	Sdist                *uvFile                   `toml:"sdist"`
+	Wheels               []uvFile                  `toml:"wheels"`
 }
 
 type uvFile struct {
@@ -38,11 +37,10 @@ type uvFile struct {
 }
 
 type uvEdge struct {
-	Name    string         `toml:"name"`
-	Version string         `toml:"version"`
-	Marker  string         `toml:"marker"`
-	Extra   []string       `toml:"extra"`
-	Source  map[string]any `toml:"source"`
+	Name    string   `toml:"name"`
+	Version string   `toml:"version"`
+	Marker  string   `toml:"marker"`
+	Extra   []string `toml:"extra"`
 }
 
 // LockError says uv.lock cannot be used.

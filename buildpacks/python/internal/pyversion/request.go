@@ -182,9 +182,12 @@ type pyproject struct {
 	} `toml:"project"`
 	Tool struct {
 		Poetry struct {
-			Dependencies map[string]any `toml:"dependencies"`
+			// Dependencies map names to a constraint, a table or an array of tables; only
+			// python is read here, as a constraint.
+			Dependencies map[string]toml.Primitive `toml:"dependencies"`
 		} `toml:"poetry"`
 	} `toml:"tool"`
+	md toml.MetaData
 }
 
 func readPyproject(fsys fs.FS) (pyproject, *FileError) {
@@ -196,9 +199,11 @@ func readPyproject(fsys fs.FS) (pyproject, *FileError) {
 	if !ok {
 		return doc, nil
 	}
-	if _, err := toml.Decode(content, &doc); err != nil {
+	md, err := toml.Decode(content, &doc)
+	if err != nil {
 		return doc, &FileError{Source: "pyproject.toml", Value: firstLine(err.Error()), Reason: "is a TOML syntax error: fix pyproject.toml"}
 	}
+	doc.md = md
 	return doc, nil
 }
 
@@ -218,9 +223,11 @@ func (p pyproject) poetryPython() (Request, bool, error) {
 	if !ok {
 		return Request{}, false, nil
 	}
-	value, isString := raw.(string)
-	if !isString {
-		return Request{}, false, &FileError{Source: SourcePoetry, Value: fmt.Sprint(raw), Reason: "is not a string: write a constraint such as \"^3.11\""}
+	var value string
+	if err := p.md.PrimitiveDecode(raw, &value); err != nil {
+		var found any
+		_ = p.md.PrimitiveDecode(raw, &found)
+		return Request{}, false, &FileError{Source: SourcePoetry, Value: fmt.Sprint(found), Reason: "is not a string: write a constraint such as \"^3.11\""}
 	}
 	spec, err := ParsePoetryConstraint(value)
 	if err != nil {
