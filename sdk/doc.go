@@ -12,12 +12,15 @@
 // Fail with a reason: both are values, so exit code 100 (fail) and 1 (error) are never
 // confused, however errors are wrapped.
 //
-// Build gets a BuildRequest with the plan entries to satisfy (decode them with Entries), the
-// layers directory and the previous build's store. The buildpack drives its layers: OpenLayer
+// Detect's requires carry the author's metadata type (NewRequire). Build gets a BuildRequest
+// with the plan entries to satisfy (decode them into the author's type with Entries), the
+// layers directory and the previous build's store (StoreMetadata). The buildpack drives its layers: OpenLayer
 // returns a layer with typed metadata and says whether the previous one was kept or why it was
 // rebuilt. Every opened layer is persisted when build returns, and previous layers this build
 // did not open are removed. The BuildResult lists processes, labels, slices, unmet plan entries
-// and store metadata; every file is written with the specification's key names.
+// and the store for the next build (NewStore); every file is written with the specification's
+// key names. No public type of the SDK holds an untyped map: metadata is the author's structs,
+// decoded strictly, unknown keys reported.
 //
 // Configuration is a struct with `env:"BP_..."` tags; defaults come from buildpack.toml
 // [[metadata.configurations]]. A bad value is a *ConfigError naming the variable, the value and
