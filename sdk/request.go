@@ -166,10 +166,13 @@ func targetFromEnv(env map[string]string) (Target, bool) {
 
 // Buildpack describes the running buildpack.
 type Buildpack struct {
-	ID         string
-	Name       string
-	Version    string
-	API        string
-	Dir        string // CNB_BUILDPACK_DIR
+	ID      string
+	Name    string
+	Version string
+	API     string
+	Dir     string // CNB_BUILDPACK_DIR
+	// Descriptor is buildpack.toml as parsed (targets, sbom-formats, configurations, ...). Its
+	// [metadata] table is the file's raw form: read the request's Metadata, decoded strictly
+	// into your type, instead.
 	Descriptor spec.Buildpack
 }
