@@ -19,8 +19,8 @@
 // rebuilt. Every opened layer is persisted when build returns, and previous layers this build
 // did not open are removed. The BuildResult lists processes, labels, slices, unmet plan entries
 // and the store for the next build (NewStore); every file is written with the specification's
-// key names. No public type of the SDK holds an untyped map: metadata is the author's structs,
-// decoded strictly, unknown keys reported.
+// key names. Metadata of every kind is the author's structs, decoded strictly with unknown keys
+// reported; the raw tables stay in sdk/spec's models of the files.
 //
 // Configuration is a struct with `env:"BP_..."` tags; defaults come from buildpack.toml
 // [[metadata.configurations]]. A bad value is a *ConfigError naming the variable, the value and
