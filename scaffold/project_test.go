@@ -18,6 +18,7 @@ import (
 
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 	"github.com/cnbkit/cnbkit/scaffold"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -31,7 +32,7 @@ func TestGeneratedProjectsWork(t *testing.T) {
 	if testing.Short() && os.Getenv("CI") == "" {
 		t.Skip("compiles and tests generated projects; skipped with -short outside CI")
 	}
-	goBin, err := exec.LookPath("go")
+	goBin, err := gocmd.Path()
 	if err != nil {
 		t.Fatalf("the go command is needed to test generated projects: %v", err)
 	}
@@ -178,8 +179,13 @@ var buildCNBKit = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	cnbkitDir = dir
+	goBin, err := gocmd.Path()
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
 	bin := filepath.Join(dir, "cnbkit")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/cnbkit")
+	cmd := exec.Command(goBin, "build", "-o", bin, "./cmd/cnbkit")
 	cmd.Dir = ".."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)

@@ -13,8 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mattn/go-isatty"
-
+	"github.com/cnbkit/cnbkit/internal/terminal"
 	"github.com/cnbkit/cnbkit/sdk/internal/cnb"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -97,14 +96,10 @@ func Main[M, C any](detect DetectFunc[M, C], build BuildFunc[M, C], opts ...Opti
 		AppDir: cwd,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
-		Color:  !noColor && isTerminal(os.Stdout),
+		Color:  !noColor && terminal.Is(os.Stdout),
 	}, detect, build, opts...)
 	stop()
 	os.Exit(exit.Code)
-}
-
-func isTerminal(f *os.File) bool {
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
 
 // Run is the one driver behind Main and cnbtest: it reads the invocation, checks the

@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 	. "github.com/onsi/gomega"
 )
 
@@ -49,9 +49,9 @@ func TestWatchSignals(t *testing.T) {
 // builtCLI builds cnbkit into dir and returns its path.
 func builtCLI(t *testing.T, dir string) string {
 	t.Helper()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	goTool, err := gocmd.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "cnbkit")
 	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cnbkit/cnbkit/internal/fstree"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -228,7 +229,7 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 			return nil, err
 		}
 	}
-	if err := copyTree(opts.App, dirs["workspace"], uid, gid); err != nil {
+	if err := fstree.Copy(ctx, opts.App, dirs["workspace"], fstree.Options{ReadableByAll: true, Owner: &fstree.Owner{UID: uid, GID: gid}}); err != nil {
 		return nil, fmt.Errorf("copying app %s: %w", opts.App, err)
 	}
 	// Buildpacks, order, run.toml.

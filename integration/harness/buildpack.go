@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/BurntSushi/toml"
+	"github.com/cnbkit/cnbkit/internal/fstree"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -58,7 +57,7 @@ type BuildpackRef struct {
 func (b Buildpack) install(ctx context.Context, cnb string) (BuildpackRef, error) {
 	switch b.kind {
 	case "dir":
-		return installDir(b.src, cnb)
+		return installDir(ctx, b.src, cnb)
 	case "file":
 		img, cleanup, err := imageFromCNB(b.src)
 		if err != nil {
@@ -80,7 +79,7 @@ func (b Buildpack) install(ctx context.Context, cnb string) (BuildpackRef, error
 	return BuildpackRef{}, fmt.Errorf("unknown buildpack source %q: use BuildpackDir, BuildpackFile or BuildpackImage", b.kind)
 }
 
-func installDir(dir, cnb string) (BuildpackRef, error) {
+func installDir(ctx context.Context, dir, cnb string) (BuildpackRef, error) {
 	var desc struct {
 		Buildpack struct{ ID, Version string } `toml:"buildpack"`
 	}
@@ -95,7 +94,8 @@ func installDir(dir, cnb string) (BuildpackRef, error) {
 	if _, err := os.Stat(dst); err == nil {
 		return BuildpackRef{}, fmt.Errorf("buildpack %s@%s given twice", id, version)
 	}
-	if err := copyTree(dir, dst, -1, -1); err != nil {
+	// The lifecycle reads the buildpack as the build user.
+	if err := fstree.Copy(ctx, dir, dst, fstree.Options{ReadableByAll: true}); err != nil {
 		return BuildpackRef{}, fmt.Errorf("copying buildpack %s: %w", dir, err)
 	}
 	return BuildpackRef{ID: id, Version: version}, nil
@@ -189,67 +189,4 @@ func installImage(img v1.Image, cnb string) (BuildpackRef, error) {
 		return BuildpackRef{}, fmt.Errorf("buildpackage %s@%s: its layers hold no /cnb/buildpacks/%s/%s/buildpack.toml", meta.ID, meta.Version, spec.DirName(meta.ID), meta.Version)
 	}
 	return BuildpackRef{ID: meta.ID, Version: meta.Version}, nil
-}
-
-// copyTree copies src to dst keeping modes (made readable by everyone: the lifecycle reads
-// them as the build user) and symlinks; uid/gid >= 0 chown everything.
-func copyTree(src, dst string, uid, gid int) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-			if err := os.Chmod(target, info.Mode().Perm()|0o755); err != nil {
-				return err
-			}
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			if err := os.Symlink(link, target); err != nil {
-				return err
-			}
-		case d.Type().IsRegular():
-			if err := copyFile(p, target, info.Mode().Perm()|0o444); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("%s: unsupported file type %s", p, d.Type())
-		}
-		if uid >= 0 {
-			return os.Lchown(target, uid, gid)
-		}
-		return nil
-	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

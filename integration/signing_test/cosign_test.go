@@ -21,8 +21,8 @@ import (
 
 	"github.com/cnbkit/cnbkit/integration/internal/cosigntool"
 	"github.com/cnbkit/cnbkit/integration/internal/distribution"
-	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 	"github.com/cnbkit/cnbkit/integration/internal/sbomcheck"
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 )
 
 // tools are the binaries and the environment the commands run with.
@@ -46,7 +46,7 @@ func setup(t *testing.T) *tools {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goBin, err := gotool.Command()
+	goBin, err := gocmd.Path()
 	if err != nil {
 		t.Fatal(err)
 	}

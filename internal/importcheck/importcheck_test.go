@@ -8,11 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 	. "github.com/onsi/gomega"
 )
 
@@ -33,9 +33,9 @@ type pkg struct {
 func listPackages(t *testing.T) map[string]pkg {
 	t.Helper()
 	root := moduleRoot(t)
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		goTool = "go"
+	goTool, err := gocmd.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
 	cmd := exec.Command(goTool, "list", "-e", "-json", "./...")
 	cmd.Dir = root
@@ -89,6 +89,19 @@ func isStd(path string) bool {
 	return !strings.Contains(first, ".")
 }
 
+// sharedInternals are the small internal packages anything of cnbkit may import (the
+// integration module too): one copy of each helper. They import only each other and sdk/spec.
+var sharedInternals = []string{"ctxio", "fstree", "gocmd", "terminal"}
+
+func sharedInternal(path string) bool {
+	for _, s := range sharedInternals {
+		if under(path, module+"/internal/"+s) {
+			return true
+		}
+	}
+	return false
+}
+
 // rule checks one import of one package and returns a violation or "".
 type rule struct {
 	name  string
@@ -121,8 +134,8 @@ var rules = []rule{
 		}
 		return ""
 	}},
-	{"internal/ctxio imports nothing of cnbkit", func(from, to string, _ bool) string {
-		if under(from, module+"/internal/ctxio") && under(to, module) && !under(to, module+"/internal/ctxio") {
+	{"the shared internal packages import only each other and sdk/spec of cnbkit", func(from, to string, _ bool) string {
+		if sharedInternal(from) && under(to, module) && !sharedInternal(to) && !under(to, module+"/sdk/spec") {
 			return "imports " + to
 		}
 		return ""
@@ -148,9 +161,9 @@ var rules = []rule{
 		}
 		return "imports " + to
 	}},
-	{"the packager imports only sdk/spec and sdk/dependency of the SDK, and internal/ctxio", func(from, to string, _ bool) string {
+	{"the packager imports only sdk/spec and sdk/dependency of the SDK, and the shared internal packages", func(from, to string, _ bool) string {
 		if under(from, module+"/packager") && under(to, module) && !under(to, module+"/packager") &&
-			!under(to, module+"/sdk/spec") && !under(to, module+"/sdk/dependency") && !under(to, module+"/internal/ctxio") {
+			!under(to, module+"/sdk/spec") && !under(to, module+"/sdk/dependency") && !sharedInternal(to) {
 			return "imports " + to
 		}
 		return ""
@@ -161,8 +174,8 @@ var rules = []rule{
 		}
 		return ""
 	}},
-	{"the scaffold imports only sdk/spec of cnbkit", func(from, to string, _ bool) string {
-		if under(from, module+"/scaffold") && under(to, module) && !under(to, module+"/scaffold") && !under(to, module+"/sdk/spec") {
+	{"the scaffold imports only sdk/spec and the shared internal packages of cnbkit", func(from, to string, _ bool) string {
+		if under(from, module+"/scaffold") && under(to, module) && !under(to, module+"/scaffold") && !under(to, module+"/sdk/spec") && !sharedInternal(to) {
 			return "imports " + to
 		}
 		return ""
@@ -236,7 +249,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/packager", module + "/sdk"},
 		{module + "/packager", module + "/scaffold"},
 		{module + "/scaffold", module + "/sdk/cnbtest"},
-		{module + "/internal/ctxio", module + "/sdk/spec"},
+		{module + "/internal/ctxio", module + "/sdk"},
+		{module + "/internal/gocmd", module + "/packager"},
+		{module + "/scaffold", module + "/internal/importcheck"},
 		{module + "/packager/sign", module + "/packager"},
 		{module + "/packager/sign", module + "/sdk/spec"},
 	}
@@ -263,6 +278,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{module + "/packager", module + "/sdk/dependency"},
 		{module + "/packager", module + "/internal/ctxio"},
 		{module + "/sdk/dependency", module + "/internal/ctxio"},
+		{module + "/sdk/cnbtest", module + "/internal/fstree"},
+		{module + "/internal/fstree", module + "/sdk/spec"},
+		{module + "/scaffold", module + "/internal/gocmd"},
+		{module + "/packager/internal/compile", module + "/internal/gocmd"},
 		{module + "/scaffold", module + "/sdk/spec"},
 		{module + "/cmd/cnbkit", module + "/packager"},
 		{module + "/packager", module + "/packager/sign"},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/cnbkit/cnbkit/internal/fstree"
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/internal/table"
 	"github.com/cnbkit/cnbkit/sdk/spec"
@@ -215,7 +215,7 @@ func Build[M, C any](t testing.TB, build sdk.BuildFunc[M, C], opts Options) Buil
 	env := setup(t, root, opts)
 	layersDir := filepath.Join(root, "layers")
 	if opts.Layers != "" {
-		if err := copyTree(opts.Layers, layersDir); err != nil {
+		if err := fstree.Copy(t.Context(), opts.Layers, layersDir, fstree.Options{}); err != nil {
 			t.Fatalf("cnbtest: copying previous layers %s: %v", opts.Layers, err)
 		}
 		if err := restoreLayers(layersDir); err != nil {
@@ -285,7 +285,7 @@ func setup(t testing.TB, root string, opts Options) map[string]string {
 			t.Fatalf("cnbtest: copying the app: %v", err)
 		}
 	case opts.AppDir != "":
-		if err := copyTree(opts.AppDir, appDir); err != nil {
+		if err := fstree.Copy(t.Context(), opts.AppDir, appDir, fstree.Options{}); err != nil {
 			t.Fatalf("cnbtest: copying the app %s: %v", opts.AppDir, err)
 		}
 	default:
@@ -622,47 +622,4 @@ func underMetadata(key toml.Key) bool {
 		}
 	}
 	return false
-}
-
-// copyTree copies src to dst keeping modes and symbolic links.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, info.Mode().Perm()|0o700)
-		case info.Mode()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		default:
-			in, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer in.Close()
-			out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(out, in); err != nil {
-				out.Close()
-				return err
-			}
-			return out.Close()
-		}
-	})
 }

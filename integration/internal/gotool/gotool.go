@@ -3,7 +3,6 @@ package gotool
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,21 +11,8 @@ import (
 	"strings"
 
 	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 )
-
-// Command returns the path of the go command: the one on PATH, else $GOROOT/bin/go.
-func Command() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	if root := os.Getenv("GOROOT"); root != "" {
-		p := filepath.Join(root, "bin", "go")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("the go command is not on PATH and GOROOT is not set: install Go")
-}
 
 // Program is one main package to build and the executable to write.
 type Program struct {
@@ -58,7 +44,7 @@ type Module struct {
 // workspace, updating the throw-away go.mod as needed. A failing go command's error ends
 // with its output.
 func Build(ctx context.Context, m Module, progs ...Program) error {
-	goBin, err := Command()
+	goBin, err := gocmd.Path()
 	if err != nil {
 		return err
 	}

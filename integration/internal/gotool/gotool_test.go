@@ -10,13 +10,6 @@ import (
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
 )
 
-func TestCommandFindsGo(t *testing.T) {
-	g := NewWithT(t)
-	p, err := gotool.Command()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(filepath.Base(p)).To(Equal("go"))
-}
-
 // A failed go get is an error naming the command and carrying go's output, and the
 // throw-away module is gone afterwards. GOPROXY=off keeps the test off the network.
 func TestBuildFailureRemovesTheModule(t *testing.T) {

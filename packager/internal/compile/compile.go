@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnbkit/cnbkit/internal/gocmd"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -125,9 +126,9 @@ func Env(t spec.Target) ([]string, error) {
 // When ctx is done, go is interrupted (as Ctrl-C would) and killed if it has not stopped
 // half a second later.
 func Build(ctx context.Context, dir, pkg string, t spec.Target, out, tmp string) error {
-	goBin, err := goCommand()
+	goBin, err := gocmd.Path()
 	if err != nil {
-		return err
+		return fmt.Errorf("compiling a Go buildpack needs the go command: %w", err)
 	}
 	env, err := Env(t)
 	if err != nil {
@@ -181,19 +182,6 @@ func filteredEnv() []string {
 		env = append(env, kv)
 	}
 	return env
-}
-
-func goCommand() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	if root := os.Getenv("GOROOT"); root != "" {
-		p := filepath.Join(root, "bin", "go")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("compiling a Go buildpack needs the go command: install Go or put it on PATH")
 }
 
 func oneLine(s string) string {
