@@ -7,19 +7,18 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
+	"github.com/cnbkit/cnbkit/internal/signtest"
 	"github.com/cnbkit/cnbkit/packager/sign"
 )
 
@@ -34,20 +33,6 @@ func newKey(t *testing.T, password string) (*sign.KeySigner, sign.KeyPair) {
 		t.Fatalf("LoadPrivateKey of a fresh key: %v", err)
 	}
 	return s, kp
-}
-
-// quickKey returns a signer without the scrypt work of a key file.
-func quickKey(t *testing.T) *sign.KeySigner {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewKeySigner(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func TestKeyFiles(t *testing.T) {
@@ -92,8 +77,8 @@ func TestSignaturesAreDeterministic(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	ctx := context.Background()
-	s := quickKey(t)
-	other := quickKey(t)
+	s := signtest.Key(t)
+	other := signtest.Key(t)
 	a, err := s.Sign(ctx, []byte("payload"))
 	g.Expect(err).NotTo(HaveOccurred())
 	b, err := s.Sign(ctx, []byte("payload"))
@@ -126,10 +111,7 @@ func TestSimpleSigningPayload(t *testing.T) {
 // pushRandom starts an in-process registry and pushes a random image to it.
 func pushRandom(t *testing.T) (name.Repository, v1.Hash) {
 	t.Helper()
-	srv := httptest.NewServer(registry.New())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	repo, err := name.NewRepository(u.Host + "/org/bp")
+	repo, err := name.NewRepository(registrytest.Start(t) + "/org/bp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +137,9 @@ func TestRegistrySignatures(t *testing.T) {
 	tag := sign.SignatureTag(repo, d)
 	g.Expect(tag.TagStr()).To(Equal("sha256-" + d.Hex + ".sig"))
 
-	alice := quickKey(t)
-	bob := quickKey(t)
-	mallory := quickKey(t)
+	alice := signtest.Key(t)
+	bob := signtest.Key(t)
+	mallory := signtest.Key(t)
 
 	_, err := sign.VerifySignatures(ctx, nil, d, tag.String(), alice.Verifier())
 	g.Expect(errors.Is(err, sign.ErrNotSigned)).To(BeTrue(), "no layers: %v", err)
@@ -205,8 +187,8 @@ func TestAttestations(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	repo, d := pushRandom(t)
-	s := quickKey(t)
-	other := quickKey(t)
+	s := signtest.Key(t)
+	other := signtest.Key(t)
 	st := sign.Statement{
 		Subject:       []sign.Subject{{Name: repo.Name(), Digest: map[string]string{"sha256": d.Hex}}},
 		PredicateType: "https://example.com/predicate/v1",
@@ -247,7 +229,7 @@ func TestBundle(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(b.Manifests).To(BeEmpty())
 
-	s := quickKey(t)
+	s := signtest.Key(t)
 	d1 := v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("1", 64)}
 	d2 := v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("2", 64)}
 	l1, err := sign.SignManifest(ctx, s, "bp.cnb", d1)
