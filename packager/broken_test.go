@@ -24,11 +24,11 @@ func TestBrokenPackagesAreRefused(t *testing.T) {
 		want    []string
 	}{
 		{name: "buildpack.toml in .cnbignore", extra: map[string]string{".cnbignore": "buildpack.toml\n"},
-			want: []string{"buildpack.toml is excluded by .cnbignore or --exclude, but a buildpack cannot work without it"}},
+			want: []string{"buildpack.toml is excluded by .cnbignore or Options.Exclude, but a buildpack cannot work without it"}},
 		{name: "bin excluded", exclude: []string{"bin/"},
-			want: []string{"bin/build is excluded by .cnbignore or --exclude", "bin/detect is excluded by .cnbignore or --exclude"}},
+			want: []string{"bin/build is excluded by .cnbignore or Options.Exclude", "bin/detect is excluded by .cnbignore or Options.Exclude"}},
 		{name: "bin/detect excluded by a pattern", extra: map[string]string{".cnbignore": "detect\n"},
-			want: []string{"bin/detect is excluded by .cnbignore or --exclude"}},
+			want: []string{"bin/detect is excluded by .cnbignore or Options.Exclude"}},
 		{name: "absolute link", links: map[string]string{"lib/passwd": "/etc/passwd"},
 			want: []string{"lib/passwd links to the absolute path /etc/passwd, which in the image is outside the buildpack"}},
 		{name: "link leaving the folder", links: map[string]string{"lib/up": "../../x"},

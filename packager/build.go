@@ -73,11 +73,14 @@ func (l logger) printf(format string, args ...any) {
 	}
 }
 
-// Build validates the buildpack and everything it depends on, reporting every problem at
-// once as a *ValidationError, then builds the images. Nothing is written outside a
+// Build validates the options (Options.Validate), then the buildpack and everything it
+// depends on, reporting every problem at once as a *ValidationError, then builds the images. Nothing is written outside a
 // temporary folder that Close removes; the folders of earlier runs that were killed
 // before they could remove theirs are removed first.
 func Build(ctx context.Context, opts Options) (*Package, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	log := logger{w: opts.Log, start: time.Now()}
 	// cnbkit-archives-* folders come from versions before the work folder held archives too.
 	for _, pattern := range []string{workPattern, "cnbkit-archives-*"} {
@@ -131,7 +134,7 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 	}
 	sort.Strings(p.Buildpacks)
 	b := &builder{ctx: ctx, log: log, work: work.Path, layers: map[string]*layer.Layer{}, bundles: bundles,
-		fetcher: opts.Fetcher}
+		fetcher: opts.fetcher()}
 	meta := format.MetadataFor(main.bp, stacks)
 	for _, t := range targets {
 		img, err := b.image(t, main, l.order, l.dups, meta)

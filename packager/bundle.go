@@ -42,9 +42,6 @@ func (l *loader) planBundles(main *module, targets []spec.Target) bundlePlan {
 	if !opts.IncludeDependencies && opts.Inventory == "" && len(opts.DependencyFilter) == 0 {
 		return plan
 	}
-	if len(opts.DependencyFilter) > 0 && !opts.IncludeDependencies {
-		l.problem("a dependency filter needs --include-dependencies")
-	}
 	var dirModules []*module
 	for _, m := range l.order {
 		if m.dir != "" && !m.bp.IsComposite() {
@@ -52,12 +49,8 @@ func (l *loader) planBundles(main *module, targets []spec.Target) bundlePlan {
 		}
 	}
 	var override dependency.Inventory
-	var mode dependency.MergeMode
 	if opts.Inventory != "" {
 		var err error
-		if mode, err = dependency.ParseMergeMode(defaultString(opts.InventoryMode, string(dependency.Extend))); err != nil {
-			l.problem("%v", err)
-		}
 		if override, err = dependency.ReadFile(opts.Inventory); err != nil {
 			l.problem("dependency inventory %s: %v", opts.Inventory, err)
 			return plan
@@ -75,8 +68,8 @@ func (l *loader) planBundles(main *module, targets []spec.Target) bundlePlan {
 			continue
 		}
 		mb := &moduleBundle{bundled: base, bundle: opts.IncludeDependencies}
-		if opts.Inventory != "" && mode != "" && (appliesTo(base, ids) || (len(dirModules) == 1 && m == main)) {
-			merged, err := dependency.Merge(base, override, mode)
+		if opts.Inventory != "" && (appliesTo(base, ids) || (len(dirModules) == 1 && m == main)) {
+			merged, err := dependency.Merge(base, override, opts.inventoryMode())
 			if err != nil {
 				l.problem("buildpack %s: applying %s: %v", m.key(), opts.Inventory, err)
 				continue
@@ -208,13 +201,6 @@ func (b *builder) bundle(m *module, t spec.Target, s *bundleSpec) ([]layer.File,
 		return nil, err
 	}
 	return append(files, toLayerFiles(entries)...), nil
-}
-
-func defaultString(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/packager"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
@@ -111,11 +112,12 @@ func TestInventoryReplacedAtPackageTime(t *testing.T) {
 		dep("cpython", "3.12.1", srv.URL+"/internal.tgz", "our own build", "amd64"), "metadata.dependencies", "dependencies")})
 
 	for _, tc := range []struct {
-		mode string
+		mode dependency.MergeMode
 		want []string
 	}{
-		{"replace", []string{"cpython@3.12.1", "pip@24.0.0"}},
-		{"extend", []string{"cpython@3.12.0", "cpython@3.12.1", "pip@24.0.0"}},
+		{dependency.Replace, []string{"cpython@3.12.1", "pip@24.0.0"}},
+		{dependency.Extend, []string{"cpython@3.12.0", "cpython@3.12.1", "pip@24.0.0"}},
+		{"", []string{"cpython@3.12.0", "cpython@3.12.1", "pip@24.0.0"}}, // the default: extend
 	} {
 		p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp"), Inventory: filepath.Join(dir, "inventory.toml"), InventoryMode: tc.mode,
 			IncludeDependencies: true, DependencyFilter: []string{"cpython@3.12.1"}})
@@ -148,7 +150,7 @@ func TestInventoryReplacedAtPackageTime(t *testing.T) {
 
 	// An invalid inventory is reported before anything is fetched.
 	writeTree(t, dir, map[string]string{"bad.toml": "[[dependencies]]\nid = \"cpython\"\nversion = \"3\"\n"})
-	_, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp"), Inventory: filepath.Join(dir, "bad.toml"), InventoryMode: "replace"})
+	_, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp"), Inventory: filepath.Join(dir, "bad.toml"), InventoryMode: dependency.Replace})
 	var verr *packager.ValidationError
 	g.Expect(err).To(BeAssignableToTypeOf(verr))
 	g.Expect(err.Error()).To(ContainSubstring("bad.toml"))

@@ -7,9 +7,14 @@
 // collects composite buildpacks' dependencies from directories, .cnb files, OCI layouts and
 // registries, and assembles reproducible images: the same inputs give the same digests
 // whatever the file times, umask, owner, working directory or file-system order.
-// The resulting [Package] is then written with [Package.WriteFiles] (.cnb files),
-// [Package.WriteLayout] (an OCI layout directory) or [Package.Publish] (a registry).
-// [Inspect] reads any of the three back.
+// The resulting [Package] is then written by a [Sink]: [FileSink] (.cnb files),
+// [LayoutSink] (an OCI layout directory), [RegistrySink] (a registry) or [FolderSink] (the
+// compiled buildpack folder), or the one [NewSink] picks for a [Format]; [Signing] signs
+// what a sink writes. [Inspect] reads the first three back.
+//
+// Options validate themselves ([Options.Validate], [NewSink], [Signing]) and report bad
+// values as an [*OptionError] naming the option as a Go expression; [Retry] says how failed
+// requests are tried again.
 //
 // Components read from .cnb files, layouts, registries and buildpack tarballs are not
 // trusted: tarballs are unpacked with dependency.ExtractArchive, every blob is verified

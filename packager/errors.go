@@ -37,3 +37,14 @@ type DigestError = source.DigestError
 // CompileError is a Go buildpack that did not compile: its Output field holds the go
 // command's lines as printed, and MissingGoSum tells when `go mod tidy` fixes it.
 type CompileError = compile.Error
+
+// OptionError is an option the packager cannot use, found before anything is read or
+// written. Option names it as a Go expression (Options.InventoryMode,
+// RegistryOptions.Retry, SignOptions.Signer); Reason says what is wrong and what to do, and
+// may name other options the same way.
+type OptionError struct {
+	Option string
+	Reason string
+}
+
+func (e *OptionError) Error() string { return e.Option + " " + e.Reason }

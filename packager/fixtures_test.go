@@ -7,8 +7,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
-	"log"
 	"os"
 	"path/filepath"
 	"testing"
@@ -110,8 +110,6 @@ var _ = NewWithT
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
-
 func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 	return context.WithCancel(ctx(t))
 }
@@ -146,4 +144,16 @@ func builtBash(t *testing.T, dir, id, version string) *packager.Package {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// one is the single output of a sink that writes one (a layout, a registry image), or the
+// error it returned.
+func one(outs []packager.Output, err error) (packager.Output, error) {
+	if err != nil {
+		return packager.Output{}, err
+	}
+	if len(outs) != 1 {
+		return packager.Output{}, fmt.Errorf("the sink wrote %d outputs, want one: %+v", len(outs), outs)
+	}
+	return outs[0], nil
 }

@@ -24,14 +24,22 @@ func FolderName(name string, t spec.Target) string {
 	return strings.TrimSuffix(FileName(filepath.Clean(name), t), ".cnb")
 }
 
-// WriteFolder writes the compiled buildpack as a plain folder, ready for tools that package
+// FolderSink writes the compiled buildpack as a plain folder, ready for tools that package
 // a buildpack folder themselves (`pack buildpack package --path`, a builder.toml uri): the
 // files of the buildpack's layer, buildpack.toml, bin/build and bin/detect compiled for the
-// target, and the bundled dependencies. One target: the folder name; several: one folder
-// per target named by FolderName. A composite buildpack has no such folder and is refused.
-// Each folder is written to a temporary folder beside it and renamed into place; a path that
-// exists and is not an empty folder is refused before anything is written.
-func (p *Package) WriteFolder(ctx context.Context, name string) ([]Output, error) {
+// target, and the bundled dependencies. A folder is not a buildpackage: it cannot be
+// signed (Signing refuses it), and a composite buildpack, which has no folder of its own,
+// is refused.
+type FolderSink struct {
+	// Name is the folder for one target; with several, each target gets the folder named by
+	// FolderName.
+	Name string
+}
+
+// Write writes one folder per target. Each folder is written to a temporary folder beside
+// it and renamed into place; a path that exists and is not an empty folder is refused
+// before anything is written.
+func (s FolderSink) Write(ctx context.Context, p *Package) ([]Output, error) {
 	type job struct {
 		dest  string
 		img   Image
@@ -39,9 +47,9 @@ func (p *Package) WriteFolder(ctx context.Context, name string) ([]Output, error
 	}
 	var jobs []job
 	for _, img := range p.Images {
-		dest := filepath.Clean(name)
+		dest := filepath.Clean(s.Name)
 		if len(p.Images) > 1 {
-			dest = FolderName(name, img.Target)
+			dest = FolderName(s.Name, img.Target)
 		}
 		l, err := p.buildpackLayer(img)
 		if err != nil {
@@ -57,11 +65,11 @@ func (p *Package) WriteFolder(ctx context.Context, name string) ([]Output, error
 		if err := writeFolder(ctx, j.dest, j.layer, spec.DirName(p.ID), p.Version); err != nil {
 			return outs, fmt.Errorf("writing folder %s: %w", j.dest, err)
 		}
-		d, err := j.img.Image.Digest()
+		d, err := j.img.digest()
 		if err != nil {
 			return outs, err
 		}
-		outs = append(outs, Output{Kind: "folder", Location: j.dest, Digest: d.String(), Targets: []string{j.img.Target.String()}})
+		outs = append(outs, Output{Kind: FormatFolder, Location: j.dest, Digest: d, Targets: []string{j.img.Target.String()}})
 	}
 	return outs, nil
 }
@@ -81,7 +89,7 @@ func (p *Package) buildpackLayer(img Image) (v1.Layer, error) {
 		return nil, fmt.Errorf("the %s image holds no layer of %s@%s", img.Target, p.ID, p.Version)
 	}
 	if len(info.Order) > 0 {
-		return nil, fmt.Errorf("%s@%s is a composite buildpack: a folder holds one buildpack, so --format folder cannot write it; write a .cnb file (--format file) or an OCI layout, which hold its components too", p.ID, p.Version)
+		return nil, fmt.Errorf("%s@%s is a composite buildpack: a folder holds one buildpack, so FormatFolder cannot write it; write a .cnb file (FormatFile) or an OCI layout (FormatLayout), which hold its components too", p.ID, p.Version)
 	}
 	h, err := v1.NewHash(info.LayerDiffID)
 	if err != nil {

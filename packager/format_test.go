@@ -35,7 +35,7 @@ func TestPrebuiltBuildpackIsPackagedAsPackWritesIt(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
 	out := filepath.Join(dir, "out", "bash.cnb")
-	outs, err := p.WriteFiles(ctx(t), out, packager.FileOptions{})
+	outs, err := packager.FileSink{Name: out}.Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(outs).To(HaveLen(1))
 	g.Expect(outs[0].Location).To(Equal(out))

@@ -23,11 +23,21 @@ import (
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
 
+// SourceKind says where Inspect and Verify read a package from.
+type SourceKind string
+
+// The places a package is read from.
+const (
+	SourceFile     SourceKind = SourceKind(source.KindFile)     // a .cnb file
+	SourceLayout   SourceKind = SourceKind(source.KindLayout)   // an OCI layout folder
+	SourceRegistry SourceKind = SourceKind(source.KindRegistry) // an image reference
+)
+
 // Info describes a buildpackage read back by Inspect.
 type Info struct {
-	// Source is what was inspected; Kind is "file", "layout" or "registry".
-	Source string `json:"source"`
-	Kind   string `json:"kind"`
+	// Source is what was inspected, and Kind where it was.
+	Source string     `json:"source"`
+	Kind   SourceKind `json:"kind"`
 	// Digest and MediaType are those of the top manifest (image or index), when known.
 	Digest    string `json:"digest,omitempty"`
 	MediaType string `json:"mediaType,omitempty"`
@@ -115,12 +125,15 @@ type OrderMember struct {
 // after it was written fails here with a *DigestError naming the file and the blob.
 // Layers of a registry image are not downloaded; the registry client verifies what it reads.
 func Inspect(ctx context.Context, ref string, o RegistryOptions) (*Info, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	p, err := source.Open(ctx, ref, o.sink().Options(ctx)...)
 	if err != nil {
 		return nil, err
 	}
 	defer p.Close()
-	info := &Info{Source: ref, Kind: string(p.Kind), MediaType: string(p.MediaType)}
+	info := &Info{Source: ref, Kind: SourceKind(p.Kind), MediaType: string(p.MediaType)}
 	switch p.Kind {
 	case source.KindFile:
 		d, err := fileDigest(ref)

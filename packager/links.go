@@ -75,7 +75,7 @@ func (t tree) resolve(rel string, hops int) (string, error) {
 		e, ok := t.entries[p]
 		switch {
 		case !ok:
-			return "", fmt.Errorf("but %s is not packaged (missing, or excluded by %s or --exclude): make the link point at a packaged file", p, selection.IgnoreFile)
+			return "", fmt.Errorf("but %s is not packaged (missing, or excluded by %s or Options.Exclude): make the link point at a packaged file", p, selection.IgnoreFile)
 		case e.Link != "":
 			r, err := t.resolve(p, hops+1)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,7 +118,7 @@ func (l *loader) loadDir(dir, config, origin string) *module {
 	bp, err := spec.ReadBuildpack(filepath.Join(abs, spec.BuildpackFile))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			l.problem("%s: %s has no %s: point --path or the uri at a buildpack directory", origin, dir, spec.BuildpackFile)
+			l.problem("%s: %s has no %s: point Options.Path or the uri at a buildpack directory", origin, dir, spec.BuildpackFile)
 		} else {
 			l.problem("%s: %v", origin, err)
 		}
@@ -150,7 +151,9 @@ func (l *loader) selectFiles(m *module) {
 		}
 	}
 	m.goMain = goMain
-	rules, err := selection.Rules(m.dir, append(append([]string(nil), l.opts.Exclude...), negate(l.opts.Include)...))
+	// The package's own outputs come last: no Include brings them back.
+	extra := slices.Concat(l.opts.Exclude, negate(l.opts.Include), l.opts.outputRules(m.dir))
+	rules, err := selection.Rules(m.dir, extra)
 	if err != nil {
 		l.problem("%s: %v", m.origin, err)
 		return
@@ -178,7 +181,7 @@ func (l *loader) selectFiles(m *module) {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(m.dir, filepath.FromSlash(r))); err == nil {
-			l.problem("buildpack %s (%s): %s is excluded by %s or --exclude, but a buildpack cannot work without it: remove the rule that matches it, or add the rule !%s",
+			l.problem("buildpack %s (%s): %s is excluded by %s or Options.Exclude, but a buildpack cannot work without it: remove the rule that matches it, or add the rule !%s",
 				m.key(), relPath(m.dir), r, selection.IgnoreFile, r)
 			continue
 		}

@@ -3,16 +3,15 @@ package packager_test
 import (
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -44,7 +43,7 @@ func TestMultiArchOutputs(t *testing.T) {
 	g.Expect(targets).To(Equal([]string{"linux/amd64", "linux/arm/v7", "linux/arm64/v8:ubuntu@22.04", "linux/arm64/v8:ubuntu@24.04"}))
 
 	// One file per target, names that never collide.
-	outs, err := p.WriteFiles(ctx(t), filepath.Join(dir, "out", "multi.cnb"), packager.FileOptions{})
+	outs, err := packager.FileSink{Name: filepath.Join(dir, "out", "multi.cnb")}.Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
 	var names []string
 	for _, o := range outs {
@@ -67,7 +66,7 @@ func TestMultiArchOutputs(t *testing.T) {
 
 	// One multi-arch file.
 	single := filepath.Join(dir, "out", "all.cnb")
-	_, err = p.WriteFiles(ctx(t), single, packager.FileOptions{MultiArch: true})
+	_, err = packager.FileSink{Name: single, MultiArch: true}.Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
 	info, err := packager.Inspect(ctx(t), single, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -75,7 +74,7 @@ func TestMultiArchOutputs(t *testing.T) {
 
 	// A layout with an image index.
 	layoutDir := filepath.Join(dir, "out", "layout")
-	lo, err := p.WriteLayout(ctx(t), layoutDir)
+	lo, err := one(packager.LayoutSink{Dir: layoutDir}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	info, err = packager.Inspect(ctx(t), layoutDir, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -83,22 +82,20 @@ func TestMultiArchOutputs(t *testing.T) {
 	g.Expect(info.Digest).To(Equal(lo.Digest))
 	g.Expect(platforms(info)).To(Equal(wantPlatforms))
 	// Writing again replaces the layout's entry for this id and version.
-	_, err = p.WriteLayout(ctx(t), layoutDir)
+	_, err = one(packager.LayoutSink{Dir: layoutDir}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	info, err = packager.Inspect(ctx(t), layoutDir, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(info.Digest).To(Equal(lo.Digest))
 
 	// A registry index.
-	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/m/multi:1.0.0"
-	pub, err := p.Publish(ctx(t), ref, packager.RegistryOptions{})
+	ref := registrytest.Start(t) + "/m/multi:1.0.0"
+	pub, err := one(packager.RegistrySink{Ref: ref}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(pub.Digest).To(Equal(lo.Digest), "the registry index and the layout index are the same")
 	info, err = packager.Inspect(ctx(t), ref, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(info.Kind).To(Equal("registry"))
+	g.Expect(info.Kind).To(Equal(packager.SourceRegistry))
 	g.Expect(platforms(info)).To(Equal(wantPlatforms))
 }
 
@@ -139,10 +136,8 @@ func flakyPublish(t *testing.T) (*packager.Package, *flaky, string) {
 		t.Fatalf("packager.Build: %v", err)
 	}
 	t.Cleanup(func() { p.Close() })
-	f := &flaky{next: registry.New(registry.Logger(nilLogger()))}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return p, f, strings.TrimPrefix(srv.URL, "http://") + "/m/flaky:1"
+	f := &flaky{next: registrytest.Handler()}
+	return p, f, registrytest.Serve(t, f) + "/m/flaky:1"
 }
 
 func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
@@ -150,7 +145,7 @@ func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
 	g := NewWithT(t)
 	p, f, ref := flakyPublish(t)
 	var progress strings.Builder
-	out, err := p.Publish(ctx(t), ref, packager.RegistryOptions{RetryDelay: 10 * time.Millisecond, Log: &progress})
+	out, err := one(packager.RegistrySink{Ref: ref, Registry: packager.RegistryOptions{Retry: packager.Retry{}.WithDelay(10 * time.Millisecond), Log: &progress}}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(f.failed.Load()).To(BeNumerically(">", 1), "the failing upload was retried")
 	g.Expect(progress.String()).To(ContainSubstring("pushing " + ref + ": 100% of "))
@@ -162,7 +157,7 @@ func TestPublishRecoversFromAServerFailingMidUpload(t *testing.T) {
 func TestPublishWithoutRetriesFailsOnTheFirstDrop(t *testing.T) {
 	t.Parallel()
 	p, _, ref := flakyPublish(t)
-	_, err := p.Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1, RetryDelay: time.Millisecond})
+	_, err := one(packager.RegistrySink{Ref: ref, Registry: packager.RegistryOptions{Retry: packager.Retries(0)}}.Write(ctx(t), p))
 	// The same server is recovered from with the default retries (the test above).
 	NewWithT(t).Expect(err).To(HaveOccurred(), "with retries turned off the dropped upload is an error")
 }
@@ -189,9 +184,7 @@ func TestPublishCredentials(t *testing.T) {
 	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "bp")})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
-	srv := httptest.NewServer(basicAuth(registry.New(registry.Logger(nilLogger())), "alice", "right"))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := registrytest.Serve(t, basicAuth(registrytest.Handler(), "alice", "right"))
 
 	for _, tc := range []struct {
 		pass    string
@@ -204,7 +197,7 @@ func TestPublishCredentials(t *testing.T) {
 		auth := basicToken("alice", tc.pass)
 		writeTree(t, cfg, map[string]string{"config.json": `{"auths":{"` + host + `":{"auth":"` + auth + `"}}}`})
 		t.Setenv("DOCKER_CONFIG", cfg)
-		_, err := p.Publish(ctx(t), host+"/m/auth:1", packager.RegistryOptions{Retries: 1, RetryDelay: time.Millisecond})
+		_, err := one(packager.RegistrySink{Ref: host + "/m/auth:1", Registry: packager.RegistryOptions{Retry: packager.Retries(1).WithDelay(time.Millisecond)}}.Write(ctx(t), p))
 		if tc.wantErr == "" {
 			g.Expect(err).NotTo(HaveOccurred())
 			continue

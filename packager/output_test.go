@@ -67,7 +67,7 @@ func TestWritingIntoAnExistingLayoutAddsToIt(t *testing.T) {
 	otherDigest, _ := other.Digest()
 
 	write := func(version string) packager.Output {
-		o, err := builtBash(t, dir, "x/layout", version).WriteLayout(ctx(t), out)
+		o, err := one(packager.LayoutSink{Dir: out}.Write(ctx(t), builtBash(t, dir, "x/layout", version)))
 		g.Expect(err).NotTo(HaveOccurred())
 		return o
 	}
@@ -108,13 +108,13 @@ func TestWritingIntoAFolderThatIsNotALayoutIsRefused(t *testing.T) {
 	broken := filepath.Join(dir, "broken")
 	writeTree(t, broken, map[string]string{"oci-layout": "{}", "index.json": "not json", "keep.txt": "x"})
 	before := snapshot(t, broken)
-	_, err := p.WriteLayout(ctx(t), broken)
+	_, err := one(packager.LayoutSink{Dir: broken}.Write(ctx(t), p))
 	g.Expect(err).To(MatchError(ContainSubstring("is not a valid image index")))
 	g.Expect(snapshot(t, broken)).To(Equal(before))
 
 	empty := filepath.Join(dir, "empty")
 	g.Expect(os.Mkdir(empty, 0o755)).To(Succeed())
-	o, err := p.WriteLayout(ctx(t), empty)
+	o, err := one(packager.LayoutSink{Dir: empty}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	info, err := packager.Inspect(ctx(t), empty, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -139,7 +139,7 @@ func TestFileOutputMustBeANewNameOrARegularFile(t *testing.T) {
 		{fifoCNB, "is a named pipe (FIFO), not a regular file"},
 		{folder, "is a folder: give a file name ending in .cnb"},
 	} {
-		_, err := p.WriteFiles(ctx(t), tc.name, packager.FileOptions{})
+		_, err := packager.FileSink{Name: tc.name}.Write(ctx(t), p)
 		g.Expect(err).To(MatchError(ContainSubstring(tc.want)), "writing to %s", tc.name)
 	}
 	g.Expect(fifo + ".cnb").NotTo(BeAnExistingFile())

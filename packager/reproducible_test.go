@@ -2,7 +2,6 @@ package packager_test
 
 import (
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -132,9 +131,7 @@ func composite(t *testing.T) string {
 	t.Helper()
 	g := NewWithT(t)
 	root := t.TempDir()
-	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := registrytest.Start(t)
 
 	writeTree(t, filepath.Join(root, "a"), bashBuildpack("c/a", "1.0.0", linuxTargets))
 	for _, id := range []string{"b", "c", "d"} {
@@ -146,11 +143,11 @@ func composite(t *testing.T) string {
 		t.Cleanup(func() { p.Close() })
 		return p
 	}
-	_, err := build("b").WriteFiles(ctx(t), filepath.Join(root, "b.cnb"), packager.FileOptions{MultiArch: true})
+	_, err := packager.FileSink{Name: filepath.Join(root, "b.cnb"), MultiArch: true}.Write(ctx(t), build("b"))
 	g.Expect(err).NotTo(HaveOccurred())
-	_, err = build("c").WriteLayout(ctx(t), filepath.Join(root, "c-layout"))
+	_, err = one(packager.LayoutSink{Dir: filepath.Join(root, "c-layout")}.Write(ctx(t), build("c")))
 	g.Expect(err).NotTo(HaveOccurred())
-	out, err := build("d").Publish(ctx(t), host+"/c/d:2.0.0", packager.RegistryOptions{})
+	out, err := one(packager.RegistrySink{Ref: host + "/c/d:2.0.0"}.Write(ctx(t), build("d")))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	writeTree(t, filepath.Join(root, "comp"), map[string]string{
@@ -219,7 +216,7 @@ func TestCompositeLayersAndLabels(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
 	out := filepath.Join(t.TempDir(), "comp.cnb")
-	_, err = p.WriteFiles(ctx(t), out, packager.FileOptions{})
+	_, err = packager.FileSink{Name: out}.Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
 	info, err := packager.Inspect(ctx(t), out, packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -278,7 +275,7 @@ func TestNestedCompositeFromAPackage(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
 	root := t.TempDir()
-	_, err = p.WriteLayout(ctx(t), filepath.Join(root, "inner"))
+	_, err = one(packager.LayoutSink{Dir: filepath.Join(root, "inner")}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	writeTree(t, filepath.Join(root, "outer"), map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"c/outer\"\nversion = \"4.0.0\"\n[[order]]\n[[order.group]]\nid = \"c/comp\"\nversion = \"3.0.0\"\n",
@@ -318,7 +315,7 @@ func TestUmaskDoesNotMatter(t *testing.T) {
 		writeTree(t, dir, goBuildpack("r/umask", "0.1.0"))
 		p, err := packager.Build(ctx(t), packager.Options{Path: dir})
 		if err == nil {
-			_, err = p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "x.cnb"), packager.FileOptions{MultiArch: true})
+			_, err = packager.FileSink{Name: filepath.Join(t.TempDir(), "x.cnb"), MultiArch: true}.Write(ctx(t), p)
 		}
 		syscall.Umask(old)
 		g.Expect(err).NotTo(HaveOccurred())

@@ -15,9 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cnbkit/cnbkit/packager/internal/attest"
 	"github.com/cnbkit/cnbkit/packager/internal/format"
@@ -38,15 +36,13 @@ type bundledDep struct {
 	dep    dependency.Dependency
 }
 
-// SignOptions say how Sign signs an output.
+// SignOptions say how Signing signs.
 type SignOptions struct {
 	// Signer signs (required): a *sign.KeySigner, or another sign.Signer.
 	Signer sign.Signer
-	// Registry reaches the registry of an image output.
-	Registry RegistryOptions
 }
 
-// Signed says what Sign attached to an output.
+// Signed says what Signing attached to an output.
 type Signed struct {
 	// Location is the output signed; Sidecar the bundle file written next to a .cnb file or
 	// layout (empty for images: signatures go to the registry).
@@ -58,136 +54,123 @@ type Signed struct {
 	PredicateTypes []string `json:"predicateTypes"`
 }
 
-// Sign signs what Publish, WriteLayout or WriteFiles wrote (out) and attaches two
-// attestations: a CycloneDX SBOM of the package and SLSA provenance v1. For an image the
-// signature goes to the registry at <repo>:sha256-<hex>.sig and the attestations to
-// <repo>:sha256-<hex>.att, as cosign keeps them, for the index and each image of a
-// multi-arch package; signatures and attestations already there are kept. For a .cnb file
-// or a layout they go to the sidecar file <out>.sig.json (see sign.Bundle), which keeps
-// the entries of other signers, and for a layout those of the other packages it holds.
-func (p *Package) Sign(ctx context.Context, out Output, o SignOptions) (Signed, error) {
+// signableSink is a sink whose outputs can carry signatures: it says where they go.
+type signableSink interface {
+	Sink
+	signatures(out Output) (signatureStore, error)
+}
+
+// signingSink signs what its sink writes.
+type signingSink struct {
+	sink   signableSink
+	signer sign.Signer
+}
+
+// Signing returns a sink that writes with s, then signs each output and attaches two
+// attestations to it: a CycloneDX SBOM of the package and SLSA provenance v1. s is a
+// FileSink, LayoutSink or RegistrySink (or one NewSink returned for them); a folder holds
+// no manifest to sign and is refused, as is a missing Signer, with an *OptionError.
+//
+// For an image the signature goes to the registry at <repo>:sha256-<hex>.sig and the
+// attestations to <repo>:sha256-<hex>.att, as cosign keeps them, for the index and each
+// image of a multi-arch package; signatures and attestations already there are kept. For a
+// .cnb file or a layout they go to the sidecar file <out>.sig.json (see sign.Bundle), which
+// keeps the entries of other signers, and for a layout those of the other packages it holds.
+// Output.Signature says what was attached.
+func Signing(s Sink, o SignOptions) (Sink, error) {
 	if o.Signer == nil {
-		return Signed{}, fmt.Errorf("signing %s: no signer given", out.Location)
+		return nil, &OptionError{Option: "SignOptions.Signer", Reason: "is not set: give the key to sign with"}
 	}
-	digests, subjects, err := p.signedManifests(out)
+	ss, ok := s.(signableSink)
+	if !ok {
+		what := fmt.Sprintf("a %T", s)
+		if _, folder := s.(FolderSink); folder {
+			what = "FormatFolder"
+		}
+		return nil, &OptionError{Option: "SignOptions.Signer", Reason: fmt.Sprintf(
+			"cannot sign %s: only FormatFile, FormatLayout and FormatImage outputs hold manifests to sign; a folder is packaged by another tool, which signs what it makes", what)}
+	}
+	return signingSink{sink: ss, signer: o.Signer}, nil
+}
+
+// Write writes with the wrapped sink, then signs each output.
+func (s signingSink) Write(ctx context.Context, p *Package) ([]Output, error) {
+	outs, err := s.sink.Write(ctx, p)
+	if err != nil {
+		return outs, err
+	}
+	for i := range outs {
+		st, err := s.sink.signatures(outs[i])
+		if err != nil {
+			return outs, err
+		}
+		signed, err := p.sign(ctx, outs[i], st, s.signer)
+		if err != nil {
+			return outs, err
+		}
+		outs[i].Signature = &signed
+	}
+	return outs, nil
+}
+
+// sign signs out and attaches the attestations where st keeps them.
+func (p *Package) sign(ctx context.Context, out Output, st signatureStore, signer sign.Signer) (Signed, error) {
+	digests, subjects, err := p.signedManifests(out, st)
 	if err != nil {
 		return Signed{}, err
 	}
-	identity := out.Location
-	var repo name.Repository
-	if out.Kind == "image" {
-		r, err := name.ParseReference(out.Location)
-		if err != nil {
-			return Signed{}, fmt.Errorf("parsing image reference %q: %w", out.Location, err)
-		}
-		repo = r.Context()
-		identity = repo.Name()
-	}
-	atts, types, err := p.attestations(ctx, o.Signer, identity, subjects)
+	atts, types, err := p.attestations(ctx, signer, st.identity(), subjects)
 	if err != nil {
 		return Signed{}, err
 	}
 	signed := Signed{Location: out.Location, PredicateTypes: types}
-	var bundle *sign.Bundle
-	if out.Kind != "image" {
-		signed.Sidecar = sign.SidecarPath(out.Location)
-		if bundle, err = sign.OpenBundle(signed.Sidecar); err != nil {
-			return Signed{}, err
-		}
-		if out.Kind == "file" {
-			// The file was replaced: entries of its earlier content go. A layout keeps its
-			// other packages, and their entries stay.
-			bundle.Keep(digests)
-		}
-	}
-	// The .sig images (each with its own blobs) and the first .att image are pushed
-	// concurrently; the other .att images hold the same blobs as the first (every manifest
-	// gets the same attestations), and go after it one by one, since a registry may fail
-	// concurrent uploads of one blob (Debian's docker-registry does: DIGEST_INVALID).
-	group, gctx := errgroup.WithContext(ctx)
-	group.SetLimit(4)
-	ropts := o.Registry.sink().Options(gctx)
+	var sigs []sign.Layer
 	for _, d := range digests {
-		sig, err := sign.SignManifest(ctx, o.Signer, identity, d)
+		sig, err := sign.SignManifest(ctx, signer, st.identity(), d)
 		if err != nil {
 			return Signed{}, err
 		}
+		sigs = append(sigs, sig)
 		signed.Manifests = append(signed.Manifests, d.String())
-		if bundle != nil {
-			bundle.Add(d, []sign.Layer{sig}, atts)
-			continue
-		}
-		group.Go(func() error {
-			if err := sign.Append(gctx, sign.SignatureTag(repo, d), []sign.Layer{sig}, ropts...); err != nil {
-				return fmt.Errorf("signing %s: %w", out.Location, err)
-			}
-			return nil
-		})
 	}
-	if bundle == nil {
-		attest := func(ctx context.Context, d v1.Hash) error {
-			if err := sign.Append(ctx, sign.AttestationTag(repo, d), atts, o.Registry.sink().Options(ctx)...); err != nil {
-				return fmt.Errorf("attesting %s: %w", out.Location, err)
-			}
-			return nil
-		}
-		group.Go(func() error { return attest(gctx, digests[0]) })
-		if err := group.Wait(); err != nil {
-			return Signed{}, err
-		}
-		for _, d := range digests[1:] {
-			if err := attest(ctx, d); err != nil {
-				return Signed{}, err
-			}
-		}
+	if err := st.put(ctx, digests, sigs, atts); err != nil {
+		return Signed{}, fmt.Errorf("signing %s: %w", out.Location, err)
 	}
-	if bundle != nil {
-		if err := bundle.Write(signed.Sidecar); err != nil {
-			return Signed{}, err
-		}
-	}
+	signed.Sidecar = st.sidecar()
 	return signed, nil
 }
 
-// signedManifests returns the digests Sign signs for out and the attestation subjects.
-func (p *Package) signedManifests(out Output) ([]v1.Hash, []sign.Subject, error) {
+// signedManifests returns the digests signed for out and the attestation subjects: the
+// image of one target; else the index, when st stores one, and each image.
+func (p *Package) signedManifests(out Output, st signatureStore) ([]v1.Hash, []sign.Subject, error) {
 	top, err := v1.NewHash(out.Digest)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing %s: digest %q: %w", out.Location, out.Digest, err)
 	}
-	subjectName := out.Location
-	if out.Kind != "image" {
-		subjectName = filepath.Base(filepath.Clean(out.Location))
-	}
+	subjectName := st.subject()
 	var digests []v1.Hash
 	var subjects []sign.Subject
 	add := func(d v1.Hash, name string) {
 		digests = append(digests, d)
 		subjects = append(subjects, sign.Subject{Name: name, Digest: map[string]string{d.Algorithm: d.Hex}})
 	}
-	var images []Image
-	var topIsImage bool
+	var images []v1.Hash
 	for _, img := range p.Images {
 		d, err := img.Image.Digest()
 		if err != nil {
 			return nil, nil, err
 		}
 		if d == top {
-			topIsImage = true
 			add(d, subjectName)
+			return digests, subjects, nil
 		}
-		images = append(images, img)
+		images = append(images, d)
 	}
-	if topIsImage {
-		return digests, subjects, nil
-	}
-	if out.Kind != "file" {
-		// An index: it is signed, then each image.
+	if st.storesIndex() {
 		add(top, subjectName)
 	}
-	for _, img := range images {
-		d, _ := img.Image.Digest()
-		add(d, subjectName+"#"+img.Target.String())
+	for i, img := range p.Images {
+		add(images[i], subjectName+"#"+img.Target.String())
 	}
 	return digests, subjects, nil
 }
@@ -493,7 +476,7 @@ func (p *Package) parameters() map[string]any {
 	}
 	if o.Inventory != "" {
 		params["dependencies"] = filepath.ToSlash(relPath(o.Inventory))
-		params["dependenciesMode"] = defaultString(o.InventoryMode, string(dependency.Extend))
+		params["dependenciesMode"] = string(o.inventoryMode())
 	}
 	if len(o.Exclude) > 0 {
 		params["exclude"] = o.Exclude

@@ -1,13 +1,8 @@
 package packager_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,37 +11,16 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
+	"github.com/cnbkit/cnbkit/internal/signtest"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/packager/sign"
 )
-
-// testKey is a signer that skips the scrypt work of a key file.
-func testKey(t testing.TB) *sign.KeySigner {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sign.NewKeySigner(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func testRegistry(t testing.TB) string {
-	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	return u.Host
-}
 
 // toolBuildpack is a buildpack for two targets that bundles one dependency per target.
 func toolBuildpack(t *testing.T) (string, string) {
@@ -58,6 +32,16 @@ func toolBuildpack(t *testing.T) (string, string) {
 		dep("tool", "1.0.0", srv.URL+"/tool-amd64.tgz", "amd64 bytes", "amd64")+lic+
 		dep("tool", "1.0.0", srv.URL+"/tool-arm64.tgz", "arm64 bytes", "arm64")+lic))
 	return dir, srv.URL
+}
+
+// signedWith is s signing what it writes with key.
+func signedWith(t testing.TB, s packager.Sink, key sign.Signer) packager.Sink {
+	t.Helper()
+	signing, err := packager.Signing(s, packager.SignOptions{Signer: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing
 }
 
 func attested(t *testing.T, v *packager.Verification, predicateType string) json.RawMessage {
@@ -78,13 +62,11 @@ func TestSignPublishedMultiArchPackage(t *testing.T) {
 	p, err := packager.Build(ctx(t), packager.Options{Path: dir, IncludeDependencies: true})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
-	ref := testRegistry(t) + "/org/tool:1.0.0"
-	out, err := p.Publish(ctx(t), ref, packager.RegistryOptions{})
+	ref := registrytest.Start(t) + "/org/tool:1.0.0"
+	key, other := signtest.Key(t), signtest.Key(t)
+	out, err := one(signedWith(t, packager.RegistrySink{Ref: ref}, key).Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
-
-	key, other := testKey(t), testKey(t)
-	signed, err := p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
-	g.Expect(err).NotTo(HaveOccurred())
+	signed := out.Signature
 	g.Expect(signed.Sidecar).To(BeEmpty())
 	g.Expect(signed.Manifests).To(HaveLen(3), "the index and both images")
 	g.Expect(signed.Manifests[0]).To(Equal(out.Digest))
@@ -153,11 +135,12 @@ func TestSignPublishedMultiArchPackage(t *testing.T) {
 	}
 	g.Expect(uris).To(ContainElements(artifacts+"/tool-amd64.tgz", artifacts+"/tool-arm64.tgz"))
 
-	// Signing again adds nothing (same signatures), and another key's signature is kept.
-	_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: other})
-	g.Expect(err).NotTo(HaveOccurred())
+	// Publishing signed again adds nothing (same signatures), and another key's signature is
+	// kept.
+	for _, k := range []*sign.KeySigner{key, other} {
+		_, err = signedWith(t, packager.RegistrySink{Ref: ref}, k).Write(ctx(t), p)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
 	layers, err := sign.Read(ctx(t), sign.SignatureTag(repo, mustHash(t, out.Digest)))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(layers).To(HaveLen(2))
@@ -171,23 +154,21 @@ func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	p := builtBash(t, t.TempDir(), "d/one", "1.0.0")
-	host := testRegistry(t)
-	key := testKey(t)
+	host := registrytest.Start(t)
+	key := signtest.Key(t)
 
 	unsigned := host + "/org/unsigned:1"
-	_, err := p.Publish(ctx(t), unsigned, packager.RegistryOptions{})
+	_, err := one(packager.RegistrySink{Ref: unsigned}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	_, err = packager.Verify(ctx(t), unsigned, packager.VerifyOptions{Verifier: key.Verifier()})
 	g.Expect(errors.Is(err, sign.ErrNotSigned)).To(BeTrue(), "unsigned: %v", err)
 	g.Expect(err.Error()).To(ContainSubstring("has no signature at " + host + "/org/unsigned"))
 
 	signedRef := host + "/org/bp:1"
-	out, err := p.Publish(ctx(t), signedRef, packager.RegistryOptions{})
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
+	out, err := one(signedWith(t, packager.RegistrySink{Ref: signedRef}, key).Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 
-	_, err = packager.Verify(ctx(t), signedRef, packager.VerifyOptions{Verifier: testKey(t).Verifier()})
+	_, err = packager.Verify(ctx(t), signedRef, packager.VerifyOptions{Verifier: signtest.Key(t).Verifier()})
 	g.Expect(err).To(MatchError(ContainSubstring("made with another key")), "wrong key")
 
 	// The tag is moved to other content: its digest has no signature.
@@ -213,50 +194,50 @@ func TestSignFilesAndLayouts(t *testing.T) {
 	p, err := packager.Build(ctx(t), packager.Options{Path: dir, IncludeDependencies: true})
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { p.Close() })
-	key := testKey(t)
+	key := signtest.Key(t)
 	tests := []struct {
-		name  string
-		write func(out string) ([]packager.Output, error)
-		// signed is how many manifests each output has signed.
-		signed int
+		name string
+		sink func(out string) packager.Sink
+		// outputs is how many outputs are written, signed how many manifests each has signed.
+		outputs, signed int
 	}{
-		{"file per target", func(out string) ([]packager.Output, error) {
-			return p.WriteFiles(ctx(t), filepath.Join(out, "tool.cnb"), packager.FileOptions{})
-		}, 1},
-		{"multi-arch file", func(out string) ([]packager.Output, error) {
-			return p.WriteFiles(ctx(t), filepath.Join(out, "tool.cnb"), packager.FileOptions{MultiArch: true})
-		}, 2},
-		{"layout", func(out string) ([]packager.Output, error) {
-			o, err := p.WriteLayout(ctx(t), filepath.Join(out, "layout"))
-			return []packager.Output{o}, err
-		}, 3},
+		{"file per target", func(out string) packager.Sink { return packager.FileSink{Name: filepath.Join(out, "tool.cnb")} }, 2, 1},
+		{"multi-arch file", func(out string) packager.Sink {
+			return packager.FileSink{Name: filepath.Join(out, "tool.cnb"), MultiArch: true}
+		}, 1, 2},
+		{"layout", func(out string) packager.Sink { return packager.LayoutSink{Dir: filepath.Join(out, "layout")} }, 1, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			outs, err := tc.write(t.TempDir())
+			s := signedWith(t, tc.sink(t.TempDir()), key)
+			outs, err := s.Write(ctx(t), p)
 			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(outs).To(HaveLen(tc.outputs))
+			firsts := map[string][]byte{}
 			for _, out := range outs {
-				signed, err := p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
-				g.Expect(err).NotTo(HaveOccurred())
+				signed := out.Signature
+				g.Expect(signed).NotTo(BeNil())
 				g.Expect(signed.Sidecar).To(Equal(filepath.Clean(out.Location) + ".sig.json"))
 				g.Expect(signed.Manifests).To(HaveLen(tc.signed))
-				first, err := os.ReadFile(signed.Sidecar)
+				firsts[signed.Sidecar], err = os.ReadFile(signed.Sidecar)
 				g.Expect(err).NotTo(HaveOccurred())
-
-				// Deterministic: signing again gives the same bundle bytes.
-				_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
-				g.Expect(err).NotTo(HaveOccurred())
+			}
+			// Deterministic: writing and signing again gives the same bundle bytes.
+			_, err = s.Write(ctx(t), p)
+			g.Expect(err).NotTo(HaveOccurred())
+			for _, out := range outs {
+				signed := out.Signature
 				again, _ := os.ReadFile(signed.Sidecar)
-				g.Expect(again).To(Equal(first))
+				g.Expect(again).To(Equal(firsts[signed.Sidecar]))
 
 				v, err := packager.Verify(ctx(t), out.Location, packager.VerifyOptions{Verifier: key.Verifier(), RequireAttestations: true})
 				g.Expect(err).NotTo(HaveOccurred())
 				g.Expect(v.SignaturesAt).To(Equal(signed.Sidecar))
 				g.Expect(v.Attestations).To(HaveLen(2))
 
-				_, err = packager.Verify(ctx(t), out.Location, packager.VerifyOptions{Verifier: testKey(t).Verifier()})
+				_, err = packager.Verify(ctx(t), out.Location, packager.VerifyOptions{Verifier: signtest.Key(t).Verifier()})
 				g.Expect(err).To(MatchError(ContainSubstring("made with another key")))
 			}
 		})
@@ -267,12 +248,10 @@ func TestVerifyDetectsAChangedFile(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	p := builtBash(t, t.TempDir(), "d/one", "1.0.0")
-	key := testKey(t)
+	key := signtest.Key(t)
 	out := t.TempDir()
 	layout := filepath.Join(out, "layout")
-	o, err := p.WriteLayout(ctx(t), layout)
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = p.Sign(ctx(t), o, packager.SignOptions{Signer: key})
+	_, err := signedWith(t, packager.LayoutSink{Dir: layout}, key).Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
 
 	// Change a byte of the layer blob.
@@ -289,7 +268,7 @@ func TestVerifyDetectsAChangedFile(t *testing.T) {
 
 	// No sidecar: not signed.
 	g.Expect(os.Remove(layout + ".sig.json")).To(Succeed())
-	o, err = p.WriteLayout(ctx(t), layout)
+	o, err := one(packager.LayoutSink{Dir: layout}.Write(ctx(t), p))
 	g.Expect(err).NotTo(HaveOccurred())
 	_, err = packager.Verify(ctx(t), o.Location, packager.VerifyOptions{Verifier: key.Verifier()})
 	g.Expect(errors.Is(err, sign.ErrNotSigned)).To(BeTrue(), "%v", err)
@@ -299,8 +278,8 @@ func TestVerifierRequiresSignedComponents(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	root := t.TempDir()
-	key := testKey(t)
-	host := testRegistry(t)
+	key := signtest.Key(t)
+	host := registrytest.Start(t)
 	writeTree(t, filepath.Join(root, "one"), bashBuildpack("d/one", "1.0.0", ""))
 	writeTree(t, filepath.Join(root, "two"), bashBuildpack("d/two", "1.0.0", ""))
 	build := func(dir string) *packager.Package {
@@ -309,10 +288,10 @@ func TestVerifierRequiresSignedComponents(t *testing.T) {
 		t.Cleanup(func() { p.Close() })
 		return p
 	}
-	outs, err := build(filepath.Join(root, "one")).WriteFiles(ctx(t), filepath.Join(root, "one.cnb"), packager.FileOptions{})
+	outs, err := packager.FileSink{Name: filepath.Join(root, "one.cnb")}.Write(ctx(t), build(filepath.Join(root, "one")))
 	g.Expect(err).NotTo(HaveOccurred())
 	two := build(filepath.Join(root, "two"))
-	twoOut, err := two.Publish(ctx(t), host+"/org/two:1", packager.RegistryOptions{})
+	twoOut, err := one(packager.RegistrySink{Ref: host + "/org/two:1"}.Write(ctx(t), two))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	writeTree(t, filepath.Join(root, "meta"), map[string]string{
@@ -327,15 +306,15 @@ func TestVerifierRequiresSignedComponents(t *testing.T) {
 	g.Expect(verr.Problems[0].Error()).To(ContainSubstring(`dependency "../one.cnb"`))
 	g.Expect(verr.Problems[0].Error()).To(ContainSubstring("has no signature at " + filepath.Join(root, "one.cnb.sig.json")))
 
-	_, err = build(filepath.Join(root, "one")).Sign(ctx(t), outs[0], packager.SignOptions{Signer: key})
+	_, err = signedWith(t, packager.FileSink{Name: outs[0].Location}, key).Write(ctx(t), build(filepath.Join(root, "one")))
 	g.Expect(err).NotTo(HaveOccurred())
-	_, err = two.Sign(ctx(t), twoOut, packager.SignOptions{Signer: key})
+	_, err = signedWith(t, packager.RegistrySink{Ref: twoOut.Location}, key).Write(ctx(t), two)
 	g.Expect(err).NotTo(HaveOccurred())
 	p, err := packager.Build(ctx(t), opts)
 	g.Expect(err).NotTo(HaveOccurred())
 	p.Close()
 
-	opts.Verifier = testKey(t).Verifier()
+	opts.Verifier = signtest.Key(t).Verifier()
 	_, err = packager.Build(ctx(t), opts)
 	g.Expect(err).To(MatchError(ContainSubstring("made with another key")))
 }
@@ -378,16 +357,14 @@ func TestProvenanceRecordsTheGitCommit(t *testing.T) {
 	git("commit", "-q", "-m", "bp")
 	git("remote", "add", "origin", "https://user:token@git.example.com/org/bp.git")
 	commit := git("rev-parse", "HEAD")
-	key := testKey(t)
+	key := signtest.Key(t)
 
 	provenanceSource := func() map[string]any {
 		p, err := packager.Build(ctx(t), packager.Options{Path: dir})
 		g.Expect(err).NotTo(HaveOccurred())
 		defer p.Close()
 		out := filepath.Join(t.TempDir(), "bp.cnb")
-		outs, err := p.WriteFiles(ctx(t), out, packager.FileOptions{})
-		g.Expect(err).NotTo(HaveOccurred())
-		_, err = p.Sign(ctx(t), outs[0], packager.SignOptions{Signer: key})
+		_, err = signedWith(t, packager.FileSink{Name: out}, key).Write(ctx(t), p)
 		g.Expect(err).NotTo(HaveOccurred())
 		v, err := packager.Verify(ctx(t), out, packager.VerifyOptions{Verifier: key.Verifier()})
 		g.Expect(err).NotTo(HaveOccurred())
@@ -417,11 +394,10 @@ func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	p := builtBash(t, t.TempDir(), "d/att", "1.0.0")
-	key := testKey(t)
-	outs, err := p.WriteFiles(ctx(t), filepath.Join(t.TempDir(), "att.cnb"), packager.FileOptions{})
+	key := signtest.Key(t)
+	outs, err := signedWith(t, packager.FileSink{Name: filepath.Join(t.TempDir(), "att.cnb")}, key).Write(ctx(t), p)
 	g.Expect(err).NotTo(HaveOccurred())
-	signed, err := p.Sign(ctx(t), outs[0], packager.SignOptions{Signer: key})
-	g.Expect(err).NotTo(HaveOccurred())
+	signed := outs[0].Signature
 
 	// Rewrite the SBOM statement inside its envelope, keeping the signature.
 	b, err := sign.ReadBundle(signed.Sidecar)
@@ -451,13 +427,11 @@ func TestChangedAttestationsAreIgnoredUnlessRequired(t *testing.T) {
 func TestSignTwoPackagesInOneLayout(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	key := testKey(t)
+	key := signtest.Key(t)
 	layout := filepath.Join(t.TempDir(), "layout")
 	for _, id := range []string{"d/one", "d/two"} {
 		p := builtBash(t, t.TempDir(), id, "1.0.0")
-		out, err := p.WriteLayout(ctx(t), layout)
-		g.Expect(err).NotTo(HaveOccurred())
-		_, err = p.Sign(ctx(t), out, packager.SignOptions{Signer: key})
+		_, err := signedWith(t, packager.LayoutSink{Dir: layout}, key).Write(ctx(t), p)
 		g.Expect(err).NotTo(HaveOccurred())
 	}
 	b, err := sign.ReadBundle(layout + ".sig.json")

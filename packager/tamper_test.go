@@ -17,11 +17,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
 	"github.com/cnbkit/cnbkit/packager"
 )
 
@@ -147,7 +147,7 @@ func alteredLayer(t *testing.T, layer []byte) []byte {
 func packagedCNB(t *testing.T, dir string) string {
 	t.Helper()
 	out := filepath.Join(dir, "dep.cnb")
-	if _, err := builtBash(t, dir, "x/dep", "1.0.0").WriteFiles(ctx(t), out, packager.FileOptions{}); err != nil {
+	if _, err := (packager.FileSink{Name: out}).Write(ctx(t), builtBash(t, dir, "x/dep", "1.0.0")); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -224,7 +224,7 @@ func TestTamperedPackagesAreRefused(t *testing.T) {
 			out := filepath.Join(dir, "out", "comp.cnb")
 			p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "comp")})
 			if err == nil {
-				_, err = p.WriteFiles(ctx(t), out, packager.FileOptions{})
+				_, err = packager.FileSink{Name: out}.Write(ctx(t), p)
 				p.Close()
 			}
 			g.Expect(errors.As(err, &de)).To(BeTrue(), "packaging returned %v, want a *packager.DigestError", err)
@@ -260,10 +260,11 @@ func TestTamperedLayoutIsRefused(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring(layout + ": layer " + m.Layers[0].Digest.String() + " is not what its digest says")))
 }
 
-// corruptingRegistry serves a registry whose blob downloads have one byte flipped.
-func corruptingRegistry(t *testing.T) *httptest.Server {
-	reg := registry.New(registry.Logger(nilLogger()))
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// corruptingRegistry serves a registry whose blob downloads have one byte flipped, and
+// returns its host:port.
+func corruptingRegistry(t *testing.T) string {
+	reg := registrytest.Handler()
+	return registrytest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/") {
 			reg.ServeHTTP(w, r)
 			return
@@ -280,8 +281,6 @@ func corruptingRegistry(t *testing.T) *httptest.Server {
 		w.WriteHeader(rec.Code)
 		_, _ = io.Copy(w, bytes.NewReader(body))
 	}))
-	t.Cleanup(s.Close)
-	return s
 }
 
 // TestTamperedRegistryLayerIsRefused packages a composite whose component comes from a
@@ -290,20 +289,19 @@ func TestTamperedRegistryLayerIsRefused(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	s := corruptingRegistry(t)
-	ref := strings.TrimPrefix(s.URL, "http://") + "/x/dep:1.0.0"
-	_, err := builtBash(t, dir, "x/dep", "1.0.0").Publish(ctx(t), ref, packager.RegistryOptions{Retries: -1})
+	ref := corruptingRegistry(t) + "/x/dep:1.0.0"
+	_, err := one(packager.RegistrySink{Ref: ref, Registry: packager.RegistryOptions{Retry: packager.Retries(0)}}.Write(ctx(t), builtBash(t, dir, "x/dep", "1.0.0")))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	writeTree(t, filepath.Join(dir, "comp"), map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"x/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"x/dep\"\nversion = \"1.0.0\"\n",
 		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"docker://" + ref + "\"\n",
 	})
-	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "comp"), Registry: packager.RegistryOptions{Retries: -1}})
+	p, err := packager.Build(ctx(t), packager.Options{Path: filepath.Join(dir, "comp"), Registry: packager.RegistryOptions{Retry: packager.Retries(0)}})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer p.Close()
 	out := filepath.Join(dir, "comp.cnb")
-	_, err = p.WriteFiles(ctx(t), out, packager.FileOptions{})
+	_, err = packager.FileSink{Name: out}.Write(ctx(t), p)
 	g.Expect(err).To(MatchError(ContainSubstring("sha256")))
 	g.Expect(err.Error()).To(Or(ContainSubstring("is not what its digest says"), ContainSubstring("error verifying")))
 	g.Expect(out).NotTo(BeAnExistingFile())

@@ -50,7 +50,7 @@ func (l *loader) resolveTargets(main *module, config string) []spec.Target {
 			t.Arch = ""
 		}
 		if t.Arch == "" {
-			l.problem("target %s has no architecture: name one, e.g. --target %s/amd64", t, t.OS)
+			l.problem("target %s has no architecture: name one in Options.Targets, e.g. %s/amd64", t, t.OS)
 			continue
 		}
 		if t.OS == "windows" {

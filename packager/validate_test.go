@@ -104,9 +104,9 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 	g.Expect(os.MkdirAll(out, 0o755)).To(Succeed())
 	canceled, cancel := contextWithCancel(t)
 	cancel()
-	_, err = p.WriteFiles(canceled, filepath.Join(out, "x.cnb"), packager.FileOptions{})
+	_, err = packager.FileSink{Name: filepath.Join(out, "x.cnb")}.Write(canceled, p)
 	g.Expect(err).To(MatchError(ContainSubstring("context canceled")))
-	_, err = p.WriteLayout(canceled, filepath.Join(out, "layout"))
+	_, err = one(packager.LayoutSink{Dir: filepath.Join(out, "layout")}.Write(canceled, p))
 	g.Expect(err).To(HaveOccurred())
 	entries, err := os.ReadDir(out)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -114,7 +114,7 @@ func TestFailedWritesLeaveNothing(t *testing.T) {
 
 	// A directory that is not a layout is never replaced.
 	g.Expect(os.WriteFile(filepath.Join(out, "keep.txt"), []byte("x"), 0o644)).To(Succeed())
-	_, err = p.WriteLayout(ctx(t), out)
+	_, err = one(packager.LayoutSink{Dir: out}.Write(ctx(t), p))
 	g.Expect(err).To(MatchError(ContainSubstring("is not an OCI layout")))
 	g.Expect(filepath.Join(out, "keep.txt")).To(BeAnExistingFile())
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
@@ -35,8 +34,8 @@ type VerifyOptions struct {
 
 // Verification is what Verify found.
 type Verification struct {
-	Source string `json:"source"`
-	Kind   string `json:"kind"`
+	Source string     `json:"source"`
+	Kind   SourceKind `json:"kind"`
 	// SignaturesAt is where signatures were read: a sidecar file or a repository.
 	SignaturesAt string `json:"signaturesAt"`
 	// Manifests are the manifests checked, the required ones first.
@@ -86,6 +85,9 @@ func (e *VerifyError) Unwrap() error { return e.Err }
 // file or layout from its sidecar bundle. Every blob of a file or layout is checked
 // against its digest.
 func Verify(ctx context.Context, ref string, o VerifyOptions) (*Verification, error) {
+	if err := o.Registry.validate(); err != nil {
+		return nil, err
+	}
 	p, err := source.Open(ctx, ref, o.Registry.sink().Options(ctx)...)
 	if err != nil {
 		return nil, err
@@ -98,43 +100,6 @@ func Verify(ctx context.Context, ref string, o VerifyOptions) (*Verification, er
 	return v, nil
 }
 
-// signatureStore reads the signature and attestation layers of a manifest.
-type signatureStore struct {
-	where string
-	read  func(d v1.Hash) (sigs, atts []sign.Layer, err error)
-}
-
-func storeFor(ctx context.Context, p *source.Package, o VerifyOptions) (signatureStore, error) {
-	if p.Kind == source.KindRegistry {
-		r, err := name.ParseReference(strings.TrimPrefix(p.Name, "docker://"))
-		if err != nil {
-			return signatureStore{}, err
-		}
-		repo := r.Context()
-		opts := o.Registry.sink().Options(ctx)
-		return signatureStore{where: repo.Name(), read: func(d v1.Hash) ([]sign.Layer, []sign.Layer, error) {
-			sigs, err := sign.Read(ctx, sign.SignatureTag(repo, d), opts...)
-			if err != nil {
-				return nil, nil, err
-			}
-			atts, err := sign.Read(ctx, sign.AttestationTag(repo, d), opts...)
-			return sigs, atts, err
-		}}, nil
-	}
-	path := o.Sidecar
-	if path == "" {
-		path = sign.SidecarPath(p.Name)
-	}
-	b, err := sign.OpenBundle(path)
-	if err != nil {
-		return signatureStore{}, err
-	}
-	return signatureStore{where: path, read: func(d v1.Hash) ([]sign.Layer, []sign.Layer, error) {
-		m := b.Manifest(d)
-		return m.Signatures, m.Attestations, nil
-	}}, nil
-}
-
 func verifyPackage(ctx context.Context, p *source.Package, o VerifyOptions) (*Verification, error) {
 	if o.Verifier == nil {
 		return nil, errors.New("no key given to verify with")
@@ -144,11 +109,11 @@ func verifyPackage(ctx context.Context, p *source.Package, o VerifyOptions) (*Ve
 			return nil, err
 		}
 	}
-	store, err := storeFor(ctx, p, o)
+	store, err := storeFor(p, o)
 	if err != nil {
 		return nil, err
 	}
-	res := &Verification{Source: p.Name, Kind: string(p.Kind), SignaturesAt: store.where}
+	res := &Verification{Source: p.Name, Kind: SourceKind(p.Kind), SignaturesAt: store.where()}
 	hasTop := p.Digest.Hex != ""
 	topIsImage := false
 	if hasTop {
@@ -167,11 +132,11 @@ func verifyPackage(ctx context.Context, p *source.Package, o VerifyOptions) (*Ve
 	for i := range res.Manifests {
 		m := &res.Manifests[i]
 		d, _ := v1.NewHash(m.Digest)
-		sigs, atts, err := store.read(d)
+		sigs, atts, err := store.read(ctx, d)
 		if err != nil {
 			return res, err
 		}
-		vs, err := sign.VerifySignatures(ctx, sigs, d, store.where, o.Verifier)
+		vs, err := sign.VerifySignatures(ctx, sigs, d, store.where(), o.Verifier)
 		if err != nil {
 			if m.Required {
 				return res, err
@@ -182,11 +147,11 @@ func verifyPackage(ctx context.Context, p *source.Package, o VerifyOptions) (*Ve
 		if !m.Required {
 			continue
 		}
-		sts, err := sign.VerifyAttestations(ctx, atts, d, store.where, o.Verifier)
+		sts, err := sign.VerifyAttestations(ctx, atts, d, store.where(), o.Verifier)
 		res.Unverified += len(atts) - len(sts)
 		if err != nil && o.RequireAttestations {
 			if len(atts) == 0 {
-				return res, fmt.Errorf("%s is signed but has no attestation at %s: sign it with cnbkit package --sign-key, which attaches an SBOM and provenance", d, store.where)
+				return res, fmt.Errorf("%s is signed but has no attestation at %s: sign it with cnbkit package --sign-key, which attaches an SBOM and provenance", d, store.where())
 			}
 			return res, err
 		}

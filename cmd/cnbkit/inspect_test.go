@@ -36,7 +36,7 @@ func TestInspectPerTargetFiles(t *testing.T) {
 	})
 	name := filepath.Join(dir, "out", "two.cnb")
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: name, path: filepath.Join(dir, "bp"), dependenciesMode: "extend", includeDependencies: true, dependencyFilter: []string{"tool"}}
+	o := packageOptions{name: name, path: filepath.Join(dir, "bp"), includeDependencies: true, dependencyFilter: []string{"tool"}}
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
 
 	amd64 := filepath.Join(dir, "out", "two-linux-amd64.cnb")

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/cnbkit/cnbkit/internal/terminal"
 	"github.com/cnbkit/cnbkit/packager/sign"
 )
 
@@ -35,7 +36,7 @@ func (s passwordSource) read(confirm bool) ([]byte, error) {
 	if pw, ok := lookup("COSIGN_PASSWORD"); ok {
 		return []byte(pw), nil
 	}
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := stdin.(*os.File); ok && terminal.Is(f) {
 		fmt.Fprint(prompt, "Enter password for private key: ")
 		pw, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(prompt)

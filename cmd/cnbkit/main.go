@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
+	"github.com/cnbkit/cnbkit/internal/terminal"
 	"github.com/cnbkit/cnbkit/packager"
 	"github.com/cnbkit/cnbkit/sdk"
 )
@@ -31,7 +33,7 @@ func main() {
 		}
 		noColor, _ := root.PersistentFlags().GetBool("no-color")
 		g := globalOptions{noColor: noColor}
-		fmt.Fprint(os.Stderr, colorError(renderError(err), g.color(isTerminal(os.Stderr))))
+		fmt.Fprint(os.Stderr, colorError(renderError(err), g.color(terminal.Is(os.Stderr))))
 		os.Exit(1)
 	}
 }
@@ -46,14 +48,14 @@ func colorError(text string, color bool) string {
 
 // renderError is the one place errors are shown to users: validation problems as a
 // numbered list, a designed error (*sdk.Error: a dependency download, ...) with its fixes,
-// anything else on one line.
+// anything else on one line. The library's option names become flag names (flagText).
 func renderError(err error) string {
 	var verr *packager.ValidationError
 	if errors.As(err, &verr) && len(verr.Problems) > 1 {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Error: the buildpack cannot be packaged, %d problems:\n", len(verr.Problems))
 		for i, p := range verr.Problems {
-			fmt.Fprintf(&b, "  %d. %s\n", i+1, p)
+			fmt.Fprintf(&b, "  %d. %s\n", i+1, flagText(p.Error()))
 		}
 		b.WriteString("Nothing was written. Fix these and run the command again.\n")
 		return b.String()
@@ -86,5 +88,42 @@ func renderError(err error) string {
 		}
 		return b.String()
 	}
-	return "Error: " + err.Error() + "\n"
+	return "Error: " + flagText(err.Error()) + "\n"
+}
+
+// flagNames are the flags of the packager's options: its messages name options as Go
+// expressions (Options.IncludeDependencies, FormatLayout), and this is the one place the
+// command line translates them.
+var flagNames = map[string]string{
+	"Options.Path":                "--path",
+	"Options.Config":              "--config",
+	"Options.Targets":             "--target",
+	"Options.Exclude":             "--exclude",
+	"Options.Include":             "--include",
+	"Options.IncludeDependencies": "--include-dependencies",
+	"Options.DependencyFilter":    "--dependency-filter",
+	"Options.Inventory":           "--dependencies",
+	"Options.InventoryMode":       "--dependencies-mode",
+	"Options.Verifier":            "--verify-key",
+	"RegistryOptions.Retry":       "--retries",
+	"SinkOptions.Format":          "--format",
+	"SinkOptions.MultiArch":       "--multi-arch-file",
+	"SignOptions.Signer":          "--sign-key",
+	"FormatFile":                  "--format file",
+	"FormatLayout":                "--format layout",
+	"FormatFolder":                "--format folder",
+	"FormatImage":                 "--publish",
+}
+
+// optionNames matches what flagNames translates.
+var optionNames = regexp.MustCompile(`\b(?:(?:Options|RegistryOptions|SinkOptions|SignOptions)\.[A-Z]\w*|Format(?:File|Layout|Image|Folder))\b`)
+
+// flagText is s with the packager's option names replaced by their flags.
+func flagText(s string) string {
+	return optionNames.ReplaceAllStringFunc(s, func(name string) string {
+		if f, ok := flagNames[name]; ok {
+			return f
+		}
+		return name
+	})
 }

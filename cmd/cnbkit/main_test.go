@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,8 +10,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,9 +23,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/internal/registrytest"
 	"github.com/cnbkit/cnbkit/packager"
 )
 
@@ -61,32 +63,80 @@ func TestCLIDocsAreUpToDate(t *testing.T) {
 	}
 }
 
+// TestPackageFlagErrors: every bad flag is reported at once, before anything is built, by
+// the library's checks, in flag names.
 func TestPackageFlagErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
 		o    packageOptions
 		want []string
+		// problems is how many problems are reported; 0 means one per wanted text.
+		problems int
 	}{
-		{"unknown name", packageOptions{name: "out/thing", dependenciesMode: "extend"}, []string{"cannot tell what to write to \"out/thing\""}},
-		{"publish and format", packageOptions{name: "x.cnb", publish: true, format: "file", dependenciesMode: "extend"}, []string{"--publish writes to a registry but --format is \"file\""}},
-		{"format image without publish", packageOptions{name: "registry.example.com/x:1", format: "image", dependenciesMode: "extend"},
-			[]string{"--format image writes to a registry", "add --publish", "--format layout"}},
+		{"unknown name", packageOptions{name: "out/thing"}, []string{`--format is not given, and "out/thing" does not end in .cnb: name a .cnb file, or choose --format layout for an OCI layout folder, --format folder for a ready-to-package buildpack folder or --publish for a registry image`}, 0},
+		{"publish and format", packageOptions{name: "x.cnb", publish: true, format: "file"}, []string{"--publish writes to a registry but --format is \"file\""}, 0},
+		{"format image without publish", packageOptions{name: "registry.example.com/x:1", format: "image"},
+			[]string{"--format image writes to a registry", "add --publish", "--format layout"}, 1},
+		{"file name", packageOptions{name: "out/x", format: "file"}, []string{"the package file out/x does not end in .cnb: name it x.cnb"}, 0},
+		{"multi-arch layout", packageOptions{name: "out/layout", format: "layout", multiArchFile: true}, []string{"--multi-arch-file writes one .cnb file: it needs --format file"}, 0},
+		{"negative retries", packageOptions{name: "x.cnb", retries: -1}, []string{"--retries is -1: the number of retries cannot be negative (0 turns retrying off)"}, 0},
+		{"mode without inventory", packageOptions{name: "x.cnb", dependenciesMode: "replace"}, []string{"--dependencies-mode needs --dependencies"}, 0},
 		{"bad flags together", packageOptions{name: "x.cnb", format: "zip", targets: []string{"linux/x86_64", "linux/amd64"}, dependenciesMode: "merge", dependencyFilter: []string{"a"}},
-			[]string{`--format "zip" is not known`, `did you mean "amd64"?`, `--dependencies-mode "merge" is not known`, "--dependency-filter needs --include-dependencies"}},
+			[]string{`--format "zip" is not known: use one of file, layout, image, folder`, `did you mean "amd64"?`, `--dependencies-mode "merge" is not known`, "--dependencies-mode needs --dependencies",
+				"--dependency-filter needs --include-dependencies"}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
+			dir := t.TempDir() // no buildpack: the flags are refused before anything is read
+			tc.o.path = dir
 			var out, errOut bytes.Buffer
 			err := runPackage(context.Background(), tc.o, &out, &errOut, false)
 			g.Expect(err).To(HaveOccurred())
+			text := renderError(err)
 			for _, w := range tc.want {
-				g.Expect(err.Error()).To(ContainSubstring(w))
+				g.Expect(text).To(ContainSubstring(w))
 			}
+			var verr *packager.ValidationError
+			g.Expect(errors.As(err, &verr)).To(BeTrue(), "a *packager.ValidationError: %v", err)
+			g.Expect(verr.Problems).To(HaveLen(cmp.Or(tc.problems, len(tc.want))), "one problem per flag: %s", text)
+			g.Expect(text).NotTo(MatchRegexp(`Options\.|Format(File|Layout|Image|Folder)`), "option names are translated")
 			g.Expect(out.String()).To(BeEmpty())
 		})
+	}
+}
+
+// TestEveryOptionNameHasAFlag reads the packager's sources: every option its messages name
+// (Options.X, RegistryOptions.X, SinkOptions.X, SignOptions.X, FormatX) has a flag in
+// flagNames, so no Go name reaches a user of the command line.
+func TestEveryOptionNameHasAFlag(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	files, err := filepath.Glob("../../packager/*.go")
+	g.Expect(err).NotTo(HaveOccurred())
+	internal, err := filepath.Glob("../../packager/internal/*/*.go")
+	g.Expect(err).NotTo(HaveOccurred())
+	seen := map[string]bool{}
+	for _, f := range append(files, internal...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+		g.Expect(err).NotTo(HaveOccurred())
+		ast.Inspect(file, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				for _, name := range optionNames.FindAllString(lit.Value, -1) {
+					seen[name] = true
+				}
+			}
+			return true
+		})
+	}
+	g.Expect(seen).To(HaveKey("Options.InventoryMode"), "the search finds the option names")
+	for name := range seen {
+		g.Expect(flagNames).To(HaveKey(name), "packager messages name %s, which has no flag in flagNames", name)
 	}
 }
 
@@ -114,7 +164,7 @@ func TestPackageThenInspect(t *testing.T) {
 	})
 	out := filepath.Join(dir, "out", "test.cnb")
 	var stdout, stderr bytes.Buffer
-	err := runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "bp"), dependenciesMode: "extend", json: true}, &stdout, &stderr, false)
+	err := runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "bp"), json: true}, &stdout, &stderr, false)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(stderr.String()).To(BeEmpty(), "no progress when not on a terminal")
 	var res struct {
@@ -133,7 +183,7 @@ func TestPackageThenInspect(t *testing.T) {
 	g.Expect(stdout.String()).To(ContainSubstring("linux/amd64"))
 
 	stdout.Reset()
-	err = runPackage(context.Background(), packageOptions{name: filepath.Join(dir, "layout"), format: "layout", path: filepath.Join(dir, "bp"), dependenciesMode: "extend", globalOptions: globalOptions{verbose: true}}, &stdout, &stderr, false)
+	err = runPackage(context.Background(), packageOptions{name: filepath.Join(dir, "layout"), format: "layout", path: filepath.Join(dir, "bp"), globalOptions: globalOptions{verbose: true}}, &stdout, &stderr, false)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(stdout.String()).To(HavePrefix("wrote layout "))
 	g.Expect(stderr.String()).To(ContainSubstring("built cli/test@0.0.1"))
@@ -227,7 +277,7 @@ func TestInspectShowsTheOrderTree(t *testing.T) {
 	})
 	out := filepath.Join(dir, "comp.cnb")
 	var stdout, stderr bytes.Buffer
-	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), dependenciesMode: "extend", globalOptions: globalOptions{quiet: true}}, &stdout, &stderr, true)).To(Succeed())
+	g.Expect(runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "comp"), globalOptions: globalOptions{quiet: true}}, &stdout, &stderr, true)).To(Succeed())
 	g.Expect(stdout.String()+stderr.String()).To(BeEmpty(), "--quiet prints nothing")
 	g.Expect(runInspect(context.Background(), inspectOptions{ref: out}, &stdout)).To(Succeed())
 	g.Expect(stdout.String()).To(ContainSubstring("Order:\n  Group #1:\n    t/a@1.0.0 (optional)\n    t/b@1.0.0\n"))
@@ -248,7 +298,7 @@ func TestLayoutInsideTheBuildpackIsNotPackaged(t *testing.T) {
 	var digests []string
 	for i := 0; i < 2; i++ {
 		var stdout, stderr bytes.Buffer
-		o := packageOptions{name: filepath.Join(dir, "out", "layout"), format: "layout", path: dir, dependenciesMode: "extend", json: true}
+		o := packageOptions{name: filepath.Join(dir, "out", "layout"), format: "layout", path: dir, json: true}
 		g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
 		var res struct {
 			Outputs []struct {
@@ -284,7 +334,7 @@ func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
 	})
 	out := filepath.Join(dir, "offline.cnb")
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, dependenciesMode: "extend", globalOptions: globalOptions{verbose: true}}
+	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, globalOptions: globalOptions{verbose: true}}
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed())
 	g.Expect(requested).To(Equal([]string{"/mirror/upstream.invalid/tool.tgz"}))
 	g.Expect(stderr.String()).To(ContainSubstring("bundling tool 1.0.0 for linux/amd64 into cli/offline@0.0.1"))
@@ -293,17 +343,15 @@ func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
 func TestPublishWithProgress(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/pub\"\nversion = \"0.0.1\"\n",
 		"bin/build":      "#!/bin/sh\n",
 		"bin/detect":     "#!/bin/sh\n",
 	})
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/cli/pub:0.0.1"
+	ref := registrytest.Start(t) + "/cli/pub:0.0.1"
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: ref, publish: true, path: dir, dependenciesMode: "extend", targets: []string{"linux/amd64", "linux/arm64"}}
+	o := packageOptions{name: ref, publish: true, path: dir, targets: []string{"linux/amd64", "linux/arm64"}}
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, true)).To(Succeed())
 	g.Expect(stderr.String()).To(ContainSubstring("pushing " + ref + ": 100% of "))
 	g.Expect(stdout.String()).To(MatchRegexp(`^wrote image ` + regexp.QuoteMeta(ref) + ` sha256:[0-9a-f]{64} \(linux/amd64, linux/arm64\)\n$`))

@@ -11,10 +11,10 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cnbkit/cnbkit/internal/terminal"
 	"github.com/cnbkit/cnbkit/scaffold"
 	"github.com/cnbkit/cnbkit/sdk/spec"
 )
@@ -140,11 +140,7 @@ func canPrompt(in io.Reader) bool {
 	if os.Getenv("CI") != "" {
 		return false
 	}
-	f, ok := in.(*os.File)
-	if !ok {
-		return false
-	}
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	return terminal.Is(in)
 }
 
 // runNew generates the project described by opts and writes it.

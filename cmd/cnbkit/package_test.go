@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -26,39 +25,21 @@ func goBuildpack(t *testing.T, dir, id, main string) {
 	})
 }
 
-func TestFolderOutputIsTheCompiledBuildpack(t *testing.T) {
+// TestFolderOutput: --format folder writes the compiled folder of each target (packager's
+// TestFolderOutput tests the folders themselves).
+func TestFolderOutput(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	goBuildpack(t, filepath.Join(dir, "bp"), "cli/folder", "package main\n\nfunc main() {}\n")
+	goBuildpack(t, dir, "cli/folder", "package main\n\nfunc main() {}\n")
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: filepath.Join(dir, "out", "folder"), format: "folder", path: filepath.Join(dir, "bp"), dependenciesMode: "extend"}
+	o := packageOptions{name: filepath.Join(dir, "out", "folder"), format: "folder", path: dir}
 	g.Expect(runPackage(context.Background(), o, &stdout, &stderr, false)).To(Succeed(), stderr.String())
 	for _, arch := range []string{"amd64", "arm64"} {
 		out := filepath.Join(dir, "out", "folder-linux-"+arch)
 		g.Expect(stdout.String()).To(ContainSubstring("wrote folder " + out + " sha256:"))
-		g.Expect(filepath.Join(out, "buildpack.toml")).To(BeARegularFile())
-		info, err := os.Stat(filepath.Join(out, "bin", "build"))
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o755)))
-		link, err := os.Readlink(filepath.Join(out, "bin", "detect"))
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(link).To(Equal("build"))
-		g.Expect(filepath.Join(out, "go.mod")).NotTo(BeAnExistingFile(), "sources are not part of the compiled buildpack")
+		g.Expect(filepath.Join(out, "bin", "build")).To(BeARegularFile())
 	}
-	// A second run does not replace what is there.
-	err := runPackage(context.Background(), o, &stdout, &stderr, false)
-	g.Expect(err).To(MatchError(ContainSubstring("folder-linux-amd64 is not empty: remove it or name another folder")))
-
-	// A composite has no single folder.
-	writeFiles(t, filepath.Join(dir, "comp"), map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/comp\"\nversion = \"1.0.0\"\n[[order]]\n[[order.group]]\nid = \"cli/folder\"\nversion = \"0.0.1\"\n",
-		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../bp\"\n",
-	})
-	o = packageOptions{name: filepath.Join(dir, "comp-out"), format: "folder", path: filepath.Join(dir, "comp"), dependenciesMode: "extend", targets: []string{"linux/amd64"}}
-	err = runPackage(context.Background(), o, &stdout, &stderr, false)
-	g.Expect(err).To(MatchError(ContainSubstring("cli/comp@1.0.0 is a composite buildpack")))
-	g.Expect(filepath.Join(dir, "comp-out")).NotTo(BeAnExistingFile())
 }
 
 func TestCompileFailuresShowTheCompilerLines(t *testing.T) {
@@ -83,7 +64,7 @@ func TestCompileFailuresShowTheCompilerLines(t *testing.T) {
 				writeFiles(t, dir, map[string]string{"go.mod": tc.gomod})
 			}
 			var stdout, stderr bytes.Buffer
-			err := runPackage(context.Background(), packageOptions{name: filepath.Join(t.TempDir(), "x.cnb"), path: dir, dependenciesMode: "extend", targets: []string{"linux/amd64"}}, &stdout, &stderr, false)
+			err := runPackage(context.Background(), packageOptions{name: filepath.Join(t.TempDir(), "x.cnb"), path: dir, targets: []string{"linux/amd64"}}, &stdout, &stderr, false)
 			g.Expect(err).To(HaveOccurred())
 			text := renderError(err)
 			for _, w := range tc.want {
@@ -114,7 +95,7 @@ func TestIncludeDependenciesDownloadFailures(t *testing.T) {
 		"bin/detect":     "#!/bin/sh\n",
 	})
 	var stdout, stderr bytes.Buffer
-	o := packageOptions{name: filepath.Join(dir, "out.cnb"), path: dir, includeDependencies: true, dependenciesMode: "extend", retries: 1}
+	o := packageOptions{name: filepath.Join(dir, "out.cnb"), path: dir, includeDependencies: true, retries: 1}
 	err := runPackage(context.Background(), o, &stdout, &stderr, false)
 	g.Expect(err).To(HaveOccurred())
 	g.Expect(requests.Load()).To(Equal(int32(2)), "--retries 1: one retry")

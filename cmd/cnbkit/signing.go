@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,18 +32,6 @@ func (o packageOptions) keys(opts *packager.Options) (sign.Signer, error) {
 		}
 	}
 	return signer, errors.Join(errs...)
-}
-
-// signOutputs signs each output and records what was attached on it.
-func signOutputs(ctx context.Context, p *packager.Package, outs []packager.Output, s sign.Signer, ro packager.RegistryOptions) error {
-	for i := range outs {
-		signed, err := p.Sign(ctx, outs[i], packager.SignOptions{Signer: s, Registry: ro})
-		if err != nil {
-			return err
-		}
-		outs[i].Signature = &signed
-	}
-	return nil
 }
 
 // printSigned prints what signing attached to an output, if it was signed.

@@ -3,22 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/cnbkit/cnbkit/internal/registrytest"
+	"github.com/cnbkit/cnbkit/internal/signtest"
 	. "github.com/onsi/gomega"
 )
 
@@ -95,9 +89,15 @@ func TestPackageSignsAndVerifies(t *testing.T) {
 	out := filepath.Join(dir, "out", "signed.cnb")
 
 	// A wrong password stops the command before anything is written.
-	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), dependenciesMode: "extend", signKey: priv, passwords: password("wrong")}
+	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), signKey: priv, passwords: password("wrong")}
 	err := runPackage(context.Background(), o, io.Discard, io.Discard, false)
 	g.Expect(err).To(MatchError(ContainSubstring("signing key " + priv + ": decrypting the private key: wrong password")))
+	g.Expect(filepath.Join(dir, "out")).NotTo(BeADirectory())
+
+	// A folder holds no manifest to sign: refused before anything is built.
+	folder := packageOptions{name: filepath.Join(dir, "out", "folder"), format: "folder", path: filepath.Join(dir, "bp"), signKey: priv, passwords: password("pw")}
+	err = runPackage(context.Background(), folder, io.Discard, io.Discard, false)
+	g.Expect(renderError(err)).To(ContainSubstring("--sign-key cannot sign --format folder: only --format file, --format layout and --publish outputs hold manifests to sign"))
 	g.Expect(filepath.Join(dir, "out")).NotTo(BeADirectory())
 
 	var stdout bytes.Buffer
@@ -114,11 +114,9 @@ func TestPackageSignsAndVerifies(t *testing.T) {
 
 	// Another key does not verify it.
 	other := filepath.Join(t.TempDir(), "other")
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherPEM, err := signtest.Key(t).Verifier().PublicKeyPEM()
 	g.Expect(err).NotTo(HaveOccurred())
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(os.WriteFile(other+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)).To(Succeed())
+	g.Expect(os.WriteFile(other+".pub", otherPEM, 0o644)).To(Succeed())
 	err = runVerify(context.Background(), verifyOptions{ref: out, key: other + ".pub"}, io.Discard)
 	g.Expect(err).To(MatchError(ContainSubstring("verifying " + out + ": no signature of sha256:")))
 	g.Expect(renderError(err)).To(ContainSubstring("made with another key"))
@@ -128,7 +126,7 @@ func TestPackageSignsAndVerifies(t *testing.T) {
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/meta\"\nversion = \"0.0.1\"\n[[order]]\n[[order.group]]\nid = \"cli/signed\"\nversion = \"0.0.1\"\n",
 		"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../out/signed.cnb\"\n",
 	})
-	meta := packageOptions{name: filepath.Join(dir, "meta.cnb"), path: filepath.Join(dir, "meta"), dependenciesMode: "extend", verifyKey: pub}
+	meta := packageOptions{name: filepath.Join(dir, "meta.cnb"), path: filepath.Join(dir, "meta"), verifyKey: pub}
 	g.Expect(runPackage(context.Background(), meta, io.Discard, io.Discard, false)).To(Succeed())
 	meta.verifyKey = other + ".pub"
 	err = runPackage(context.Background(), meta, io.Discard, io.Discard, false)
@@ -140,17 +138,15 @@ func TestPublishSigned(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	priv, pub := sharedKey(t)
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/pub\"\nversion = \"0.0.1\"\n",
 		"bin/build":      "#!/bin/sh\n",
 		"bin/detect":     "#!/bin/sh\n",
 	})
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/cli/pub:0.0.1"
+	ref := registrytest.Start(t) + "/cli/pub:0.0.1"
 	var stdout bytes.Buffer
-	o := packageOptions{name: ref, publish: true, path: dir, dependenciesMode: "extend", targets: []string{"linux/amd64", "linux/arm64"},
+	o := packageOptions{name: ref, publish: true, path: dir, targets: []string{"linux/amd64", "linux/arm64"},
 		signKey: priv, passwords: password("pw"), json: true}
 	g.Expect(runPackage(context.Background(), o, &stdout, io.Discard, false)).To(Succeed())
 	var res struct {

@@ -54,7 +54,7 @@ has no attestation signed with the key. The exit status is 1 when verification f
 	f.StringVar(&o.sidecar, "sidecar", "", "signature bundle of a .cnb file or layout (default: <path>.sig.json)")
 	f.BoolVar(&o.requireAttestations, "require-attestations", false, "fail when the package has no attestation signed with the key")
 	f.BoolVar(&o.json, "json", false, "print the result as JSON")
-	f.IntVar(&o.retries, "retries", 5, "how many times a failed registry request is retried (0: never)")
+	f.IntVar(&o.retries, "retries", packager.DefaultRetries, "how many times a failed registry request is retried (0: never)")
 	_ = cmd.MarkFlagRequired("key")
 	_ = cmd.MarkFlagFilename("key", "pub", "pem")
 	return cmd
@@ -66,7 +66,7 @@ func runVerify(ctx context.Context, o verifyOptions, w io.Writer) error {
 		return err
 	}
 	res, err := packager.Verify(ctx, o.ref, packager.VerifyOptions{Verifier: v, RequireAttestations: o.requireAttestations,
-		Sidecar: o.sidecar, Registry: packager.RegistryOptions{Retries: retriesOption(o.retries)}})
+		Sidecar: o.sidecar, Registry: packager.RegistryOptions{Retry: packager.Retries(o.retries)}})
 	if err != nil {
 		return err
 	}

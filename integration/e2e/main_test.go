@@ -182,7 +182,7 @@ func packageBuildpack(ctx context.Context, name, inventory, out string) (string,
 		return "", fmt.Errorf("packaging %s: %w", src, err)
 	}
 	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, out, packager.FileOptions{})
+	outs, err := packager.FileSink{Name: out}.Write(ctx, pkg)
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", out, err)
 	}

@@ -78,7 +78,7 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 	g.Expect(fx.WriteDependencies(f, deps)).To(Succeed())
 	g.Expect(f.Close()).To(Succeed())
 	p := build(t, packager.Options{Path: filepath.Join(root, "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"})
-	outs, err := p.WriteFiles(ctx, filepath.Join(work, "python-ffmpeg.cnb"), packager.FileOptions{})
+	outs, err := packager.FileSink{Name: filepath.Join(work, "python-ffmpeg.cnb")}.Write(ctx, p)
 	g.Expect(err).NotTo(HaveOccurred())
 	files := map[string]string{}
 	for _, o := range outs {

@@ -116,7 +116,7 @@ func build(t *testing.T, opts packager.Options) *packager.Package {
 
 func writeFile(t *testing.T, p *packager.Package, path string) string {
 	t.Helper()
-	outs, err := p.WriteFiles(testContext(t), path, packager.FileOptions{})
+	outs, err := packager.FileSink{Name: path}.Write(testContext(t), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestPackInspectsOurPackages(t *testing.T) {
 	} {
 		// A multi-arch file: pack reads the first image listed.
 		p := build(t, packager.Options{Path: filepath.Join(root, tc.dir), Targets: []spec.Target{hostTarget, {OS: "linux", Arch: "arm64", Variant: "v8"}}})
-		outs, err := p.WriteFiles(ctx, filepath.Join(root, "out", tc.dir+".cnb"), packager.FileOptions{MultiArch: true})
+		outs, err := packager.FileSink{Name: filepath.Join(root, "out", tc.dir+".cnb"), MultiArch: true}.Write(ctx, p)
 		g.Expect(err).NotTo(HaveOccurred())
 		file := outs[0].Location
 		out, err := packCmd(ctx, t, root, "buildpack", "inspect", file)
@@ -234,7 +234,7 @@ func TestPackBuilderCreateAcceptsOurPackages(t *testing.T) {
 
 	// The composite is published as a multi-arch index: pack picks the image of --target.
 	comp := build(t, packager.Options{Path: filepath.Join(root, "comp"), Targets: []spec.Target{{OS: "linux", Arch: "amd64"}, {OS: "linux", Arch: "arm64"}}})
-	_, err = comp.Publish(ctx, reg.Ref("it/comp:3.0.0"), packager.RegistryOptions{})
+	_, err = publish(ctx, comp, reg.Ref("it/comp:3.0.0"), packager.RegistryOptions{})
 	g.Expect(err).NotTo(HaveOccurred())
 	bash := build(t, packager.Options{Path: filepath.Join(root, "bash-bp"), Targets: []spec.Target{hostTarget}})
 	bashFile := writeFile(t, bash, filepath.Join(root, "out", "bash.cnb"))

@@ -1,6 +1,7 @@
 package packagertest
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +67,7 @@ func TestDebianRegistry(t *testing.T) {
 			{multi, host + "/it/bash:2.0.0", "application/vnd.oci.image.index.v1+json", 2},
 			{single, host + "/it/comp:3.0.0", "application/vnd.oci.image.manifest.v1+json", 1},
 		} {
-			out, err := tc.p.Publish(ctx, tc.ref, packager.RegistryOptions{})
+			out, err := publish(ctx, tc.p, tc.ref, packager.RegistryOptions{})
 			g.Expect(err).NotTo(HaveOccurred())
 			info, err := packager.Inspect(ctx, tc.ref, packager.RegistryOptions{})
 			g.Expect(err).NotTo(HaveOccurred())
@@ -75,7 +76,7 @@ func TestDebianRegistry(t *testing.T) {
 			g.Expect(info.Images).To(HaveLen(tc.n))
 		}
 		// A composite can take the published package by digest.
-		out, err := multi.Publish(ctx, host+"/it/bash:again", packager.RegistryOptions{})
+		out, err := publish(ctx, multi, host+"/it/bash:again", packager.RegistryOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		writeTree(t, filepath.Join(root, "by-digest"), map[string]string{
 			"buildpack.toml": strings.Replace(readFile(t, filepath.Join(root, "comp", "buildpack.toml")), "it/comp", "it/by-digest", 1),
@@ -94,7 +95,7 @@ func TestDebianRegistry(t *testing.T) {
 		proxy := httptest.NewServer(d)
 		defer proxy.Close()
 		ref := strings.TrimPrefix(proxy.URL, "http://") + "/it/bash:flaky"
-		out, err := multi.Publish(ctx, ref, packager.RegistryOptions{RetryDelay: 20 * time.Millisecond})
+		out, err := publish(ctx, multi, ref, packager.RegistryOptions{Retry: packager.Retry{}.WithDelay(20 * time.Millisecond)})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(d.uploads.Load()).To(BeNumerically(">", 1), "the dropped upload was retried")
 		info, err := packager.Inspect(ctx, host+"/it/bash:flaky", packager.RegistryOptions{})
@@ -106,13 +107,22 @@ func TestDebianRegistry(t *testing.T) {
 		g := NewWithT(t)
 		host := distribution.Start(t, true)
 		dockerConfig(t, host, "alice", "wrong")
-		_, err := single.Publish(ctx, host+"/it/comp:auth", packager.RegistryOptions{Retries: 1, RetryDelay: time.Millisecond})
+		_, err := publish(ctx, single, host+"/it/comp:auth", packager.RegistryOptions{Retry: packager.Retries(1).WithDelay(time.Millisecond)})
 		g.Expect(err).To(MatchError(ContainSubstring("the registry " + host + " refused the credentials (HTTP 401): log in with `docker login " + host + "`")))
 		dockerConfig(t, host, "alice", "right")
-		_, err = single.Publish(ctx, host+"/it/comp:auth", packager.RegistryOptions{})
+		_, err = publish(ctx, single, host+"/it/comp:auth", packager.RegistryOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		info, err := packager.Inspect(ctx, host+"/it/comp:auth", packager.RegistryOptions{})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(info.ID).To(Equal("it/comp"))
 	})
+}
+
+// publish pushes p as ref and returns the one output.
+func publish(ctx context.Context, p *packager.Package, ref string, o packager.RegistryOptions) (packager.Output, error) {
+	outs, err := packager.RegistrySink{Ref: ref, Registry: o}.Write(ctx, p)
+	if err != nil {
+		return packager.Output{}, err
+	}
+	return outs[0], nil
 }

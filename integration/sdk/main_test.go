@@ -29,7 +29,7 @@ func packageFile(ctx context.Context, dir, out string) (string, error) {
 		return "", fmt.Errorf("packaging %s: %w", dir, err)
 	}
 	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, out, packager.FileOptions{})
+	outs, err := packager.FileSink{Name: out}.Write(ctx, pkg)
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", out, err)
 	}

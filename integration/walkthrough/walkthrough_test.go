@@ -351,7 +351,7 @@ func packageFile(ctx context.Context, t *testing.T, opts packager.Options, out s
 		t.Fatalf("cnbkit package %s: %v", src, err)
 	}
 	defer pkg.Close()
-	outs, err := pkg.WriteFiles(ctx, out, packager.FileOptions{})
+	outs, err := packager.FileSink{Name: out}.Write(ctx, pkg)
 	if err != nil {
 		t.Fatalf("writing %s: %v", out, err)
 	}

@@ -420,7 +420,7 @@ func CheckFile(path string) error {
 	case err != nil:
 		return err
 	case info.IsDir():
-		return fmt.Errorf("%s is a folder: give a file name ending in .cnb, or --format layout to write an OCI layout folder", path)
+		return fmt.Errorf("%s is a folder: give a file name ending in .cnb, or FormatLayout to write an OCI layout folder", path)
 	case !info.Mode().IsRegular():
 		return fmt.Errorf("refusing to write the package to %s: %w", path, &spec.NotRegularError{Path: path, Mode: info.Mode()})
 	}

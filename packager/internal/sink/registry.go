@@ -19,10 +19,9 @@ type RegistryOptions struct {
 	// Keychain resolves credentials; nil means authn.DefaultKeychain (Docker config files and
 	// credential helpers).
 	Keychain authn.Keychain
-	// Retries is how many times a failed request is tried again; 0 means 5, a negative
-	// number means never.
+	// Retries is how many times a failed request is tried again (0: never).
 	Retries int
-	// RetryDelay is the first wait between tries, doubled each time; 0 means one second.
+	// RetryDelay is the first wait between tries, doubled each time.
 	RetryDelay time.Duration
 	// Transport is the HTTP transport; nil means http.DefaultTransport.
 	Transport http.RoundTripper
@@ -36,20 +35,10 @@ func (o RegistryOptions) Options(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	retries, delay := o.Retries, o.RetryDelay
-	switch {
-	case retries < 0:
-		retries = 0
-	case retries == 0:
-		retries = 5
-	}
-	if delay <= 0 {
-		delay = time.Second
-	}
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
-		remote.WithRetryBackoff(remote.Backoff{Duration: delay, Factor: 2, Jitter: 0.1, Steps: retries + 1}),
+		remote.WithRetryBackoff(remote.Backoff{Duration: o.RetryDelay, Factor: 2, Jitter: 0.1, Steps: o.Retries + 1}),
 		remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
 			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
 	}
