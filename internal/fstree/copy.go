@@ -26,7 +26,7 @@ type Owner struct{ UID, GID int }
 
 // Copy copies the tree at src into dst, which is created when missing: folders, regular
 // files and symbolic links (as links, their targets unchanged). Existing files in dst are
-// replaced; any other file type (a device, a pipe, a socket) is an error naming it. It
+// replaced; any other file type (a device, a pipe, a socket) is a *spec.NotRegularError. It
 // stops when ctx is done.
 func Copy(ctx context.Context, src, dst string, o Options) error {
 	dirBits, fileBits := fs.FileMode(0o700), fs.FileMode(0)
