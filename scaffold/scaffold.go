@@ -409,13 +409,7 @@ func newData(o Options) data {
 
 // packageName makes a Go package name from the ID's last part: lower-case letters and digits.
 func packageName(slug string) string {
-	var b strings.Builder
-	for _, r := range slug {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	name := b.String()
+	name := asciiWord(slug, unicode.ToLower, "")
 	if name == "" || !unicode.IsLetter(rune(name[0])) {
 		name = "bp" + name
 	}
@@ -427,15 +421,21 @@ func packageName(slug string) string {
 
 // envWord makes an environment variable word: upper-case letters and digits, '_' elsewhere.
 func envWord(slug string) string {
+	return strings.Trim(asciiWord(slug, unicode.ToUpper, "_"), "_")
+}
+
+// asciiWord keeps the ASCII letters and digits of slug, in the case cased gives them, and
+// writes other for every other rune.
+func asciiWord(slug string, cased func(rune) rune, other string) string {
 	var b strings.Builder
 	for _, r := range slug {
 		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			b.WriteRune(unicode.ToUpper(r))
+			b.WriteRune(cased(r))
 		} else {
-			b.WriteByte('_')
+			b.WriteString(other)
 		}
 	}
-	return strings.Trim(b.String(), "_")
+	return b.String()
 }
 
 // ExampleTool is the tool the dependency template installs: an obvious example that the

@@ -207,15 +207,10 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 				opts.ExecEnv, execEnvPlatformAPI, h.platformAPI, execEnvPlatformAPI)
 		}
 	}
-	work, err := os.MkdirTemp("", "cnbkit-build-")
+	work, err := sandboxDir(t, "build")
 	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() {
-		if err := removeSandboxDir(work); err != nil {
-			t.Errorf("cleaning up build: %v", err)
-		}
-	})
 	uid, gid := h.Stack.UID, h.Stack.GID
 	dirs := map[string]string{}
 	for _, d := range []string{"cnb", "workspace", "layers", "platform"} {

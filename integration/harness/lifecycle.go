@@ -1,12 +1,8 @@
 package harness
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +15,7 @@ import (
 
 	"github.com/cnbkit/cnbkit/integration/internal/diskcache"
 	"github.com/cnbkit/cnbkit/integration/internal/gotool"
+	"github.com/cnbkit/cnbkit/integration/internal/tgz"
 )
 
 // Lifecycle releases of github.com/buildpacks/lifecycle the harness knows.
@@ -189,37 +186,11 @@ func buildLifecycle(ctx context.Context, out, version string) error {
 		return fmt.Errorf("running the lifecycle's packager: %w: %s", err, strings.TrimSpace(string(msg)))
 	}
 	_ = os.Remove(tarball + ".sha256")
-	descriptor, err := tgzEntry(tarball, "lifecycle.toml")
+	descriptor, err := tgz.ReadFile(tarball, "lifecycle.toml")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(out, "lifecycle.toml"), descriptor, 0o644)
-}
-
-// tgzEntry returns the content of the regular file name in the .tgz at path.
-func tgzEntry(path, name string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s has no %s", path, name)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		if hdr.Name == name && hdr.Typeflag == tar.TypeReg {
-			return io.ReadAll(tr)
-		}
-	}
 }
 
 // supportsPlatform reports whether the lifecycle accepts platform API version v.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 
@@ -36,15 +35,10 @@ func (h *Harness) Rebase(ctx context.Context, t testing.TB, prev *Result, run v1
 	if err := remote.Write(ref, run, remote.WithContext(ctx)); err != nil {
 		return nil, fmt.Errorf("pushing the new run image: %w", err)
 	}
-	work, err := os.MkdirTemp("", "cnbkit-rebase-")
+	work, err := sandboxDir(t, "rebase")
 	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() {
-		if err := removeSandboxDir(work); err != nil {
-			t.Errorf("cleaning up rebase: %v", err)
-		}
-	})
 	args := []string{"/cnb/lifecycle/rebaser", "-run-image", runRef, "-previous-image", prev.Ref,
 		"-uid", strconv.Itoa(h.Stack.UID), "-gid", strconv.Itoa(h.Stack.GID), "-no-color", prev.Image}
 	r, err := h.runLifecycle(ctx, work, []mount{{h.Lifecycle.Dir, "/cnb/lifecycle", true}}, nil, args, prev.Options.Output)

@@ -62,15 +62,10 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 	if err != nil {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
-	work, err := os.MkdirTemp("", "cnbkit-run-")
+	work, err := sandboxDir(t, "run")
 	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() {
-		if err := removeSandboxDir(work); err != nil {
-			t.Errorf("cleaning up run: %v", err)
-		}
-	})
 	dirs := map[string]string{}
 	for _, d := range []string{"root", "upper", "overlay-work"} {
 		dirs[d] = filepath.Join(work, d)

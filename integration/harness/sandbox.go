@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -99,6 +100,21 @@ func mountsUnder(dir string) ([]string, error) {
 		}
 	}
 	return found, sc.Err()
+}
+
+// sandboxDir creates a temporary folder for one build, rebase or run (what names it) and
+// removes it when the test ends, unless something is still mounted below it.
+func sandboxDir(t testing.TB, what string) (string, error) {
+	dir, err := os.MkdirTemp("", "cnbkit-"+what+"-")
+	if err != nil {
+		return "", err
+	}
+	t.Cleanup(func() {
+		if err := removeSandboxDir(dir); err != nil {
+			t.Errorf("cleaning up %s: %v", what, err)
+		}
+	})
+	return dir, nil
 }
 
 // removeSandboxDir deletes dir unless something is still mounted below it.

@@ -70,7 +70,7 @@ func BenchmarkPython(b *testing.B) {
 
 	b.Run("plain-pip", func(b *testing.B) {
 		root := b.TempDir()
-		home, err := e.py.Unpack(filepath.Join(root, "cpython"))
+		home, err := e.py.Unpack(b.Context(), filepath.Join(root, "cpython"))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -335,31 +335,15 @@ func writeNewLayout(ctx context.Context, dir string, descs []v1.Descriptor, blob
 	if err != nil {
 		return err
 	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", parent, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("creating temporary layout: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	if err := writeBlobs(ctx, tmp, blobs); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "index.json"), index, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(ociLayout), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("moving the layout into place: %w", err)
-	}
-	return nil
+	return atomicDir(dir, func(tmp string) error {
+		if err := writeBlobs(ctx, tmp, blobs); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "index.json"), index, 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte(ociLayout), 0o644)
+	})
 }
 
 // writeBlobs writes into <root>/blobs/sha256 the blobs it lacks, each through a temporary

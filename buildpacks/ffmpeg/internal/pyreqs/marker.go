@@ -101,45 +101,29 @@ func (p *markerParser) keyword(word string) bool {
 	return false
 }
 
-func (p *markerParser) or() (truth, bool) {
-	left, ok := p.and()
-	if !ok {
-		return unknown, false
-	}
-	for p.keyword("or") {
-		right, ok := p.and()
-		if !ok {
-			return unknown, false
-		}
-		switch {
-		case left == yes || right == yes:
-			left = yes
-		case left == unknown || right == unknown:
-			left = unknown
-		default:
-			left = no
-		}
-	}
-	return left, true
-}
+func (p *markerParser) or() (truth, bool) { return p.chain("or", p.and, yes, no) }
 
-func (p *markerParser) and() (truth, bool) {
-	left, ok := p.expr()
+func (p *markerParser) and() (truth, bool) { return p.chain("and", p.expr, no, yes) }
+
+// chain parses operands joined by keyword: the result is decisive when any operand is (yes
+// for or, no for and), else unknown when any operand is, else the other value.
+func (p *markerParser) chain(keyword string, operand func() (truth, bool), decisive, other truth) (truth, bool) {
+	left, ok := operand()
 	if !ok {
 		return unknown, false
 	}
-	for p.keyword("and") {
-		right, ok := p.expr()
+	for p.keyword(keyword) {
+		right, ok := operand()
 		if !ok {
 			return unknown, false
 		}
 		switch {
-		case left == no || right == no:
-			left = no
+		case left == decisive || right == decisive:
+			left = decisive
 		case left == unknown || right == unknown:
 			left = unknown
 		default:
-			left = yes
+			left = other
 		}
 	}
 	return left, true

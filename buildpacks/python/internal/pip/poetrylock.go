@@ -68,7 +68,7 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 		}
 		byName[n] = i
 	}
-	conds := map[int]map[string]bool{}
+	conds := conditions{}
 	type item struct {
 		cond  string
 		edges []poetryEdge
@@ -85,19 +85,10 @@ func readPoetryLock(app fs.FS, roots []poetryEdge) ([]string, error) {
 			if !ok {
 				return nil, &LockError{File: "poetry.lock", Problem: fmt.Sprintf("has no package %s, which the project needs: run poetry lock", e.name)}
 			}
-			c := andMarker(it.cond, e.marker)
-			set := conds[i]
-			if set == nil {
-				set = map[string]bool{}
-				conds[i] = set
-			}
-			if set[""] || set[c] {
+			c, added := conds.add(i, andMarker(it.cond, e.marker))
+			if !added {
 				continue
 			}
-			if len(set) >= 8 {
-				c = ""
-			}
-			set[c] = true
 			p := lock.Packages[i]
 			edges, err := poetryEdges(md, p.Dependencies)
 			if err != nil {

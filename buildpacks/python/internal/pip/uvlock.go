@@ -99,8 +99,7 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 		}
 		return cands[0], nil
 	}
-	// conds[i] is the set of conditions (OR-ed) under which package i is needed; "" is always.
-	conds := map[int]map[string]bool{}
+	conds := conditions{}
 	type item struct {
 		pkg  int
 		cond string
@@ -115,19 +114,10 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			c := andMarker(it.cond, e.Marker)
-			set := conds[child]
-			if set == nil {
-				set = map[string]bool{}
-				conds[child] = set
-			}
-			if set[""] || set[c] {
+			c, added := conds.add(child, andMarker(it.cond, e.Marker))
+			if !added {
 				continue
 			}
-			if len(set) >= 8 { // too many paths: treat as always needed
-				c = ""
-			}
-			set[c] = true
 			queue = append(queue, item{pkg: child, cond: c, deps: lock.Packages[child].Dependencies})
 			for _, x := range e.Extra {
 				queue = append(queue, item{pkg: child, cond: c, deps: lock.Packages[child].OptionalDependencies[x]})
@@ -212,6 +202,29 @@ func withHashes(reqs []pinned) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// conditions holds, for each package of a lock file (by index), the markers under which it
+// is needed, OR-ed; "" is always.
+type conditions map[int]map[string]bool
+
+// add records that package i is needed under marker c. It returns the marker to carry to
+// i's dependencies, and false when it adds nothing (i is needed always, or under c already).
+// After eight paths a package counts as always needed.
+func (cs conditions) add(i int, c string) (string, bool) {
+	set := cs[i]
+	if set == nil {
+		set = map[string]bool{}
+		cs[i] = set
+	}
+	if set[""] || set[c] {
+		return "", false
+	}
+	if len(set) >= 8 {
+		c = ""
+	}
+	set[c] = true
+	return c, true
 }
 
 func andMarker(a, b string) string {
