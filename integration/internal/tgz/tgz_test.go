@@ -36,7 +36,7 @@ func TestReadFile(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(data)).To(Equal(`{"name":"x"}`))
 	_, err = tgz.ReadFile(file, "package/link")
-	g.Expect(err).To(MatchError(file + " has no package/link"), "a link is not a regular file")
+	g.Expect(err).To(MatchError(file+" has no package/link"), "a link is not a regular file")
 	_, err = tgz.ReadFile(filepath.Join(t.TempDir(), "missing.tgz"), "x")
 	g.Expect(err).To(HaveOccurred())
 }
