@@ -2,8 +2,10 @@ package packager
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,7 +84,7 @@ func (l *loader) planBundles(main *module, targets []spec.Target) bundlePlan {
 		}
 	}
 	if opts.Inventory != "" && !applied && len(l.problems) == 0 {
-		l.problem("dependency inventory %s: no buildpack of the package lists any of its ids (%s): package the buildpack it is meant for", opts.Inventory, strings.Join(sortedKeys(ids), ", "))
+		l.problem("dependency inventory %s: no buildpack of the package lists any of its ids (%s): package the buildpack it is meant for", opts.Inventory, strings.Join(slices.Sorted(maps.Keys(ids)), ", "))
 	}
 	for _, f := range opts.DependencyFilter {
 		found := false
@@ -201,13 +203,4 @@ func (b *builder) bundle(m *module, t spec.Target, s *bundleSpec) ([]layer.File,
 		return nil, err
 	}
 	return append(files, toLayerFiles(entries)...), nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/cnbkit/cnbkit/packager/internal/compile"
@@ -335,21 +335,13 @@ func (l *loader) openPackage(dep *packageDep, ref, origin string, remoteRef bool
 		l.problem("%s: %v", origin, err)
 		return
 	}
-	ids := make([]string, 0, len(layers))
-	for id := range layers {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(layers))
 	for _, id := range ids {
 		if err := spec.ValidateID(id); err != nil {
 			l.problem("%s: its %s label: %v", origin, format.LayersLabel, err)
 			continue
 		}
-		versions := make([]string, 0, len(layers[id]))
-		for v := range layers[id] {
-			versions = append(versions, v)
-		}
-		sort.Strings(versions)
+		versions := slices.Sorted(maps.Keys(layers[id]))
 		for _, v := range versions {
 			if err := spec.ValidateVersion(v); err != nil {
 				l.problem("%s: its %s label: buildpack %s: %v", origin, format.LayersLabel, id, err)

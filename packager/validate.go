@@ -2,6 +2,8 @@ package packager
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -245,11 +247,7 @@ func mergeStacks(a, b []format.Stack) []format.Stack {
 		for _, x := range append(append([]string(nil), mixins...), s.Mixins...) {
 			u[x] = true
 		}
-		var ms []string
-		for x := range u {
-			ms = append(ms, x)
-		}
-		sort.Strings(ms)
+		ms := slices.Sorted(maps.Keys(u))
 		out = append(out, format.Stack{ID: s.ID, Mixins: ms})
 	}
 	return out

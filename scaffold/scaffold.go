@@ -343,26 +343,27 @@ var funcs = template.FuncMap{
 // invalid buildpack.toml or package.toml is a bug caught here, before anything is written.
 func check(files []File) error {
 	for _, f := range files {
+		var err error
 		switch f.Path {
 		case spec.BuildpackFile:
-			b, err := spec.ParseBuildpack(f.Data)
-			if err == nil {
-				err = b.Validate()
-			}
-			if err != nil {
-				return fmt.Errorf("checking generated %s: %w", f.Path, err)
-			}
+			err = parseValid(f.Data, spec.ParseBuildpack)
 		case spec.PackageFile:
-			p, err := spec.ParsePackage(f.Data)
-			if err == nil {
-				err = p.Validate()
-			}
-			if err != nil {
-				return fmt.Errorf("checking generated %s: %w", f.Path, err)
-			}
+			err = parseValid(f.Data, spec.ParsePackage)
+		}
+		if err != nil {
+			return fmt.Errorf("checking generated %s: %w", f.Path, err)
 		}
 	}
 	return nil
+}
+
+// parseValid parses data with parse and validates the result.
+func parseValid[T interface{ Validate() error }](data []byte, parse func([]byte) (T, error)) error {
+	v, err := parse(data)
+	if err != nil {
+		return err
+	}
+	return v.Validate()
 }
 
 // data is what templates see.

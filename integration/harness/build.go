@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -343,11 +344,7 @@ func writePlatform(dir string, env map[string]string, bindings []Binding) error 
 	if err := os.MkdirAll(filepath.Join(dir, "env"), 0o755); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(env))
 	for _, k := range keys {
 		if !envName.MatchString(k) {
 			return fmt.Errorf("platform env: %q is not a valid variable name", k)

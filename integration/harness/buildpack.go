@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnbkit/cnbkit/internal/fstree"
@@ -157,11 +158,7 @@ func installImage(img v1.Image, cnb string) (BuildpackRef, error) {
 	var meta struct{ ID, Version string }
 	if err := json.Unmarshal([]byte(cf.Config.Labels[labelBuildpackMetadata]), &meta); err != nil || meta.ID == "" {
 		// Without the package metadata, a package with a single buildpack is still usable.
-		ids := make([]string, 0, len(layers))
-		for id := range layers {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
+		ids := slices.Sorted(maps.Keys(layers))
 		if len(ids) != 1 || len(layers[ids[0]]) != 1 {
 			return BuildpackRef{}, fmt.Errorf("buildpackage has no usable %s label and holds %d buildpacks: cannot tell the top-level one", labelBuildpackMetadata, len(ids))
 		}

@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -115,11 +116,7 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 	sb.mountDev(root)
 	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
 	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(env))
 	args := []string{"env", "-i"}
 	for _, k := range keys {
 		args = append(args, k+"="+env[k])

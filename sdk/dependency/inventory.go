@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -182,11 +184,7 @@ func parseInventory(source string, data []byte) (Inventory, error) {
 			}
 		}
 	default:
-		keys := make([]string, 0, len(top))
-		for k := range top {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(top))
 		for _, k := range keys {
 			if k != "dependencies" {
 				problems = append(problems, Problem{Index: -1, Message: fmt.Sprintf(

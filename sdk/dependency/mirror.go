@@ -2,8 +2,9 @@ package dependency
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -24,11 +25,7 @@ type Mirrors map[string]string
 func MirrorsFromEnv(env map[string]string) (Mirrors, error) {
 	m := Mirrors{}
 	var problems []string
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(env))
 	for _, name := range names {
 		value := env[name]
 		var host string

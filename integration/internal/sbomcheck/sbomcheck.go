@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -68,11 +69,7 @@ func (v *Validator) File(name string, data []byte) error {
 // names of the documents it validated: the lifecycle's own LifecycleLegacy files (launch/ and
 // build/ of an image's SBOM folders) are only checked to be JSON.
 func (v *Validator) Files(files map[string][]byte) ([]string, error) {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(files))
 	var errs []error
 	var validated []string
 	for _, n := range names {

@@ -2,9 +2,10 @@ package cnb
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/buildpacks/libcnb/v2"
@@ -62,11 +63,7 @@ func checkEnvName(name string) error {
 // WriteEnvDir writes files (from EnvFiles) into dir, creating sub-directories for process
 // types. Each file is written to a temporary name and renamed into place.
 func WriteEnvDir(dir string, files map[string]string) error {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(files))
 	for _, n := range names {
 		path := filepath.Join(dir, filepath.FromSlash(n))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

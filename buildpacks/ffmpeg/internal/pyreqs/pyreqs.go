@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -304,11 +306,7 @@ func (s *scanner) pipfile(name string) {
 // platform keys their values may carry. A value of an unexpected form counts (the package may
 // be installed) and is reported.
 func (s *scanner) tables(source string, md toml.MetaData, deps map[string]toml.Primitive) {
-	names := make([]string, 0, len(deps))
-	for n := range deps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(deps))
 	for _, n := range names {
 		if Normalize(n) == "python" {
 			continue

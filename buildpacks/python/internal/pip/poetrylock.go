@@ -3,8 +3,9 @@ package pip
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -159,11 +160,7 @@ func poetrySpecs(md toml.MetaData, v toml.Primitive) ([]poetrySpec, error) {
 // poetryEdges reads a dependencies table: name = "constraint" | {markers, optional, extras,
 // python} | [ {...}, {...} ] (one entry per platform; their markers are OR-ed).
 func poetryEdges(md toml.MetaData, deps map[string]toml.Primitive) ([]poetryEdge, error) {
-	names := make([]string, 0, len(deps))
-	for n := range deps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(deps))
 	var out []poetryEdge
 	for _, n := range names {
 		if strings.EqualFold(n, "python") {

@@ -3,6 +3,7 @@ package pip
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -131,11 +132,7 @@ func readUVLock(app fs.FS, project string) ([]string, error) {
 		}
 		p := lock.Packages[i]
 		if _, ok := p.Source["registry"]; !ok {
-			var kinds []string
-			for k := range p.Source {
-				kinds = append(kinds, k)
-			}
-			sort.Strings(kinds)
+			kinds := slices.Sorted(maps.Keys(p.Source))
 			return nil, &LockError{File: "uv.lock", Problem: fmt.Sprintf("locks %s from a %s source, which pip cannot install by version: export a requirements file with uv export", p.Name, strings.Join(kinds, "/"))}
 		}
 		line := pinLine(p.Name, p.Version, set)
@@ -160,11 +157,7 @@ func pinLine(name, version string, markers map[string]bool) string {
 	if markers[""] {
 		return line
 	}
-	terms := make([]string, 0, len(markers))
-	for c := range markers {
-		terms = append(terms, c)
-	}
-	sort.Strings(terms)
+	terms := slices.Sorted(maps.Keys(markers))
 	if len(terms) == 1 {
 		return line + " ; " + terms[0]
 	}

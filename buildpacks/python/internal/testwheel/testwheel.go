@@ -7,9 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -106,21 +107,13 @@ func Write(dir string, w Wheel) (string, error) {
 	if len(w.Scripts) > 0 {
 		var b strings.Builder
 		b.WriteString("[console_scripts]\n")
-		names := make([]string, 0, len(w.Scripts))
-		for n := range w.Scripts {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(w.Scripts))
 		for _, n := range names {
 			fmt.Fprintf(&b, "%s = %s\n", n, w.Scripts[n])
 		}
 		files[info+"/entry_points.txt"] = b.String()
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(files))
 	path := filepath.Join(dir, w.FileName())
 	f, err := os.Create(path)
 	if err != nil {
@@ -164,11 +157,7 @@ func WriteIndex(root string, wheels ...Wheel) error {
 	}
 	var top strings.Builder
 	top.WriteString("<!DOCTYPE html><html><body>\n")
-	names := make([]string, 0, len(projects))
-	for n := range projects {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(projects))
 	for _, n := range names {
 		dir := filepath.Join(root, "simple", n)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
