@@ -38,14 +38,19 @@ func BenchmarkPackageFile(b *testing.B) {
 	b.SetBytes(16 << 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, err := packager.Build(b.Context(), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := (packager.FileSink{Name: out}).Write(b.Context(), p); err != nil {
-			b.Fatal(err)
-		}
-		p.Close()
+		packageFile(b, dir, out)
+	}
+}
+
+// packageFile packages the buildpack in dir for linux/amd64 into the .cnb file out.
+func packageFile(b *testing.B, dir, out string) {
+	p, err := packager.Build(b.Context(), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := (packager.FileSink{Name: out}).Write(b.Context(), p); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -54,14 +59,7 @@ func BenchmarkPackageFile(b *testing.B) {
 func BenchmarkInspectFile(b *testing.B) {
 	dir := benchBuildpack(b)
 	out := filepath.Join(b.TempDir(), "bp.cnb")
-	p, err := packager.Build(b.Context(), packager.Options{Path: dir, Targets: []spec.Target{{OS: "linux", Arch: "amd64"}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := (packager.FileSink{Name: out}).Write(b.Context(), p); err != nil {
-		b.Fatal(err)
-	}
-	p.Close()
+	packageFile(b, dir, out)
 	b.SetBytes(16 << 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -27,13 +27,9 @@ func TestInspectPerTargetFiles(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(artifact) }))
 	defer srv.Close()
 	dir := t.TempDir()
-	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/two\"\nversion = \"0.0.1\"\n" +
-			"[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"arm64\"\n" +
-			"[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.2.3\"\nuri = \"" + srv.URL + "/tool\"\nchecksum = \"sha256:" + hexSum + "\"\nos = \"linux\"\narch = \"amd64\"\n",
-		"bin/build":  "#!/bin/sh\n",
-		"bin/detect": "#!/bin/sh\n",
-	})
+	prebuilt(t, filepath.Join(dir, "bp"), "cli/two", "0.0.1",
+		"[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"arm64\"\n"+
+			"[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.2.3\"\nuri = \""+srv.URL+"/tool\"\nchecksum = \"sha256:"+hexSum+"\"\nos = \"linux\"\narch = \"amd64\"\n")
 	name := filepath.Join(dir, "out", "two.cnb")
 	var stdout, stderr bytes.Buffer
 	o := packageOptions{name: name, path: filepath.Join(dir, "bp"), includeDependencies: true, dependencyFilter: []string{"tool"}}

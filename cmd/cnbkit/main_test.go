@@ -157,11 +157,7 @@ func TestPackageThenInspect(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/test\"\nversion = \"0.0.1\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, filepath.Join(dir, "bp"), "cli/test", "0.0.1", "")
 	out := filepath.Join(dir, "out", "test.cnb")
 	var stdout, stderr bytes.Buffer
 	err := runPackage(context.Background(), packageOptions{name: out, path: filepath.Join(dir, "bp"), json: true}, &stdout, &stderr, false)
@@ -265,11 +261,7 @@ func TestInspectShowsTheOrderTree(t *testing.T) {
 	g := NewWithT(t)
 	dir := t.TempDir()
 	for _, id := range []string{"a", "b"} {
-		writeFiles(t, filepath.Join(dir, id), map[string]string{
-			"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"t/" + id + "\"\nversion = \"1.0.0\"\n",
-			"bin/build":      "#!/bin/sh\n",
-			"bin/detect":     "#!/bin/sh\n",
-		})
+		prebuilt(t, filepath.Join(dir, id), "t/"+id, "1.0.0", "")
 	}
 	writeFiles(t, filepath.Join(dir, "comp"), map[string]string{
 		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"t/comp\"\nversion = \"2.0.0\"\n[[order]]\n[[order.group]]\nid = \"t/a\"\nversion = \"1.0.0\"\noptional = true\n[[order.group]]\nid = \"t/b\"\nversion = \"1.0.0\"\n",
@@ -290,11 +282,7 @@ func TestLayoutInsideTheBuildpackIsNotPackaged(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/inside\"\nversion = \"0.0.1\"\n[[targets]]\nos = \"linux\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, dir, "cli/inside", "0.0.1", "[[targets]]\nos = \"linux\"\n")
 	var digests []string
 	for i := 0; i < 2; i++ {
 		var stdout, stderr bytes.Buffer
@@ -327,11 +315,7 @@ func TestIncludeDependenciesHonoursMirrors(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("BP_DEPENDENCY_MIRROR_UPSTREAM_INVALID", srv.URL+"/mirror/{originalHost}")
 	dir := t.TempDir()
-	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/offline\"\nversion = \"0.0.1\"\n[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.0.0\"\nuri = \"https://upstream.invalid/tool.tgz\"\nchecksum = \"sha256:" + hex.EncodeToString(sum[:]) + "\"\nos = \"linux\"\narch = \"amd64\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, filepath.Join(dir, "bp"), "cli/offline", "0.0.1", "[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.0.0\"\nuri = \"https://upstream.invalid/tool.tgz\"\nchecksum = \"sha256:"+hex.EncodeToString(sum[:])+"\"\nos = \"linux\"\narch = \"amd64\"\n")
 	out := filepath.Join(dir, "offline.cnb")
 	var stdout, stderr bytes.Buffer
 	o := packageOptions{name: out, path: filepath.Join(dir, "bp"), includeDependencies: true, globalOptions: globalOptions{verbose: true}}
@@ -344,11 +328,7 @@ func TestPublishWithProgress(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/pub\"\nversion = \"0.0.1\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, dir, "cli/pub", "0.0.1", "")
 	ref := registrytest.Start(t) + "/cli/pub:0.0.1"
 	var stdout, stderr bytes.Buffer
 	o := packageOptions{name: ref, publish: true, path: dir, targets: []string{"linux/amd64", "linux/arm64"}}
@@ -360,4 +340,15 @@ func TestPublishWithProgress(t *testing.T) {
 	var info struct{ MediaType string }
 	g.Expect(json.Unmarshal(stdout.Bytes(), &info)).To(Succeed())
 	g.Expect(info.MediaType).To(Equal("application/vnd.oci.image.index.v1+json"))
+}
+
+// prebuilt writes a buildpack with its own bin/build and bin/detect into dir: buildpack.toml
+// declares API 0.10 and id@version, then extra.
+func prebuilt(t *testing.T, dir, id, version, extra string) {
+	t.Helper()
+	writeFiles(t, dir, map[string]string{
+		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"" + id + "\"\nversion = \"" + version + "\"\n" + extra,
+		"bin/build":      "#!/bin/sh\n",
+		"bin/detect":     "#!/bin/sh\n",
+	})
 }

@@ -89,11 +89,7 @@ func TestIncludeDependenciesDownloadFailures(t *testing.T) {
 	defer srv.Close()
 	sum := sha256.Sum256([]byte("x"))
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/offline\"\nversion = \"0.0.1\"\n[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.0.0\"\nuri = \"" + srv.URL + "/tool.tgz\"\nchecksum = \"sha256:" + hex.EncodeToString(sum[:]) + "\"\nos = \"linux\"\narch = \"amd64\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, dir, "cli/offline", "0.0.1", "[metadata]\n[[metadata.dependencies]]\nid = \"tool\"\nversion = \"1.0.0\"\nuri = \""+srv.URL+"/tool.tgz\"\nchecksum = \"sha256:"+hex.EncodeToString(sum[:])+"\"\nos = \"linux\"\narch = \"amd64\"\n")
 	var stdout, stderr bytes.Buffer
 	o := packageOptions{name: filepath.Join(dir, "out.cnb"), path: dir, includeDependencies: true, retries: 1}
 	err := runPackage(context.Background(), o, &stdout, &stderr, false)

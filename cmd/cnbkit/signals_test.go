@@ -105,11 +105,7 @@ func (r *run) exitCode(t *testing.T) int {
 // long enough to be interrupted in the middle of copying that file into the layer.
 func bigBuildpack(t *testing.T, dir string) {
 	t.Helper()
-	writeFiles(t, dir, map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/big\"\nversion = \"0.0.1\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, dir, "cli/big", "0.0.1", "")
 	f, err := os.Create(filepath.Join(dir, "data.bin"))
 	if err != nil {
 		t.Fatal(err)
@@ -172,10 +168,7 @@ func TestHostileInputsAndSignals(t *testing.T) {
 			"package.toml":   "[buildpack]\nuri = \".\"\n[[dependencies]]\nuri = \"../pipe.cnb\"\n",
 		})
 		ok := filepath.Join(dir, "ok")
-		writeFiles(t, ok, map[string]string{
-			"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/ok\"\nversion = \"0.0.1\"\n",
-			"bin/build":      "#!/bin/sh\n", "bin/detect": "#!/bin/sh\n",
-		})
+		prebuilt(t, ok, "cli/ok", "0.0.1", "")
 		for _, tc := range []struct {
 			args []string
 			want string
@@ -197,10 +190,7 @@ func TestHostileInputsAndSignals(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
 		dir := t.TempDir()
-		writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
-			"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/dep\"\nversion = \"0.0.1\"\n",
-			"bin/build":      "#!/bin/sh\n", "bin/detect": "#!/bin/sh\n",
-		})
+		prebuilt(t, filepath.Join(dir, "bp"), "cli/dep", "0.0.1", "")
 		cnb := filepath.Join(dir, "dep.cnb")
 		r := start(t, bin, t.TempDir(), "package", "--path", filepath.Join(dir, "bp"), cnb)
 		g.Expect(r.exitCode(t)).To(Equal(0), r.stderr.String())
@@ -257,10 +247,7 @@ func TestHostileInputsAndSignals(t *testing.T) {
 		g.Expect(r.exitCode(t)).To(Equal(-1))
 		g.Expect(work).To(BeADirectory(), "a killed run cannot clean up")
 
-		writeFiles(t, filepath.Join(dir, "small"), map[string]string{
-			"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/small\"\nversion = \"0.0.1\"\n",
-			"bin/build":      "#!/bin/sh\n", "bin/detect": "#!/bin/sh\n",
-		})
+		prebuilt(t, filepath.Join(dir, "small"), "cli/small", "0.0.1", "")
 		next := start(t, bin, tmp, "package", "--verbose", "--path", filepath.Join(dir, "small"), filepath.Join(dir, "small.cnb"))
 		g.Expect(next.exitCode(t)).To(Equal(0), "stderr: %s", next.stderr.String())
 		g.Expect(next.stderr.String()).To(ContainSubstring("removed " + work + ", left by a run that was stopped"))

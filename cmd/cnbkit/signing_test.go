@@ -81,11 +81,7 @@ func TestPackageSignsAndVerifies(t *testing.T) {
 	g := NewWithT(t)
 	priv, pub := sharedKey(t)
 	dir := t.TempDir()
-	writeFiles(t, filepath.Join(dir, "bp"), map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/signed\"\nversion = \"0.0.1\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, filepath.Join(dir, "bp"), "cli/signed", "0.0.1", "")
 	out := filepath.Join(dir, "out", "signed.cnb")
 
 	// A wrong password stops the command before anything is written.
@@ -139,11 +135,7 @@ func TestPublishSigned(t *testing.T) {
 	g := NewWithT(t)
 	priv, pub := sharedKey(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
-		"buildpack.toml": "api = \"0.10\"\n[buildpack]\nid = \"cli/pub\"\nversion = \"0.0.1\"\n",
-		"bin/build":      "#!/bin/sh\n",
-		"bin/detect":     "#!/bin/sh\n",
-	})
+	prebuilt(t, dir, "cli/pub", "0.0.1", "")
 	ref := registrytest.Start(t) + "/cli/pub:0.0.1"
 	var stdout bytes.Buffer
 	o := packageOptions{name: ref, publish: true, path: dir, targets: []string{"linux/amd64", "linux/arm64"},
