@@ -139,15 +139,22 @@ func (b *Buildpack) readArchVariantAlias(data []byte) error {
 
 // ReadBuildpack reads and decodes the buildpack.toml at path.
 func ReadBuildpack(path string) (Buildpack, error) {
+	return readParsed(path, "buildpack descriptor", ParseBuildpack)
+}
+
+// readParsed reads the file at path as ReadFile does (what names it in errors) and parses
+// it with parse; errors of parse are prefixed with the path.
+func readParsed[T any](path, what string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
 	data, err := ReadFile(path)
 	if err != nil {
-		return Buildpack{}, fmt.Errorf("reading buildpack descriptor: %w", err)
+		return zero, fmt.Errorf("reading %s: %w", what, err)
 	}
-	b, err := ParseBuildpack(data)
+	v, err := parse(data)
 	if err != nil {
-		return Buildpack{}, fmt.Errorf("%s: %w", path, err)
+		return zero, fmt.Errorf("%s: %w", path, err)
 	}
-	return b, nil
+	return v, nil
 }
 
 // UnknownKeysError reports keys a file may not contain.

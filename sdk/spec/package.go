@@ -55,15 +55,7 @@ func ParsePackage(data []byte) (Package, error) {
 
 // ReadPackage reads and decodes the package.toml at path.
 func ReadPackage(path string) (Package, error) {
-	data, err := ReadFile(path)
-	if err != nil {
-		return Package{}, fmt.Errorf("reading package configuration: %w", err)
-	}
-	p, err := ParsePackage(data)
-	if err != nil {
-		return Package{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+	return readParsed(path, "package configuration", ParsePackage)
 }
 
 // Validate reports every problem of the package configuration, joined, or nil.
