@@ -24,7 +24,8 @@ type Options struct {
 // Owner is a numeric user and group.
 type Owner struct{ UID, GID int }
 
-// Copy copies the tree at src into dst, which is created when missing: folders, regular
+// Copy copies the tree at src into dst, which is created when missing (with its parents, as
+// os.MkdirAll(dst, 0o755) creates them): folders, regular
 // files and symbolic links (as links, their targets unchanged). Existing files in dst are
 // replaced; any other file type (a device, a pipe, a socket) is a *spec.NotRegularError. It
 // stops when ctx is done.
@@ -51,7 +52,9 @@ func Copy(ctx context.Context, src, dst string, o Options) error {
 		}
 		switch {
 		case d.IsDir():
-			if err := os.MkdirAll(target, 0o700); err != nil {
+			// Folders above dst get the usual 0755 (less the umask); the copied ones get
+			// their own bits below.
+			if err := os.MkdirAll(target, 0o755); err != nil {
 				return err
 			}
 			if err := os.Chmod(target, info.Mode().Perm()|dirBits); err != nil {
