@@ -56,43 +56,54 @@ var (
 	notFoundRE      = regexp.MustCompile(`No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)`)
 )
 
+// failurePatterns are the failures pip's output shows, checked in this order; names says
+// the pattern's groups name the project.
+var failurePatterns = []struct {
+	kind  Failure
+	re    *regexp.Regexp
+	names bool
+}{
+	{FailureHashMismatch, hashMismatchRE, true},
+	{FailureHashesMissing, hashesMissingRE, false},
+	{FailureInvalid, invalidRE, false},
+	{FailureWrongPython, wrongPythonRE, true},
+	{FailureAuth, authRE, false},
+	{FailureNetwork, networkRE, false},
+	{FailureBuild, buildRE, true},
+	{FailureConflict, conflictRE, false},
+	{FailureNotFound, notFoundRE, true},
+}
+
 // Diagnose reads pip's output and says what kind of failure it shows.
 func Diagnose(output string) Diagnosis {
 	d := Diagnosis{Kind: FailureUnknown, Message: errorLine(output)}
-	first := func(ms [][]string) string { // the first group that matched, in any match
-		for _, m := range ms {
-			for _, s := range m[1:] {
-				if s != "" {
-					return s
-				}
-			}
+	for _, p := range failurePatterns {
+		matches := p.re.FindAllStringSubmatch(output, -1)
+		if matches == nil {
+			continue
 		}
-		return ""
-	}
-	switch {
-	case hashMismatchRE.MatchString(output):
-		d.Kind, d.Project = FailureHashMismatch, hashMismatchRE.FindStringSubmatch(output)[1]
-	case hashesMissingRE.MatchString(output):
-		d.Kind = FailureHashesMissing
-	case invalidRE.MatchString(output):
-		d.Kind = FailureInvalid
-	case wrongPythonRE.MatchString(output):
-		d.Kind, d.Project = FailureWrongPython, wrongPythonRE.FindStringSubmatch(output)[1]
-	case authRE.MatchString(output):
-		d.Kind = FailureAuth
-	case networkRE.MatchString(output):
-		d.Kind = FailureNetwork
-	case buildRE.MatchString(output):
-		d.Kind, d.Project = FailureBuild, first(buildRE.FindAllStringSubmatch(output, -1))
-	case conflictRE.MatchString(output):
-		d.Kind = FailureConflict
-	case notFoundRE.MatchString(output):
-		d.Kind, d.Project = FailureNotFound, notFoundRE.FindStringSubmatch(output)[1]
-		if ignoredPythonRE.MatchString(output) {
-			d.Kind = FailureWrongPython
+		d.Kind = p.kind
+		if p.names {
+			d.Project = firstGroup(matches)
 		}
+		if p.kind == FailureNotFound && ignoredPythonRE.MatchString(output) {
+			d.Kind = FailureWrongPython // pip skipped the versions for this Python
+		}
+		return d
 	}
 	return d
+}
+
+// firstGroup is the first group that matched, in any match.
+func firstGroup(matches [][]string) string {
+	for _, m := range matches {
+		for _, s := range m[1:] {
+			if s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // errorLine picks pip's own error line ("ERROR: ...") from its output, else the last line.
