@@ -63,16 +63,10 @@ func TestSDKTutorial(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
 	_, env, _ := proxyEnv(t)
-	md, err := os.ReadFile(filepath.Join(checkout(t), "docs", "sdk.md"))
-	g.Expect(err).NotTo(HaveOccurred())
-	script, err := docrun.Script(md, docrun.Options{From: "Tutorial: from an empty folder", To: "Guide", WriteFiles: true})
-	g.Expect(err).NotTo(HaveOccurred())
+	part := docrun.MustFind(t, "docs/sdk.md", "Tutorial: from an empty folder")
 	dir := t.TempDir()
-	var out bytes.Buffer
-	err = docrun.Run(t.Context(), script, dir, env, &out)
-	t.Logf("docs/sdk.md tutorial:\n%s", out.String())
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.String()).To(MatchRegexp(`ok\s+example.com/hello-bp\s`), "the tutorial's tests pass")
+	out := part.Run(t.Context(), t, part.Read(t, checkout(t)), dir, env, docrun.Options{WriteFiles: true})
+	g.Expect(out).To(MatchRegexp(`ok\s+example.com/hello-bp\s`), "the tutorial's tests pass")
 	for _, f := range []string{"buildpack.toml", "hello.go", "hello_test.go", "cmd/hello/main.go", "bin/main"} {
 		g.Expect(filepath.Join(dir, "hello-bp", f)).To(BeARegularFile())
 	}

@@ -1,7 +1,6 @@
 package walkthrough
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -64,24 +63,11 @@ func pageEnv(ctx context.Context, t *testing.T, p *packCLI, work string) []strin
 	return env
 }
 
-// runPage runs the commands of a page of docs/ in dir and returns what they printed.
+// runPage runs the commands of docs/<page> in dir and returns what they printed.
 func runPage(ctx context.Context, t *testing.T, page, dir string, env []string, o docrun.Options) string {
 	t.Helper()
-	md, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", page))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := docrun.Script(md, o)
-	if err != nil {
-		t.Fatalf("docs/%s: %v", page, err)
-	}
-	var out bytes.Buffer
-	err = docrun.Run(ctx, script, dir, env, &out)
-	t.Logf("docs/%s, every command:\n%s", page, out.String())
-	if err != nil {
-		t.Fatalf("docs/%s: %v (output above)", page, err)
-	}
-	return out.String()
+	part := docrun.MustFind(t, "docs/"+page, "")
+	return part.Run(ctx, t, part.Read(t, repoRoot(t)), dir, env, o)
 }
 
 // pageMentions fails t unless the prose of docs/<page> contains s: the test edits a file the
