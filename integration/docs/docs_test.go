@@ -2,6 +2,8 @@ package docs
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,15 +48,32 @@ func proxyEnv(t *testing.T) (*modproxy.Proxy, []string, string) {
 
 func run(t *testing.T, dir string, env []string, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), name, args...)
+	out, err := runOut(t.Context(), dir, env, name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runOut runs a command in dir with env and returns what it printed; the error says what ran
+// and what it printed.
+func runOut(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env = dir, env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s in %s: %v\n%s", name, strings.Join(args, " "), dir, err, out.String())
+		return out.String(), fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, out.String())
 	}
-	return out.String()
+	return out.String(), nil
 }
+
+func runIn(ctx context.Context, dir string, env []string, name string, args ...string) error {
+	_, err := runOut(ctx, dir, env, name, args...)
+	return err
+}
+
+func ctxBackground() context.Context { return context.Background() }
 
 // TestSDKTutorial runs the tutorial of docs/sdk.md in an empty folder: go mod init, go get of
 // the SDK (from the local proxy, as a user gets it from the module proxy), the files as the
