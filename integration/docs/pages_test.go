@@ -3,13 +3,19 @@ package docs
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/crane"
 	. "github.com/onsi/gomega"
 
+	"github.com/cnbkit/cnbkit/integration/fixtures"
+	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/distribution"
 	"github.com/cnbkit/cnbkit/integration/internal/docrun"
 	"github.com/cnbkit/cnbkit/integration/internal/modproxy"
+	"github.com/cnbkit/cnbkit/integration/internal/packtool"
 )
 
 // shared is a folder the tests of this package share, removed by TestMain.
@@ -95,4 +101,60 @@ func TestFFmpegPage(t *testing.T) {
 	dir := clone(t)
 	part.Run(t.Context(), t, part.Read(t, checkout(t)), dir, env, docrun.Options{})
 	NewWithT(t).Expect(filepath.Join(dir, "python-ffmpeg-linux-arm64.cnb")).To(BeARegularFile())
+}
+
+// packEnv adds pack (built from the Go module proxy, as packager_test builds it) to env, with
+// a home and a Docker configuration of the test's own: no credentials, no daemon.
+func packEnv(t *testing.T, env []string) []string {
+	t.Helper()
+	pack, err := packtool.Binary(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	return append(env[:len(env):len(env)], "PATH="+filepath.Dir(pack)+string(os.PathListSeparator)+lookupEnv(env, "PATH"),
+		"PACK_HOME="+filepath.Join(home, "pack"), "DOCKER_CONFIG="+filepath.Join(home, "docker"), "DOCKER_HOST=unix:///nonexistent/docker.sock")
+}
+
+// lookupEnv returns the last value of name in env.
+func lookupEnv(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
+}
+
+// TestPackagerPage runs docs/packager.md in a clone of the checkout, with cnbkit installed as
+// the README says and pack on PATH: packaging and inspecting the reference buildpacks, the
+// refused buildpack, several targets, a publish to a registry on 127.0.0.1, a push Debian's
+// docker-registry refuses for want of a login, and the inventory replaced by a file naming the
+// fixtures' CPython on a loopback server, bundled.
+func TestPackagerPage(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	env := packEnv(t, installed(t))
+	reg := harness.StartRegistry(t)
+	locked := distribution.Start(t, true)
+	fx, err := fixtures.New(fixtures.Options{})
+	g.Expect(err).NotTo(HaveOccurred())
+	py, err := fx.CPython(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	artifacts, err := fixtures.ServeFiles(map[string]string{"cpython-3.12.7-linux-amd64.tar.gz": py.Path})
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(artifacts.Close)
+
+	part := docrun.MustFind(t, "docs/packager.md", "")
+	dir := clone(t)
+	part.Run(t.Context(), t, part.Read(t, checkout(t)), dir, env, docrun.Options{WriteFiles: true, Substitutions: []docrun.Substitution{
+		{Old: "registry.example.com", New: reg.Host},
+		{Old: "127.0.0.1:5000", New: locked},
+		{Old: "https://artifacts.internal.example", New: artifacts.URL},
+		{Old: "<sha256 of the file>", New: py.SHA256},
+	}})
+	g.Expect(artifacts.Hits("/cpython-3.12.7-linux-amd64.tar.gz")).To(Equal(1), "the bundled CPython came from the organisation's server")
+	_, err = crane.Digest(reg.Host+"/org/ffmpeg:1.0.0", crane.Insecure)
+	g.Expect(err).NotTo(HaveOccurred(), "the published package is in the registry")
 }
