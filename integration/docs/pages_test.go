@@ -8,10 +8,14 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/crane"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	. "github.com/onsi/gomega"
 
 	"github.com/cnbkit/cnbkit/integration/fixtures"
 	"github.com/cnbkit/cnbkit/integration/harness"
+	"github.com/cnbkit/cnbkit/integration/internal/cosigntool"
 	"github.com/cnbkit/cnbkit/integration/internal/distribution"
 	"github.com/cnbkit/cnbkit/integration/internal/docrun"
 	"github.com/cnbkit/cnbkit/integration/internal/modproxy"
@@ -66,13 +70,18 @@ func installed(t *testing.T) []string {
 	return env
 }
 
-// clone returns a copy of the checkout as a clone of the repository has it (the module's
-// files, tracked or new; see modproxy.Export).
+// clone returns a clone of the checkout: a git repository with one commit of the module's
+// files, tracked or new, as the working tree has them (see modproxy.Export).
 func clone(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "cnbkit")
 	if err := modproxy.Export(t.Context(), checkout(t), dir); err != nil {
 		t.Fatal(err)
+	}
+	env := append(os.Environ(), "GIT_AUTHOR_NAME=cnbkit test", "GIT_AUTHOR_EMAIL=test@cnbkit.invalid",
+		"GIT_COMMITTER_NAME=cnbkit test", "GIT_COMMITTER_EMAIL=test@cnbkit.invalid")
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "the checkout under test"}} {
+		run(t, dir, env, "git", args...)
 	}
 	return dir
 }
@@ -157,4 +166,71 @@ func TestPackagerPage(t *testing.T) {
 	g.Expect(artifacts.Hits("/cpython-3.12.7-linux-amd64.tar.gz")).To(Equal(1), "the bundled CPython came from the organisation's server")
 	_, err = crane.Digest(reg.Host+"/org/ffmpeg:1.0.0", crane.Insecure)
 	g.Expect(err).NotTo(HaveOccurred(), "the published package is in the registry")
+}
+
+// TestSigningPage runs docs/signing.md in a clone of the checkout with cnbkit installed as the
+// README says, cosign v2.6.5 and pack on PATH and Debian's docker-registry on 127.0.0.1: the
+// key pair, signed packages in the registry, in a file and in a layout, their verification by
+// cnbkit and by cosign, a composite built only from signed parts, and a builder created only
+// after every buildpack its builder.toml names verifies. The builder.toml is the reader's own:
+// the test writes one naming the signed package by digest, with the harness's Debian stack
+// (pushed to the registry) and lifecycle.
+func TestSigningPage(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	ctx := t.Context()
+	cosign, err := cosigntool.Binary(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	env := packEnv(t, installed(t))
+	env = append(env, "PATH="+filepath.Dir(cosign)+string(os.PathListSeparator)+lookupEnv(env, "PATH"), "HOME="+t.TempDir())
+	host := distribution.Start(t, false)
+	dir := clone(t)
+	md := docrun.MustFind(t, "docs/signing.md", "").Read(t, checkout(t))
+	registry := []docrun.Substitution{{Old: "registry.example.com", New: host}}
+	o := docrun.Options{WriteFiles: true, Substitutions: registry}
+	for _, c := range []string{"cosign verify", "cosign verify-attestation"} {
+		o.Additions = append(o.Additions, docrun.Addition{Command: c, Flags: "--allow-http-registry=true"}, docrun.Addition{Command: c, Flags: "--trusted-root trusted-root.json"})
+	}
+	docrun.MustFind(t, "docs/signing.md", "").Run(ctx, t, md, dir, env, o)
+	for _, f := range []string{"cosign.key", "vendor.pub", "out/python-ffmpeg.cnb.sig.json", "out/layout.sig.json", "out/stack-linux-amd64.cnb"} {
+		g.Expect(filepath.Join(dir, f)).To(BeAnExistingFile())
+	}
+
+	// The reader's builder.toml: the signed package by digest, a Debian stack, a lifecycle.
+	lc, err := harness.Lifecycle(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	stack, err := harness.DebianStack(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	for ref, img := range map[string]v1.Image{host + "/my-org/build:1": stack.Build, host + "/my-org/run:1": stack.Run} {
+		r, err := name.ParseReference(ref)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(remote.Write(r, img, remote.WithContext(ctx))).To(Succeed())
+	}
+	digest, err := crane.Digest(host+"/my-org/python-ffmpeg:1.0.0", crane.Insecure)
+	g.Expect(err).NotTo(HaveOccurred())
+	builder := `[[buildpacks]]
+uri = "` + host + `/my-org/python-ffmpeg@` + digest + `"
+
+[[order]]
+[[order.group]]
+id = "cnbkit/python-ffmpeg"
+version = "0.1.0"
+
+[lifecycle]
+uri = "` + lc.Tarball + `"
+
+[build]
+image = "` + host + `/my-org/build:1"
+
+[run]
+[[run.images]]
+image = "` + host + `/my-org/run:1"
+`
+	g.Expect(os.WriteFile(filepath.Join(dir, "builder.toml"), []byte(builder), 0o644)).To(Succeed())
+	part := docrun.MustFind(t, "docs/signing.md", "Requiring signatures for every buildpack in a builder")
+	out := part.Run(ctx, t, md, dir, env, docrun.Options{Substitutions: registry})
+	g.Expect(out).To(ContainSubstring("Verified " + host + "/my-org/python-ffmpeg@" + digest + " (registry)"))
+	g.Expect(out).To(ContainSubstring("Successfully created builder image"))
+	_, err = crane.Digest(host+"/my-org/builder:1", crane.Insecure)
+	g.Expect(err).NotTo(HaveOccurred(), "the builder is in the registry")
 }

@@ -17,7 +17,7 @@ import (
 
 // Substitution replaces Old by New in the commands, their shown output and the files written.
 // The page must tell the reader to make it: Old must appear in its prose (outside code
-// blocks), e.g. "replace `<builder>` with …".
+// blocks, anywhere on the page), e.g. "replace `<builder>` with …".
 type Substitution struct {
 	Old, New string
 }
@@ -226,6 +226,12 @@ type Program struct {
 
 const marker = "CNBKIT_DOC_EOF"
 
+// timing defines the functions that print how long each command or block took, for the
+// test's log.
+const timing = `docrun_start() { docrun_t0=${EPOCHREALTIME/./}; }
+docrun_took() { local us=$(( ${EPOCHREALTIME/./} - docrun_t0 )); printf -- '--- took %d.%d s\n' $((us / 1000000)) $((us / 100000 % 10)) >&2; }
+`
+
 // Compile turns a page into one bash script: each shell block (sh, bash, shell) as it is,
 // each console block command by command (its output kept to compare with what the page
 // shows), each file block as a here-document written to its path (with WriteFiles), with the
@@ -233,13 +239,18 @@ const marker = "CNBKIT_DOC_EOF"
 // mentioned in the page's prose or changes nothing, and when a skipped command is not in the
 // part.
 func Compile(md []byte, o Options) (*Program, error) {
-	blocks, prose, err := Blocks(md, o)
+	blocks, _, err := Blocks(md, o)
+	if err != nil {
+		return nil, err
+	}
+	// What the page tells the reader holds for every part of it.
+	_, prose, err := Blocks(md, Options{})
 	if err != nil {
 		return nil, err
 	}
 	p := &Program{}
 	var b strings.Builder
-	b.WriteString("set -euo pipefail\n")
+	b.WriteString("set -euo pipefail\n" + timing)
 	used := make([]bool, len(o.Substitutions))
 	addUsed := make([]bool, len(o.Additions))
 	skipped := make([]bool, len(o.Skip))
@@ -295,7 +306,7 @@ func Compile(md []byte, o Options) (*Program, error) {
 				n := len(p.Commands)
 				p.Commands = append(p.Commands, c)
 				fmt.Fprintf(&b, "echo '--- page line %d' >&2\ncat >&2 <<'%s'\n$ %s\n%s\n", c.Line, marker, c.Text, marker)
-				fmt.Fprintf(&b, "if {\n%s\n} >\"$DOCRUN_OUT/%d\" 2>&1 </dev/null; then docrun_rc=0; else docrun_rc=$?; fi\ncat \"$DOCRUN_OUT/%d\"\necho \"$docrun_rc\" >\"$DOCRUN_OUT/%d.rc\"\n", c.Text, n, n, n)
+				fmt.Fprintf(&b, "docrun_start\nif {\n%s\n} >\"$DOCRUN_OUT/%d\" 2>&1 </dev/null; then docrun_rc=0; else docrun_rc=$?; fi\ncat \"$DOCRUN_OUT/%d\"\ndocrun_took\necho \"$docrun_rc\" >\"$DOCRUN_OUT/%d.rc\"\n", c.Text, n, n, n)
 				if c.Fails {
 					fmt.Fprintf(&b, "if [ \"$docrun_rc\" -eq 0 ]; then echo 'docrun: page line %d shows an error, but the command succeeded' >&2; exit 1; fi\n", c.Line)
 				} else {
@@ -310,7 +321,7 @@ func Compile(md []byte, o Options) (*Program, error) {
 				}
 				lines = append(lines, add(l))
 			}
-			fmt.Fprintf(&b, "echo '--- page line %d' >&2\nset -x\n%s{ set +x; } 2>/dev/null\n", blk.Line, strings.Join(lines, "\n"))
+			fmt.Fprintf(&b, "echo '--- page line %d' >&2\ndocrun_start\nset -x\n%s{ set +x; } 2>/dev/null\ndocrun_took\n", blk.Line, strings.Join(lines, "\n"))
 		case blk.File != "":
 			text := substitute(blk.Text)
 			if strings.Contains(text, marker) {
