@@ -20,6 +20,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/internal/docrun"
 	"github.com/cnbkit/cnbkit/integration/internal/modproxy"
 	"github.com/cnbkit/cnbkit/integration/internal/packtool"
+	"github.com/cnbkit/cnbkit/integration/internal/prereq"
 )
 
 // shared is a folder the tests of this package share, removed by TestMain.
@@ -182,7 +183,7 @@ func TestSigningPage(t *testing.T) {
 	cosign, err := cosigntool.Binary(ctx)
 	g.Expect(err).NotTo(HaveOccurred())
 	env := packEnv(t, installed(t))
-	env = append(env, "PATH="+filepath.Dir(cosign)+string(os.PathListSeparator)+lookupEnv(env, "PATH"), "HOME="+t.TempDir())
+	env = append(env, "PATH="+filepath.Dir(cosign)+string(os.PathListSeparator)+lookupEnv(env, "PATH"))
 	host := distribution.Start(t, false)
 	dir := clone(t)
 	md := docrun.MustFind(t, "docs/signing.md", "").Read(t, checkout(t))
@@ -233,4 +234,37 @@ image = "` + host + `/my-org/run:1"
 	g.Expect(out).To(ContainSubstring("Successfully created builder image"))
 	_, err = crane.Digest(host+"/my-org/builder:1", crane.Insecure)
 	g.Expect(err).NotTo(HaveOccurred(), "the builder is in the registry")
+}
+
+// TestHarnessPage runs "A first test" of docs/integration.md as an author of a buildpack
+// would: in a module of their own, `go get` of the harness module (from the local module proxy
+// of this checkout, at its version), the page's test file, `go mod tidy` and `go test`, which
+// builds an app with the real lifecycle. The author's buildpack is the harness's own test
+// buildpack (integration/harness/testdata: bash, with a static Go server), in
+// ../build/my-buildpack, and the app its hello.txt, in testdata/app, where the page's test
+// looks for them.
+func TestHarnessPage(t *testing.T) {
+	t.Parallel()
+	prereq.Harness(t)
+	g := NewWithT(t)
+	p, env, _ := proxyEnv(t)
+	env = append(env, "GOFLAGS=") // an author's go command: no -mod=mod
+	work := t.TempDir()
+	module := filepath.Join(work, "my-buildpack")
+	g.Expect(os.CopyFS(filepath.Join(module, "testdata", "app"), os.DirFS(filepath.Join(checkout(t), "integration", "harness", "testdata", "app")))).To(Succeed())
+	bp := filepath.Join(work, "build", "my-buildpack")
+	g.Expect(os.CopyFS(bp, os.DirFS(filepath.Join(checkout(t), "integration", "harness", "testdata", "buildpack")))).To(Succeed())
+	for _, f := range []string{"bin/detect", "bin/build"} {
+		g.Expect(os.Chmod(filepath.Join(bp, f), 0o755)).To(Succeed())
+	}
+	run(t, filepath.Join(checkout(t), "integration"), append(env, "CGO_ENABLED=0"), "go", "build", "-trimpath", "-o", filepath.Join(bp, "server", "hello-server"), "./harness/testdata/hello-server")
+	run(t, module, env, "go", "mod", "init", "example.com/my-buildpack")
+
+	part := docrun.MustFind(t, "docs/integration.md", "A first test")
+	out := part.Run(t.Context(), t, part.Read(t, checkout(t)), module, env, docrun.Options{WriteFiles: true,
+		Substitutions: []docrun.Substitution{{Old: "<version>", New: p.Version}}})
+	g.Expect(out).To(MatchRegexp(`ok\s+example.com/my-buildpack\s`))
+	gomod, err := os.ReadFile(filepath.Join(module, "go.mod"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(gomod)).To(ContainSubstring(modproxy.HarnessModule+" "+p.Version), "the harness came from the module proxy")
 }

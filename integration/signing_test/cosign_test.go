@@ -61,8 +61,16 @@ func setup(t *testing.T) *tools {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building cnbkit: %v\n%s", err, out)
 	}
+	// A home of the test's own for cosign and the Docker configuration; the Go caches stay the
+	// machine's, or every `cnbkit package` would compile the buildpacks from nothing.
+	caches, err := exec.CommandContext(ctx, goBin, "env", "GOCACHE", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	goCache, goModCache, _ := strings.Cut(strings.TrimSpace(string(caches)), "\n")
 	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, "docker"), "COSIGN_PASSWORD=s3cret", "NO_COLOR=1")
+	env := append(os.Environ(), "HOME="+home, "DOCKER_CONFIG="+filepath.Join(home, "docker"), "COSIGN_PASSWORD=s3cret", "NO_COLOR=1",
+		"GOCACHE="+goCache, "GOMODCACHE="+goModCache)
 	trustedRoot := filepath.Join(home, "trusted_root.json")
 	if err := os.WriteFile(trustedRoot, []byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`), 0o644); err != nil {
 		t.Fatal(err)

@@ -227,12 +227,10 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	g.Expect(string(gomod)).To(MatchRegexp(`github.com/cnbkit/cnbkit v0\.0\.0-test\.[0-9a-f]{12}\n`), "the SDK version of the installed cnbkit")
 	g.Expect(string(gomod)).NotTo(ContainSubstring("replace"))
 
-	// The ready-to-package folder, packaged by pack.
+	// The ready-to-package folder the page made, packaged by pack: an app builds with it.
 	hello := filepath.Join(dir, "hello")
-	target := "linux/" + runtime.GOARCH
+	g.Expect(filepath.Join(hello, "hello-from-folder.cnb")).To(BeARegularFile(), "pack packaged the folder")
 	steps := [][]string{
-		{"cnbkit", "package", "out/hello-bp", "--format", "folder", "--target", target},
-		{"pack", "buildpack", "package", "hello-from-folder.cnb", "--path", "out/hello-bp", "--format", "file", "--target", target},
 		{"pack", "build", "hello-folder-app", "--network", "host", "--docker-host", "inherit", "--path", "../hello-app", "--buildpack", "hello-from-folder.cnb", "--builder", builderName, "--trust-extra-buildpacks"},
 		{"docker", "run", "--rm", "--network", "none", "hello-folder-app"},
 	}
@@ -246,4 +244,58 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 		last = string(b)
 	}
 	g.Expect(last).To(ContainSubstring("hello from"), "the app built with the buildpack pack packaged from the folder runs")
+
+	// The READMEs cnbkit new wrote, as their readers follow them.
+	additions := []docrun.Addition{{Command: "pack build", Flags: "--network host"}, {Command: "pack build", Flags: "--docker-host inherit"},
+		{Command: "docker run", Flags: "--network none"}}
+	readme := func(project, template string, subs ...docrun.Substitution) string {
+		t.Helper()
+		md, err := os.ReadFile(filepath.Join(dir, project, "README.md"))
+		g.Expect(err).NotTo(HaveOccurred())
+		part := docrun.MustFind(t, "scaffold/templates/"+template+"/README.md.tmpl", "")
+		return part.Run(ctx, t, md, filepath.Join(dir, project), env, docrun.Options{
+			Substitutions: append(subs, docrun.Substitution{Old: "<builder>", New: builderName}), Additions: additions})
+	}
+	out = readme("hello", "plain")
+	g.Expect(out).To(ContainSubstring("hello from"), "the app of the plain project's README runs")
+
+	// The dependency project with real downloads, as its README asks: the same files the
+	// unit tests serve, from a server on this machine, at URIs that end as theirs do.
+	tools := filepath.Join(dir, "tools")
+	md, err := os.ReadFile(filepath.Join(tools, "README.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(docrun.Mentions(md, "Replace them with your tool's real downloads")).To(BeTrue(), "the test replaces the example URIs as the README asks")
+	files := map[string]string{}
+	for _, arch := range []string{"amd64", "arm64"} {
+		files["linux-"+arch+"/example-tool"] = filepath.Join(tools, "testdata", "dependencies", "linux-"+arch, "example-tool")
+	}
+	downloads, err := fixtures.ServeFiles(files)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(downloads.Close)
+	bt := filepath.Join(tools, "buildpack.toml")
+	data, err := os.ReadFile(bt)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(data)).To(ContainSubstring("https://example.com/downloads/example-tool/1.0.0/"))
+	real := strings.ReplaceAll(string(data), "https://example.com/downloads/example-tool/1.0.0/", downloads.URL+"/")
+	g.Expect(os.WriteFile(bt, []byte(real), 0o644)).To(Succeed())
+	out = readme("tools", "dependency")
+	g.Expect(out).To(ContainSubstring("example-tool 1.0.0 (linux/"+runtime.GOARCH+")"), "the tool the buildpack installed runs in the app image")
+	g.Expect(downloads.Hits("/linux-" + runtime.GOARCH + "/example-tool")).To(Equal(1), "the build downloaded the tool")
+}
+
+// runPythonPage runs docs/buildpacks/python.md in an empty folder with the builder of the
+// builder page: the FastAPI app it shows, built by pack as it shows (the start command it
+// logs compared), then built again with a pip binding naming the package index. The app's
+// project.toml points pip at the fixtures' index, as the page says the walkthrough does.
+func runPythonPage(ctx context.Context, t *testing.T, env []string, work, indexURL string) {
+	t.Helper()
+	g := NewWithT(t)
+	dir := filepath.Join(work, "python-page")
+	writeFiles(t, dir, map[string]string{"project.toml": "[_]\nschema-version = \"0.2\"\n\n[[io.buildpacks.build.env]]\nname = \"PIP_INDEX_URL\"\nvalue = \"" + indexURL + "\"\n"})
+	part := docrun.MustFind(t, "docs/buildpacks/python.md", "")
+	out := part.Run(ctx, t, part.Read(t, repoRoot(t)), dir, env, docrun.Options{WriteFiles: true,
+		Substitutions: []docrun.Substitution{{Old: "<a builder with cnbkit/python>", New: builderName}, {Old: "https://pkgs.example.com/simple", New: indexURL}},
+		Additions:     []docrun.Addition{{Command: "pack build", Flags: "--network host"}, {Command: "pack build", Flags: "--docker-host inherit"}},
+	})
+	g.Expect(strings.Count(out, "Successfully built image '"+pageAppImage+"'")).To(Equal(2), "the app and the app with the binding")
 }

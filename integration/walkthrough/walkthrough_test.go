@@ -232,12 +232,18 @@ func TestWalkthrough(t *testing.T) {
 		g.Expect(out).To(ContainSubstring("decoded 1500 ms at 44100 Hz"))
 	})
 
+	t.Run("docs/buildpacks/python.md, every command", func(t *testing.T) {
+		start := time.Now()
+		runPythonPage(ctx, t, env, work, mirror.IndexURL)
+		timings.add("docs/buildpacks/python.md (2 builds)", time.Since(start))
+	})
+
 	// 9. docs/getting-started.md as written, with the builder of docs/builder.md, and its
 	// project packaged as a folder that pack packages.
 	t.Run("docs/getting-started.md, every command", func(t *testing.T) {
 		start := time.Now()
 		runGettingStarted(ctx, t, env, work)
-		timings.add("docs/getting-started.md", time.Since(start))
+		timings.add("docs/getting-started.md and the READMEs of the projects it makes", time.Since(start))
 	})
 
 	// 10. The seed's Dockerfile approach on the same base, for comparison.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
 )
@@ -23,7 +24,11 @@ import (
 // Module is the module path of cnbkit.
 const Module = "github.com/cnbkit/cnbkit"
 
-// Proxy is a module proxy folder that serves one version of cnbkit.
+// HarnessModule is the module path of the integration harness, the nested module in
+// integration/.
+const HarnessModule = Module + "/integration"
+
+// Proxy is a module proxy folder that serves one version of cnbkit and of its harness module.
 type Proxy struct {
 	// Dir is the proxy folder (GOPROXY=file://<Dir>).
 	Dir string
@@ -34,61 +39,111 @@ type Proxy struct {
 	Version string
 }
 
-// Build writes a proxy serving the module in checkout (the files git tracks plus new ones it
-// does not ignore, as they are in the working tree, without nested modules such as
-// integration/) into dir.
+// Build writes a proxy serving the modules in checkout (the files git tracks plus new ones it
+// does not ignore, as they are in the working tree) into dir: cnbkit (without nested modules
+// such as integration/) and the harness module of integration/, both at one version. The
+// harness module's go.mod requires cnbkit at that version and has no replace directive, as
+// the go.mod of a release of it must (see docs/releasing.md).
 func Build(ctx context.Context, checkout, dir string) (*Proxy, error) {
-	files, err := moduleFiles(ctx, checkout)
+	files, err := moduleFiles(ctx, checkout, "")
+	if err != nil {
+		return nil, err
+	}
+	harnessFiles, err := moduleFiles(ctx, checkout, "integration")
 	if err != nil {
 		return nil, err
 	}
 	h := sha256.New()
-	for _, f := range files {
+	for _, f := range append(files[:len(files):len(files)], harnessFiles...) {
 		data, err := os.ReadFile(f.abs)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(h, "%s %d\n", f.rel, len(data))
+		fmt.Fprintf(h, "%s %d\n", f.abs[len(checkout):], len(data))
 		h.Write(data)
 	}
 	version := "v0.0.0-test." + hex.EncodeToString(h.Sum(nil))[:12]
-	mv := module.Version{Path: Module, Version: version}
-	vdir := filepath.Join(dir, filepath.FromSlash(Module), "@v")
-	if err := os.MkdirAll(vdir, 0o755); err != nil {
-		return nil, err
-	}
-	zf, err := os.Create(filepath.Join(vdir, version+".zip"))
-	if err != nil {
-		return nil, err
-	}
-	zfiles := make([]modzip.File, len(files))
-	for i, f := range files {
-		zfiles[i] = f
-	}
-	if err := modzip.Create(zf, mv, zfiles); err != nil {
-		zf.Close()
-		return nil, fmt.Errorf("zipping %s: %w", checkout, err)
-	}
-	if err := zf.Close(); err != nil {
-		return nil, err
-	}
 	gomod, err := os.ReadFile(filepath.Join(checkout, "go.mod"))
 	if err != nil {
 		return nil, err
+	}
+	if err := serve(dir, Module, version, files, gomod); err != nil {
+		return nil, err
+	}
+	harnessMod, err := releaseGoMod(filepath.Join(checkout, "integration", "go.mod"), version)
+	if err != nil {
+		return nil, err
+	}
+	if err := serve(dir, HarnessModule, version, harnessFiles, harnessMod); err != nil {
+		return nil, err
+	}
+	return &Proxy{Dir: dir, Version: version}, nil
+}
+
+// serve writes the proxy files of module path at version: the zip of files (with gomod as
+// its go.mod), the .mod, the .info and the list.
+func serve(dir, path, version string, files []file, gomod []byte) error {
+	mv := module.Version{Path: path, Version: version}
+	vdir := filepath.Join(dir, filepath.FromSlash(path), "@v")
+	if err := os.MkdirAll(vdir, 0o755); err != nil {
+		return err
+	}
+	zf, err := os.Create(filepath.Join(vdir, version+".zip"))
+	if err != nil {
+		return err
+	}
+	zfiles := make([]modzip.File, 0, len(files))
+	for _, f := range files {
+		if f.rel == "go.mod" {
+			f.data = gomod
+		}
+		zfiles = append(zfiles, f)
+	}
+	if err := modzip.Create(zf, mv, zfiles); err != nil {
+		zf.Close()
+		return fmt.Errorf("zipping %s: %w", path, err)
+	}
+	if err := zf.Close(); err != nil {
+		return err
 	}
 	info, err := json.Marshal(struct {
 		Version string
 		Time    time.Time
 	}{version, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for name, data := range map[string][]byte{version + ".mod": gomod, version + ".info": info, "list": []byte(version + "\n")} {
 		if err := os.WriteFile(filepath.Join(vdir, name), data, 0o644); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return &Proxy{Dir: dir, Version: version}, nil
+	return nil
+}
+
+// releaseGoMod returns the go.mod at path as a release of the harness module has it: it
+// requires cnbkit at version, and the replace directive that points the checkout at ../ is
+// gone (the go command ignores it in a dependency anyway).
+func releaseGoMod(path, version string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := modfile.Parse(path, data, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.AddRequire(Module, version); err != nil {
+		return nil, err
+	}
+	for _, r := range f.Replace {
+		if r.Old.Path == Module {
+			if err := f.DropReplace(r.Old.Path, r.Old.Version); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f.Format()
 }
 
 // Env returns base with the variables that make the go command use the proxy first and the
@@ -121,19 +176,40 @@ func (p *Proxy) Env(ctx context.Context, base []string) ([]string, error) {
 	), nil
 }
 
-// file is one file of the module zip.
+// file is one file of the module zip: the file abs, or data when it is set.
 type file struct {
 	rel, abs string
+	data     []byte
 }
 
-func (f file) Path() string                 { return f.rel }
-func (f file) Lstat() (fs.FileInfo, error)  { return os.Lstat(f.abs) }
-func (f file) Open() (io.ReadCloser, error) { return os.Open(f.abs) }
-func (f file) String() string               { return f.rel }
+func (f file) Path() string { return f.rel }
+func (f file) Lstat() (fs.FileInfo, error) {
+	st, err := os.Lstat(f.abs)
+	if err != nil || f.data == nil {
+		return st, err
+	}
+	return sizedInfo{st, int64(len(f.data))}, nil
+}
+func (f file) Open() (io.ReadCloser, error) {
+	if f.data != nil {
+		return io.NopCloser(bytes.NewReader(f.data)), nil
+	}
+	return os.Open(f.abs)
+}
+func (f file) String() string { return f.rel }
 
-// moduleFiles lists what the module zip holds: regular files git knows of (tracked, or new
-// and not ignored) that exist in the working tree, outside nested modules.
-func moduleFiles(ctx context.Context, checkout string) ([]file, error) {
+// sizedInfo is a file's information with another size.
+type sizedInfo struct {
+	fs.FileInfo
+	size int64
+}
+
+func (i sizedInfo) Size() int64 { return i.size }
+
+// moduleFiles lists what the zip of the module in folder sub of checkout ("" for the root)
+// holds: regular files git knows of (tracked, or new and not ignored) that exist in the
+// working tree under sub, outside modules nested in it; their paths are relative to sub.
+func moduleFiles(ctx context.Context, checkout, sub string) ([]file, error) {
 	cmd := exec.CommandContext(ctx, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	cmd.Dir = checkout
 	var stderr bytes.Buffer
@@ -142,15 +218,20 @@ func moduleFiles(ctx context.Context, checkout string) ([]file, error) {
 	if err != nil {
 		return nil, fmt.Errorf("git ls-files in %s: %w: %s", checkout, err, stderr.String())
 	}
+	prefix := ""
+	if sub != "" {
+		prefix = sub + "/"
+	}
 	var names []string
 	nested := map[string]bool{}
 	for _, n := range strings.Split(string(out), "\x00") {
-		if n == "" {
+		rel, ok := strings.CutPrefix(n, prefix)
+		if n == "" || !ok {
 			continue
 		}
-		names = append(names, n)
-		if path.Base(n) == "go.mod" && path.Dir(n) != "." {
-			nested[path.Dir(n)+"/"] = true
+		names = append(names, rel)
+		if path.Base(rel) == "go.mod" && path.Dir(rel) != "." {
+			nested[path.Dir(rel)+"/"] = true
 		}
 	}
 	var files []file
@@ -165,7 +246,7 @@ func moduleFiles(ctx context.Context, checkout string) ([]file, error) {
 		if inNested {
 			continue // another module, such as integration/
 		}
-		abs := filepath.Join(checkout, filepath.FromSlash(n))
+		abs := filepath.Join(checkout, filepath.FromSlash(prefix+n))
 		st, err := os.Lstat(abs)
 		if err != nil || !st.Mode().IsRegular() || seen[n] {
 			continue // deleted in the working tree, a link, listed twice
@@ -179,7 +260,7 @@ func moduleFiles(ctx context.Context, checkout string) ([]file, error) {
 // Export copies the files the module zip holds (see Build) from checkout into dir, as a
 // user's clone of the repository has them, for tests that run commands from a clone.
 func Export(ctx context.Context, checkout, dir string) error {
-	files, err := moduleFiles(ctx, checkout)
+	files, err := moduleFiles(ctx, checkout, "")
 	if err != nil {
 		return err
 	}
