@@ -3,6 +3,7 @@ package docs
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -79,8 +80,7 @@ func clone(t *testing.T) string {
 	if err := modproxy.Export(t.Context(), checkout(t), dir); err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "GIT_AUTHOR_NAME=cnbkit test", "GIT_AUTHOR_EMAIL=test@cnbkit.invalid",
-		"GIT_COMMITTER_NAME=cnbkit test", "GIT_COMMITTER_EMAIL=test@cnbkit.invalid")
+	env := append(os.Environ(), gitIdentity...)
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "the checkout under test"}} {
 		run(t, dir, env, "git", args...)
 	}
@@ -267,4 +267,34 @@ func TestHarnessPage(t *testing.T) {
 	gomod, err := os.ReadFile(filepath.Join(module, "go.mod"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(gomod)).To(ContainSubstring(modproxy.HarnessModule+" "+p.Version), "the harness came from the module proxy")
+}
+
+// gitIdentity is who commits in the tests' clones.
+var gitIdentity = []string{"GIT_AUTHOR_NAME=cnbkit test", "GIT_AUTHOR_EMAIL=test@cnbkit.invalid",
+	"GIT_COMMITTER_NAME=cnbkit test", "GIT_COMMITTER_EMAIL=test@cnbkit.invalid"}
+
+// TestReleasingPage makes a release as docs/releasing.md says, in a throw-away clone of the
+// checkout (the tags it makes go with the clone; nothing is pushed), checks the binaries the
+// way the page tells a user to, in the dist folder the release wrote, and reproduces them with
+// the dry run at the tag. It is the test of both modes of scripts/release in CI.
+func TestReleasingPage(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	dir := clone(t)
+	env := append(os.Environ(), gitIdentity...)
+	md := docrun.MustFind(t, "docs/releasing.md", "").Read(t, checkout(t))
+	out := docrun.MustFind(t, "docs/releasing.md", "").Run(t.Context(), t, md, dir, env, docrun.Options{})
+	g.Expect(out).To(ContainSubstring("git push origin v0.2.0 integration/v0.2.0"))
+	tags := run(t, dir, env, "git", "tag", "--points-at", "HEAD")
+	g.Expect(strings.Fields(tags)).To(ConsistOf("v0.2.0", "integration/v0.2.0"))
+
+	dist := filepath.Join(dir, "dist", "v0.2.0")
+	part := docrun.MustFind(t, "docs/releasing.md", "What a user verifies")
+	out = part.Run(t.Context(), t, md, dist, env, docrun.Options{Substitutions: []docrun.Substitution{{Old: "linux-amd64", New: "linux-" + runtime.GOARCH}}})
+	g.Expect(out).To(ContainSubstring("cnbkit v0.2.0 (commit " + strings.TrimSpace(run(t, dir, env, "git", "rev-parse", "--short=12", "v0.2.0^{commit}"))))
+
+	// The user's clone at the tag: the dry run gives the same sums.
+	part = docrun.MustFind(t, "docs/releasing.md", "Reproducing the binaries")
+	part.Run(t.Context(), t, md, dir, env, docrun.Options{Substitutions: []docrun.Substitution{{Old: "<downloaded SHA256SUMS>", New: filepath.Join(dist, "SHA256SUMS")}}})
+	g.Expect(filepath.Join(dir, "rebuilt", "cnbkit-v0.2.0-darwin-arm64")).To(BeARegularFile())
 }

@@ -45,11 +45,11 @@ type Proxy struct {
 // harness module's go.mod requires cnbkit at that version and has no replace directive, as
 // the go.mod of a release of it must (see docs/releasing.md).
 func Build(ctx context.Context, checkout, dir string) (*Proxy, error) {
-	files, err := moduleFiles(ctx, checkout, "")
+	files, err := repoFiles(ctx, checkout, "", false)
 	if err != nil {
 		return nil, err
 	}
-	harnessFiles, err := moduleFiles(ctx, checkout, "integration")
+	harnessFiles, err := repoFiles(ctx, checkout, "integration", false)
 	if err != nil {
 		return nil, err
 	}
@@ -206,10 +206,11 @@ type sizedInfo struct {
 
 func (i sizedInfo) Size() int64 { return i.size }
 
-// moduleFiles lists what the zip of the module in folder sub of checkout ("" for the root)
-// holds: regular files git knows of (tracked, or new and not ignored) that exist in the
-// working tree under sub, outside modules nested in it; their paths are relative to sub.
-func moduleFiles(ctx context.Context, checkout, sub string) ([]file, error) {
+// repoFiles lists the regular files git knows of (tracked, or new and not ignored) that exist
+// in the working tree under folder sub of checkout ("" for the root), with paths relative to
+// sub: with nested false, only those of the module in sub (what its zip holds), leaving out
+// modules nested in it.
+func repoFiles(ctx context.Context, checkout, sub string, nested bool) ([]file, error) {
 	cmd := exec.CommandContext(ctx, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	cmd.Dir = checkout
 	var stderr bytes.Buffer
@@ -223,22 +224,22 @@ func moduleFiles(ctx context.Context, checkout, sub string) ([]file, error) {
 		prefix = sub + "/"
 	}
 	var names []string
-	nested := map[string]bool{}
+	modules := map[string]bool{} // folders of nested modules
 	for _, n := range strings.Split(string(out), "\x00") {
 		rel, ok := strings.CutPrefix(n, prefix)
 		if n == "" || !ok {
 			continue
 		}
 		names = append(names, rel)
-		if path.Base(rel) == "go.mod" && path.Dir(rel) != "." {
-			nested[path.Dir(rel)+"/"] = true
+		if path.Base(rel) == "go.mod" && path.Dir(rel) != "." && !nested {
+			modules[path.Dir(rel)+"/"] = true
 		}
 	}
 	var files []file
 	seen := map[string]bool{}
 	for _, n := range names {
 		inNested := false
-		for d := range nested {
+		for d := range modules {
 			if strings.HasPrefix(n, d) {
 				inNested = true
 			}
@@ -257,10 +258,11 @@ func moduleFiles(ctx context.Context, checkout, sub string) ([]file, error) {
 	return files, nil
 }
 
-// Export copies the files the module zip holds (see Build) from checkout into dir, as a
-// user's clone of the repository has them, for tests that run commands from a clone.
+// Export copies the files of the repository in checkout (tracked, or new and not ignored, as
+// the working tree has them, nested modules included) into dir, as a user's clone of the
+// repository has them, for tests that run commands from a clone.
 func Export(ctx context.Context, checkout, dir string) error {
-	files, err := moduleFiles(ctx, checkout, "")
+	files, err := repoFiles(ctx, checkout, "", true)
 	if err != nil {
 		return err
 	}
