@@ -280,7 +280,7 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	g.Expect(os.WriteFile(bt, []byte(real), 0o644)).To(Succeed())
 	out = readme("tools", "dependency")
 	g.Expect(out).To(ContainSubstring("example-tool 1.0.0 (linux/"+runtime.GOARCH+")"), "the tool the buildpack installed runs in the app image")
-	g.Expect(downloads.Hits("/linux-" + runtime.GOARCH + "/example-tool")).To(Equal(1), "the build downloaded the tool")
+	g.Expect(downloads.Hits("/linux-"+runtime.GOARCH+"/example-tool")).To(Equal(1), "the build downloaded the tool")
 }
 
 // runPythonPage runs docs/buildpacks/python.md in an empty folder with the builder of the
