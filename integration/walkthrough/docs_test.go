@@ -264,7 +264,7 @@ func runGettingStarted(ctx context.Context, t *testing.T, env []string, work str
 	tools := filepath.Join(dir, "tools")
 	md, err := os.ReadFile(filepath.Join(tools, "README.md"))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(docrun.Mentions(md, "Replace them with your tool's real downloads")).To(BeTrue(), "the test replaces the example URIs as the README asks")
+	g.Expect(docrun.Mentions(md, "Replace them with your tool's real")).To(BeTrue(), "the test replaces the example URIs as the README asks")
 	files := map[string]string{}
 	for _, arch := range []string{"amd64", "arm64"} {
 		files["linux-"+arch+"/example-tool"] = filepath.Join(tools, "testdata", "dependencies", "linux-"+arch, "example-tool")
