@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/cnbkit/cnbkit/internal/fstree"
@@ -289,7 +290,9 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 		args = append(args, "-previous-image", prev.Image)
 	}
 	args = append(args, image)
+	start := time.Now()
 	run, err := h.runLifecycle(ctx, work, mounts, env, args, opts.Output)
+	elapsed := time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("building %s: %w", image, err)
 	}
@@ -299,9 +302,11 @@ func (h *Harness) build(ctx context.Context, t testing.TB, opts BuildOptions, st
 		Logs:      run.logs,
 		Image:     image,
 		LayersDir: dirs["layers"],
+		Elapsed:   elapsed,
 		Options:   opts,
 		lineage:   state,
 	}
+	res.readLogs()
 	if opts.Layout {
 		res.LayoutPath, err = layoutPath(state.layout, image)
 		if err != nil {

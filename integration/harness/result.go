@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -64,6 +66,17 @@ type Result struct {
 	// LayoutPath is the OCI layout directory holding the image when the build exported to
 	// a layout (BuildOptions.Layout); empty otherwise.
 	LayoutPath string
+	// Restored names the layers ("<buildpack id>:<layer>") whose contents the lifecycle's
+	// restorer brought back from the cache, as its "Restoring data for ... from cache" lines
+	// say. Launch layers reused by their metadata alone are not in it.
+	Restored []string
+	// Elapsed is how long the lifecycle ran (creator, from start to exit), without the
+	// harness's own work before and after (copying the app and buildpacks, reading the image).
+	Elapsed time.Duration
+	// Phases are the durations the lifecycle's "Timer: <name> ran for <duration>" lines
+	// report, by name ("Analyzer", "Detector", "Restorer", "Builder", "Exporter", "Cache",
+	// ...). The lifecycle prints them only with BuildOptions.LogLevel "debug".
+	Phases map[string]time.Duration
 	// Options are the options the build ran with (defaults filled in).
 	Options BuildOptions
 
@@ -379,4 +392,26 @@ func layoutImage(dir string) (v1.Image, error) {
 		return nil, fmt.Errorf("layout %s holds no image", dir)
 	}
 	return idx.Image(m.Manifests[len(m.Manifests)-1].Digest)
+}
+
+var (
+	restoredLine = regexp.MustCompile(`(?m)Restoring data for "([^"]+)" from cache`)
+	timerLine    = regexp.MustCompile(`(?m)Timer: (.+?) ran for (\S+) and ended at`)
+)
+
+// readLogs fills in what the lifecycle's output tells: the layers restored from the cache
+// and the phase timers.
+func (r *Result) readLogs() {
+	for _, m := range restoredLine.FindAllStringSubmatch(r.Logs, -1) {
+		r.Restored = append(r.Restored, m[1])
+	}
+	sort.Strings(r.Restored)
+	for _, m := range timerLine.FindAllStringSubmatch(r.Logs, -1) {
+		if d, err := time.ParseDuration(m[2]); err == nil {
+			if r.Phases == nil {
+				r.Phases = map[string]time.Duration{}
+			}
+			r.Phases[m[1]] += d
+		}
+	}
 }

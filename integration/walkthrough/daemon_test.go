@@ -91,7 +91,7 @@ func removeStaleDaemonDirs() {
 
 // startDockerd starts a private daemon, overlay2 first and vfs when overlay2 is not usable,
 // and stops it (containers, process group, mounts, files) with t.Cleanup.
-func startDockerd(ctx context.Context, t *testing.T) *dockerd {
+func startDockerd(ctx context.Context, t testing.TB) *dockerd {
 	t.Helper()
 	bin := prereq.Tool(t, "dockerd", "docker.io")
 	docker := prereq.Tool(t, "docker", "docker.io")

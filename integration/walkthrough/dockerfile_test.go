@@ -50,27 +50,18 @@ type dockerfileApp struct {
 // time and size and checks the image serves the same JSON.
 func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work string, app dockerfileApp, timings *report) {
 	g := NewWithT(t)
-	dir := filepath.Join(work, app.image)
-	// The app in app/, the CPython archive beside it, so `COPY app/ .` copies the app only.
-	files := map[string]string{"Dockerfile": seedDockerfile(app.base)}
-	for k, v := range app.files {
-		files["app/"+k] = v
-	}
-	writeFiles(t, dir, files)
-	g.Expect(copyFile(app.cpython.Path, filepath.Join(dir, "cpython.tar.gz"))).To(Succeed())
-	args := []string{"build", "--network", "host", "--build-arg", "PIP_INDEX_URL=" + app.indexURL, "-t", app.image, dir}
-	legacy := []string{"DOCKER_BUILDKIT=0"}
+	dir := writeDockerfileApp(t, filepath.Join(work, app.image), app)
 	start := time.Now()
-	_, err := d.runEnv(ctx, legacy, args...)
+	_, err := dockerfileBuild(ctx, d, dir, app)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), cold", time.Since(start))
 	start = time.Now()
-	_, err = d.runEnv(ctx, legacy, args...)
+	_, err = dockerfileBuild(ctx, d, dir, app)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), warm (no change)", time.Since(start))
 	writeFiles(t, dir, map[string]string{"app/farewell.py": farewellPy})
 	start = time.Now()
-	out, err := d.runEnv(ctx, legacy, args...)
+	out, err := dockerfileBuild(ctx, d, dir, app)
 	g.Expect(err).NotTo(HaveOccurred())
 	timings.add("docker build (Dockerfile), app code changed", time.Since(start))
 	g.Expect(out).To(MatchRegexp(`RUN python3 -m venv[^\n]*\n ---> Using cache`), "the pip step comes from the build cache after a code change:\n%s", out)
@@ -89,6 +80,30 @@ func dockerfileComparison(ctx context.Context, t *testing.T, d *dockerd, work st
 		}
 	})
 	g.Expect(getJSON(ctx, t, port)).To(Equal(app.want))
+}
+
+// writeDockerfileApp writes the build context of the Dockerfile approach for app into dir:
+// the Dockerfile, the app in app/ and the CPython archive beside it, so `COPY app/ .` copies
+// the app only. It returns dir.
+func writeDockerfileApp(t testing.TB, dir string, app dockerfileApp) string {
+	t.Helper()
+	files := map[string]string{"Dockerfile": seedDockerfile(app.base)}
+	for k, v := range app.files {
+		files["app/"+k] = v
+	}
+	writeFiles(t, dir, files)
+	if err := copyFile(app.cpython.Path, filepath.Join(dir, "cpython.tar.gz")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// dockerfileBuild runs docker build on the context in dir (see writeDockerfileApp) with the
+// legacy builder and the host network (for the loopback index), tagging app.image. flags go
+// before the context, e.g. --no-cache.
+func dockerfileBuild(ctx context.Context, d *dockerd, dir string, app dockerfileApp, flags ...string) (string, error) {
+	args := append([]string{"build", "--network", "host", "--build-arg", "PIP_INDEX_URL=" + app.indexURL, "-t", app.image}, flags...)
+	return d.runEnv(ctx, []string{"DOCKER_BUILDKIT=0"}, append(args, dir)...)
 }
 
 func copyFile(src, dst string) error {

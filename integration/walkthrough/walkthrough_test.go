@@ -326,7 +326,7 @@ func packRebuild(ctx context.Context, t *testing.T, p *packCLI, dir string, args
 // cnbkit/ffmpeg) for the host with the mirror's inventory replacing the buildpacks' own, as
 // `cnbkit package python-ffmpeg.cnb --path buildpacks/python-ffmpeg --dependencies
 // inventory.toml --dependencies-mode replace` does.
-func packageBuildpacks(ctx context.Context, t *testing.T, work string, mirror *fixtures.Mirror) string {
+func packageBuildpacks(ctx context.Context, t testing.TB, work string, mirror *fixtures.Mirror) string {
 	t.Helper()
 	inv := filepath.Join(work, "inventory.toml")
 	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
@@ -345,7 +345,7 @@ func packageProbe(ctx context.Context, t *testing.T, work string) string {
 }
 
 // packageFile packages opts for the host's architecture and writes the .cnb file out.
-func packageFile(ctx context.Context, t *testing.T, opts packager.Options, out string) string {
+func packageFile(ctx context.Context, t testing.TB, opts packager.Options, out string) string {
 	t.Helper()
 	src, err := filepath.Abs(opts.Path)
 	if err != nil {
@@ -414,7 +414,7 @@ image = "` + stackImage("run", release) + `"
 func stackImage(kind, release string) string { return "cnbkit/walkthrough-" + kind + ":" + release }
 
 // loadImages writes images as a `docker save` tarball and loads it into the daemon.
-func loadImages(ctx context.Context, t *testing.T, d *dockerd, work string, images map[string]v1.Image) {
+func loadImages(ctx context.Context, t testing.TB, d *dockerd, work string, images map[string]v1.Image) {
 	t.Helper()
 	refs := map[name.Reference]v1.Image{}
 	for ref, img := range images {
@@ -745,7 +745,7 @@ func (p *packCLI) run(ctx context.Context, dir string, args ...string) (string, 
 	return buf.String(), nil
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for p, content := range files {
 		full := filepath.Join(dir, p)
