@@ -79,11 +79,64 @@ func (l *Layers) Previous() []string {
 	return names
 }
 
+// LayerKind is what OpenLayer accepts for a layer's kind: a Needs (what the layer is for; the
+// SDK picks the lifecycle's flags) or LayerTypes (the flags as the lifecycle reads them).
+type LayerKind interface {
+	// Types returns the lifecycle's layer types for the kind.
+	Types() LayerTypes
+}
+
+// Needs declares who reads a layer's contents, and when. OpenLayer maps it to the lifecycle's
+// layer types, and so to what an unchanged rebuild costs:
+//
+//   - Launch alone: launch=true. The layer is reused from the previous image by its metadata
+//     alone: a rebuild restores none of its files and the exporter does not read them again.
+//     The reused layer has no directory (HasContents is false); when this build needs its
+//     files after all, fill it again with Refill (dependency.Refill does it for a dependency).
+//   - Build: later buildpacks read it while they build. build=true and cache=true: the
+//     lifecycle restores build layers only from the cache, so without cache=true the layer
+//     would be rebuilt on every build.
+//   - EveryBuild: this buildpack reads it on every build, even when nothing changed (e.g. to
+//     run a build step with it). cache=true.
+//
+// Build and EveryBuild cost on every build: the lifecycle restores the layer file by file from
+// the cache, then tars and hashes it again for the image and the cache. Keep what is needed
+// only when something changes as a packed artifact instead (see the dependency package's
+// KeepArtifact and Stash).
+type Needs struct {
+	Launch, Build, EveryBuild bool
+}
+
+// Types returns the lifecycle's layer types for n.
+func (n Needs) Types() LayerTypes {
+	return LayerTypes{Launch: n.Launch, Build: n.Build, Cache: n.Build || n.EveryBuild}
+}
+
+func (n Needs) String() string {
+	var parts []string
+	for _, p := range []struct {
+		on   bool
+		name string
+	}{{n.Launch, "launch"}, {n.Build, "later buildpacks' build"}, {n.EveryBuild, "every build"}} {
+		if p.on {
+			parts = append(parts, p.name)
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // LayerTypes says when a layer is available: during build of later buildpacks, in the app
-// image, and cached for the next build.
+// image, and cached for the next build. These are the flags of <layer>.toml as the lifecycle
+// reads them; Needs says the same in terms of who reads the layer.
 type LayerTypes struct {
 	Build, Launch, Cache bool
 }
+
+// Types returns t.
+func (t LayerTypes) Types() LayerTypes { return t }
 
 func (t LayerTypes) spec() spec.LayerTypes {
 	return spec.LayerTypes{Build: t.Build, Launch: t.Launch, Cache: t.Cache}
@@ -181,8 +234,9 @@ func (s LayerStatus) String() string {
 // Layer is a layer opened for this build, with metadata of type M. OpenLayer may be called
 // from several goroutines; one Layer and its Envs belong to one goroutine at a time.
 type Layer[M any] struct {
-	Name  string
-	Path  string // <layers>/<name>; absent for a reused launch-only layer (see HasContents)
+	Name string
+	Path string // <layers>/<name>; absent for a reused launch-only layer (see HasContents)
+	// Types are the lifecycle's flags the layer is written with.
 	Types LayerTypes
 	// Metadata is written to <name>.toml at the end of build. It starts as the previous metadata
 	// for a reused layer and as the wanted metadata otherwise; update it freely before build returns.
@@ -198,11 +252,31 @@ type Layer[M any] struct {
 }
 
 // HasContents reports whether the layer directory is here. A reused launch-only layer
-// (launch=true, cache=false) comes back with its metadata only: the exporter reuses its
-// contents from the previous image, so it must not be written to.
+// (Needs{Launch: true}) comes back with its metadata only: the exporter reuses its contents
+// from the previous image. Do not create its directory, or the exporter puts what the
+// directory holds into the image instead; call Refill when this build needs the files.
 func (l *Layer[M]) HasContents() bool { return l.hasContents }
 
-// OpenLayer opens the layer name with the given types and wanted metadata.
+// Refill gives a layer that was reused without contents an empty directory, for a build that
+// needs the layer's files after all (CPython, to rebuild a virtual environment). Put the same
+// files back: the exporter then finds the same layer digest and still reuses the previous
+// image's layer; other files make a new layer, which is correct but not reused. The layer
+// stays reused (Status and Metadata are unchanged) and its environment files are written again
+// at the end of build. It does nothing for a layer that has its contents.
+func (l *Layer[M]) Refill() error {
+	if l.hasContents {
+		return nil
+	}
+	if err := os.MkdirAll(l.Path, 0o755); err != nil {
+		return fmt.Errorf("refilling layer %s: %w", l.Name, err)
+	}
+	l.hasContents = true
+	l.layers.log.Debug("layer %s: refilled (its files are needed in this build)", l.Name)
+	return nil
+}
+
+// OpenLayer opens the layer name of the given kind (a Needs, or LayerTypes) with the wanted
+// metadata.
 //
 // When a previous layer of that name exists and its metadata decodes into M, restore decides
 // with Keep or Rebuild. A nil restore keeps the layer when the previous metadata equals want
@@ -210,14 +284,24 @@ func (l *Layer[M]) HasContents() bool { return l.hasContents }
 // without contents (launch-only) can be kept only with launch-only types. When the layer is not
 // kept, its directory is emptied (or created).
 //
-// The layer is persisted automatically when build returns without error.
-func OpenLayer[M any](layers *Layers, name string, types LayerTypes, want M, restore func(previous M) Decision) (*Layer[M], error) {
+// The layer is persisted automatically when build returns without error. Set its environment
+// (and exec.d programs) on every build: they are written whenever the layer has its directory
+// and left as the previous image has them when it was reused without contents, so put what
+// they depend on into the metadata.
+func OpenLayer[M any](layers *Layers, name string, kind LayerKind, want M, restore func(previous M) Decision) (*Layer[M], error) {
 	if layers == nil {
 		return nil, errors.New("opening layer: no layers directory (OpenLayer works in build only)")
 	}
 	if err := checkLayerName(name); err != nil {
 		return nil, err
 	}
+	if kind == nil {
+		return nil, fmt.Errorf("opening layer %q: no kind: pass an sdk.Needs saying who reads the layer", name)
+	}
+	if n, ok := kind.(Needs); ok && n == (Needs{}) {
+		return nil, fmt.Errorf("opening layer %q: sdk.Needs{} says nobody reads it: set Launch, Build or EveryBuild", name)
+	}
+	types := kind.Types()
 	// Reserve the name, then decide without holding the lock: restore is the author's code.
 	layers.mu.Lock()
 	if _, dup := layers.opened[name]; dup {
@@ -435,16 +519,18 @@ func (l *Layer[M]) ProcessEnv(process string) *Env {
 
 // WriteExecD writes an exec.d program, <layer>/exec.d/<name>, mode 0755. The launcher runs it
 // before each process and adds the TOML it writes to file descriptor 3 to the environment.
+// On a layer reused without its contents it writes nothing: the previous image's layer keeps
+// its exec.d programs, as it keeps its environment files.
 func (l *Layer[M]) WriteExecD(name string, program io.Reader) error {
-	if !l.hasContents {
-		return fmt.Errorf("writing exec.d program %s of layer %s: the layer was reused without contents; rebuild it to change it", name, l.Name)
-	}
 	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("writing exec.d program %q of layer %s: use a plain file name", name, l.Name)
 	}
 	data, err := io.ReadAll(program)
 	if err != nil {
 		return fmt.Errorf("reading exec.d program %s: %w", name, err)
+	}
+	if !l.hasContents {
+		return nil
 	}
 	dir := filepath.Join(l.Path, "exec.d")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -521,8 +607,14 @@ func (f SBOMFormat) MediaType() (string, bool) {
 
 func (l *Layer[M]) status() LayerStatus { return l.Status }
 
-// persist writes the layer's environment files and <name>.toml.
+// persist writes the layer's environment files and <name>.toml. A layer reused without its
+// contents keeps the environment files of the previous image's layer: its environment is
+// written only when the layer has its directory (new, rebuilt or refilled).
 func (l *Layer[M]) persist() error {
+	if !l.hasContents && dirExists(l.Path) {
+		return fmt.Errorf("persisting layer %s: it was reused without its contents, but its directory was created: "+
+			"the exporter would put only what the directory holds into the image; call Refill before writing into a reused layer, and put all its files back", l.Name)
+	}
 	envDirs := []struct {
 		dir string
 		env *Env
@@ -541,12 +633,12 @@ func (l *Layer[M]) persist() error {
 		if len(d.env.ops) == 0 {
 			continue
 		}
-		if !l.hasContents {
-			return fmt.Errorf("persisting layer %s: environment was set on a layer reused without contents; rebuild the layer to change it", l.Name)
-		}
 		files, err := cnb.EnvFiles(d.env.ops)
 		if err != nil {
 			return fmt.Errorf("persisting layer %s %s: %w", l.Name, d.dir, err)
+		}
+		if !l.hasContents {
+			continue
 		}
 		if err := cnb.WriteEnvDir(filepath.Join(l.Path, d.dir), files); err != nil {
 			return fmt.Errorf("persisting layer %s: %w", l.Name, err)

@@ -211,6 +211,84 @@ func TestOpenLayerDecisions(t *testing.T) {
 	}
 }
 
+func TestNeedsTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		needs sdk.Needs
+		types sdk.LayerTypes
+		text  string
+	}{
+		{sdk.Needs{Launch: true}, sdk.LayerTypes{Launch: true}, "launch"},
+		{sdk.Needs{Build: true}, sdk.LayerTypes{Build: true, Cache: true}, "later buildpacks' build"},
+		{sdk.Needs{EveryBuild: true}, sdk.LayerTypes{Cache: true}, "every build"},
+		{sdk.Needs{Launch: true, Build: true}, sdk.LayerTypes{Launch: true, Build: true, Cache: true}, "launch, later buildpacks' build"},
+		{sdk.Needs{Launch: true, EveryBuild: true}, sdk.LayerTypes{Launch: true, Cache: true}, "launch, every build"},
+		{sdk.Needs{}, sdk.LayerTypes{}, "nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			g.Expect(tt.needs.Types()).To(Equal(tt.types), "%+v.Types()", tt.needs)
+			g.Expect(tt.needs.String()).To(Equal(tt.text))
+		})
+	}
+}
+
+// A launch-only layer kept without contents: its environment and exec.d stay as the previous
+// image has them until the layer is refilled; a refilled layer gets them written again.
+func TestLaunchOnlyLayerKeptAndRefilled(t *testing.T) {
+	t.Parallel()
+	for _, refill := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refill=%t", refill), func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			w := newWorld(t, "0.12", "")
+			previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
+			exit, log := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+				l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
+				if err != nil {
+					return err
+				}
+				g.Expect(l.Status.Restored).To(BeTrue())
+				g.Expect(l.HasContents()).To(BeFalse())
+				g.Expect(l.Types).To(Equal(sdk.LayerTypes{Launch: true}))
+				if refill {
+					g.Expect(l.Refill()).To(Succeed())
+					g.Expect(l.HasContents()).To(BeTrue())
+					g.Expect(l.Refill()).To(Succeed(), "a second Refill does nothing")
+					write(t, filepath.Join(l.Path, "bin", "tool"), "the same file again")
+				}
+				g.Expect(l.WriteExecD("x", strings.NewReader("#!/bin/sh\n"))).To(Succeed())
+				l.LaunchEnv().Override("A", "b")
+				g.Expect(l.Status.Restored).To(BeTrue(), "a refilled layer is still the reused one")
+				return nil
+			})
+			g.Expect(exit.Code).To(Equal(0), log)
+			if refill {
+				g.Expect(listDir(t, w.layers)).To(Equal([]string{"l.toml", "l/", "l/bin/", "l/bin/tool", "l/env.launch/", "l/env.launch/A.override", "l/exec.d/", "l/exec.d/x"}))
+			} else {
+				g.Expect(listDir(t, w.layers)).To(Equal([]string{"l.toml"}), "no directory: the exporter reuses the previous image's layer")
+			}
+		})
+	}
+	t.Run("bad env names fail without contents too", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		w := newWorld(t, "0.12", "")
+		previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
+		exit, _ := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+			l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
+			if err != nil {
+				return err
+			}
+			l.LaunchEnv().Override("A=B", "c")
+			return nil
+		})
+		g.Expect(exit.Err).To(MatchError(ContainSubstring(`"A=B" is not a valid environment variable name`)))
+	})
+}
+
 func TestLayersNotOpenedAreRemoved(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
@@ -257,21 +335,23 @@ func TestOpenLayerErrors(t *testing.T) {
 		_, err := sdk.OpenLayer[sdk.None](nil, "a", sdk.LayerTypes{}, sdk.None{}, nil)
 		NewWithT(t).Expect(err).To(MatchError(ContainSubstring("OpenLayer works in build only")))
 	})
-	t.Run("env on a kept layer without contents", func(t *testing.T) {
+	t.Run("a Needs that nobody needs", func(t *testing.T) {
 		t.Parallel()
 		g := NewWithT(t)
-		w := newWorld(t, "0.12", "")
-		previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
-		exit, _ := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
-			l, err := sdk.OpenLayer(req.Layers, "l", sdk.LayerTypes{Launch: true}, layerMeta{Version: "1"}, nil)
-			if err != nil {
-				return err
-			}
-			g.Expect(l.WriteExecD("x", strings.NewReader(""))).To(MatchError(ContainSubstring("reused without contents")))
-			l.LaunchEnv().Override("A", "b")
-			return nil
+		exit, _ := buildWith(t, newWorld(t, "0.12", ""), func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+			_, err := sdk.OpenLayer(req.Layers, "a", sdk.Needs{}, sdk.None{}, nil)
+			return err
 		})
-		g.Expect(exit.Err).To(MatchError(ContainSubstring("persisting layer l: environment was set on a layer reused without contents")))
+		g.Expect(exit.Err).To(MatchError(`opening layer "a": sdk.Needs{} says nobody reads it: set Launch, Build or EveryBuild`))
+	})
+	t.Run("no kind", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		exit, _ := buildWith(t, newWorld(t, "0.12", ""), func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+			_, err := sdk.OpenLayer(req.Layers, "a", nil, sdk.None{}, nil)
+			return err
+		})
+		g.Expect(exit.Err).To(MatchError(ContainSubstring(`opening layer "a": no kind`)))
 	})
 	t.Run("bad env and exec.d names", func(t *testing.T) {
 		t.Parallel()
@@ -350,4 +430,22 @@ func TestOpenLayerConcurrently(t *testing.T) {
 	g.Expect(exit.Layers["outer"].Restored).To(BeTrue())
 	g.Expect(filepath.Join(w.layers, "inner.toml")).To(BeAnExistingFile())
 	g.Expect(filepath.Join(w.layers, "p7", "env.launch", "I.override")).To(BeAnExistingFile())
+}
+
+// Writing into a reused launch-only layer without Refill would make the exporter replace the
+// image's layer by whatever the directory holds: the build fails instead.
+func TestReusedLayerWrittenWithoutRefill(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	w := newWorld(t, "0.12", "")
+	previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
+	exit, _ := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+		l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
+		if err != nil {
+			return err
+		}
+		write(t, filepath.Join(l.Path, "bin", "tool"), "one file of many")
+		return nil
+	})
+	g.Expect(exit.Err).To(MatchError(ContainSubstring("persisting layer l: it was reused without its contents, but its directory was created")))
 }

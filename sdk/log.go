@@ -140,6 +140,25 @@ func (l *Logger) Timed(title string) func() {
 	}
 }
 
+// TimedDetail returns a function that prints "<what>: <duration>" as a detail line of the
+// current section, for the steps of a Timed section:
+//
+//	done := log.TimedDetail("pip install")
+//	...
+//	done() // "pip install: 4.2s"
+func (l *Logger) TimedDetail(what string) func() {
+	if l == nil {
+		return func() {}
+	}
+	start := l.now()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.Detail("%s: %s", what, formatDuration(l.now().Sub(start)))
+		})
+	}
+}
+
 func formatDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:

@@ -24,6 +24,12 @@ func TestLoggerTimed(t *testing.T) {
 	done()
 	done() // only once
 	g.Expect(b.String()).To(Equal("  Installing\n    Completed in 2.3s\n"))
+	b.Reset()
+	step := l.TimedDetail("pip install")
+	now = now.Add(412 * time.Millisecond)
+	step()
+	step() // only once
+	g.Expect(b.String()).To(Equal("    pip install: 412ms\n"))
 	for d, want := range map[time.Duration]string{
 		0: "0s", 1500 * time.Microsecond: "2ms", 90 * time.Second: "1m30s", 61*time.Minute + 400*time.Millisecond: "1h1m0s",
 	} {
@@ -36,6 +42,7 @@ func TestLoggerTimed(t *testing.T) {
 	nilLog.Warn("a")
 	nilLog.Debug("a")
 	nilLog.Timed("a")()
+	nilLog.TimedDetail("a")()
 	g.Expect(nilLog.DebugEnabled()).To(BeFalse())
 }
 
