@@ -54,9 +54,12 @@ type Options struct {
 	// for what another buildpack asks for. It is written as the lifecycle writes the file.
 	Plan sdk.Plan
 	// Layers is a previous build's LayersDir. It is copied and then treated as the lifecycle's
-	// restorer would: cache=true layers come back with contents, launch=true cache=false layers
-	// with their metadata only (no directory), other layers, launch.toml and build.toml are
-	// gone, store.toml stays. The previous outcome is left untouched.
+	// analyzer and restorer would: cache=true layers come back with contents (sdk.Needs Build
+	// or EveryBuild), launch=true cache=false build=false layers with their metadata only and
+	// no directory (sdk.Needs{Launch: true}: HasContents is false), other layers, launch.toml
+	// and build.toml are gone, store.toml stays; the SBOM files of launch and cache layers come
+	// back. Every restored number is a float, as after the lifecycle's JSON round trip. The
+	// previous outcome is left untouched.
 	Layers string
 }
 
@@ -520,14 +523,21 @@ func restoreLayers(dir string) error {
 			}
 			return nil
 		}
+		// SBOM files come back for launch layers (from the previous image's SBOM layer) and
+		// cache layers (from the cache), whatever happens to the layer itself.
+		if lt.Types.Launch || lt.Types.Cache {
+			sboms = nil
+		}
 		// The restored <layer>.toml never carries types: the buildpack must set them again.
 		metaOnly := spec.LayerTOML{Metadata: lt.Metadata}
 		switch {
 		case lt.Types.Cache:
+			// Restored from the cache, file by file.
 			if err := writeFile(path, metaOnly); err != nil {
 				return err
 			}
 		case lt.Types.Launch && !lt.Types.Build:
+			// Reused from the previous image by its metadata alone: no directory.
 			if err := remove(append(sboms, filepath.Join(dir, name))...); err != nil {
 				return err
 			}
@@ -535,6 +545,7 @@ func restoreLayers(dir string) error {
 				return err
 			}
 		default:
+			// Build layers that are not cached, and layers with no types, are not restored.
 			if err := remove(append(sboms, path, filepath.Join(dir, name))...); err != nil {
 				return err
 			}

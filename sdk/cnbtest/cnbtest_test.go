@@ -27,7 +27,7 @@ type xRequest struct {
 }
 
 // layersBuild opens one layer per types entry, each with metadata v and a file inside.
-func layersBuild(v string, types map[string]sdk.LayerTypes) sdk.BuildFunc[sdk.None, sdk.None] {
+func layersBuild(v string, types map[string]sdk.LayerKind) sdk.BuildFunc[sdk.None, sdk.None] {
 	return func(_ context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
 		for name, tp := range types {
 			l, err := sdk.OpenLayer(req.Layers, name, tp, meta{V: v}, nil)
@@ -53,11 +53,11 @@ const descriptor = "api = \"0.12\"\n[buildpack]\nid = \"t/t\"\nversion = \"1.0.0
 func TestSecondBuildSeesWhatTheLifecycleRestores(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	types := map[string]sdk.LayerTypes{
-		"cached":       {Launch: true, Cache: true},
-		"launch-only":  {Launch: true},
-		"build-only":   {Build: true},
-		"launch-build": {Launch: true, Build: true},
+	types := map[string]sdk.LayerKind{
+		"cached":       sdk.LayerTypes{Launch: true, Cache: true},
+		"launch-only":  sdk.LayerTypes{Launch: true},
+		"build-only":   sdk.LayerTypes{Build: true},
+		"launch-build": sdk.LayerTypes{Launch: true, Build: true},
 	}
 	opts := cnbtest.Options{Descriptor: []byte(descriptor)}
 	first := cnbtest.Build(t, layersBuild("1", types), opts)
@@ -82,6 +82,7 @@ func TestSecondBuildSeesWhatTheLifecycleRestores(t *testing.T) {
 	g.Expect(lo.HasContents).To(BeFalse(), "the exporter reuses a launch-only layer from the previous image")
 	g.Expect(lo.Types).To(Equal(sdk.LayerTypes{Launch: true}))
 	g.Expect(cnbtest.LayerMetadata[meta](second, "launch-only")).To(Equal(meta{V: "1"}))
+	g.Expect(lo.SBOM).To(Equal([]string{"launch-only.sbom.cdx.json"}), "the analyzer restores launch SBOMs from the previous image")
 
 	for _, name := range []string{"build-only", "launch-build"} {
 		g.Expect(second.Layers[name].Status).To(Equal("new: no previous layer"), "%s is not restored by the lifecycle", name)
@@ -98,6 +99,39 @@ func TestSecondBuildSeesWhatTheLifecycleRestores(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(first.LayersDir, "build-only", "file"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(string(data)).To(Equal("1"))
+}
+
+// Each sdk.Needs comes back from an unchanged rebuild as the lifecycle brings it back: what is
+// needed at launch only keeps its metadata and no files; what a build reads, its files.
+func TestNeedsOnAnUnchangedRebuild(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		needs    sdk.Needs
+		types    sdk.LayerTypes
+		contents bool
+	}{
+		{sdk.Needs{Launch: true}, sdk.LayerTypes{Launch: true}, false},
+		{sdk.Needs{Launch: true, Build: true}, sdk.LayerTypes{Launch: true, Build: true, Cache: true}, true},
+		{sdk.Needs{Build: true}, sdk.LayerTypes{Build: true, Cache: true}, true},
+		{sdk.Needs{Launch: true, EveryBuild: true}, sdk.LayerTypes{Launch: true, Cache: true}, true},
+		{sdk.Needs{EveryBuild: true}, sdk.LayerTypes{Cache: true}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.needs.String(), func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			build := layersBuild("1", map[string]sdk.LayerKind{"l": tt.needs})
+			first := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor)})
+			g.Expect(first).To(cnbtest.HavePassed())
+			g.Expect(first.Layers["l"].Types).To(Equal(tt.types))
+			second := cnbtest.Build(t, build, cnbtest.Options{Descriptor: []byte(descriptor), Layers: first.LayersDir})
+			g.Expect(second).To(cnbtest.HaveReusedLayer("l"))
+			g.Expect(second.Layers["l"].HasContents).To(Equal(tt.contents))
+			if tt.contents {
+				g.Expect(filepath.Join(second.Layers["l"].Path, "file")).To(BeAnExistingFile())
+			}
+		})
+	}
 }
 
 func TestDetectInputs(t *testing.T) {
@@ -452,7 +486,7 @@ func TestPlanFromTypedRequires(t *testing.T) {
 func TestLayerMetadata(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	out := cnbtest.Build(t, layersBuild("1", map[string]sdk.LayerTypes{"l": {Launch: true}}), cnbtest.Options{Descriptor: []byte(descriptor)})
+	out := cnbtest.Build(t, layersBuild("1", map[string]sdk.LayerKind{"l": sdk.Needs{Launch: true}}), cnbtest.Options{Descriptor: []byte(descriptor)})
 	g.Expect(out).To(cnbtest.HavePassed())
 	g.Expect(cnbtest.LayerMetadata[meta](out, "l")).To(Equal(meta{V: "1"}))
 
