@@ -122,12 +122,21 @@ type downloadMetadata struct {
 	SHA256 string `toml:"sha256"`
 }
 
-// InstallOptions tune Install. The zero value is usable.
+// InstallOptions tune Install and Refill. The zero value is usable.
 type InstallOptions struct {
 	// Fetcher obtains the artifact. nil: NewFetcher(req.Platform, req.Buildpack, req.Log).
-	// When its CacheDir is empty, downloads are cached in a cache layer "<name>-download"
-	// unless the dependency layer is itself a cache layer.
+	// When its CacheDir is empty, a download is kept for later builds in a cache layer
+	// "<name>-download" when a later build will need the files again (see KeepArtifact), and
+	// in a temporary directory otherwise.
 	Fetcher *Fetcher
+	// KeepArtifact says this buildpack may need the files of a layer reused without them
+	// (sdk.Needs{Launch: true}) in a later build, and will call Refill then: e.g. CPython,
+	// to rebuild a virtual environment after a requirements change. Install then keeps the
+	// artifact (one compressed file: cheap for the lifecycle to restore and cache) in the cache
+	// layer "<name>-download" on every build, unless it is bundled with the buildpack or a
+	// file:// uri, which Refill reads in place. A layer the lifecycle never brings back
+	// (build=true or launch=false, without cache) keeps its artifact whatever this says.
+	KeepArtifact bool
 	// StripComponents overrides the dependency's strip-components when not nil.
 	StripComponents *int
 	// MaxBytes caps the extracted size (decompression-bomb guard). 0: 16 GiB.
@@ -167,15 +176,16 @@ func (r Result) String() string {
 // logs a deprecation warning when due, and writes the layer's SBOM in the formats
 // buildpack.toml lists in sbom-formats (CycloneDX and SPDX).
 //
-// For a build layer (types.Build), also set types.Cache, or every build re-extracts: the
-// lifecycle restores build layers only when they are cache layers.
-func Install[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name string, types sdk.LayerTypes, dep Dependency, opts InstallOptions) (*sdk.Layer[LayerMetadata], Result, error) {
+// kind is an sdk.Needs (or sdk.LayerTypes). With sdk.Needs{Launch: true} an unchanged
+// rebuild keeps the layer by its metadata alone, without its files (layer.HasContents() is
+// false): Refill puts them back when the build needs them after all.
+func Install[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name string, kind sdk.LayerKind, dep Dependency, opts InstallOptions) (*sdk.Layer[LayerMetadata], Result, error) {
 	res := Result{Dependency: dep}
 	if !hexPattern.MatchString(dep.SHA256) {
 		return nil, res, fmt.Errorf("installing %s: the dependency has no valid sha256", dep)
 	}
 	want := LayerMetadata{ID: dep.ID, Version: dep.Version, SHA256: dep.SHA256, Target: dep.Target.String()}
-	layer, err := sdk.OpenLayer(req.Layers, name, types, want, func(prev LayerMetadata) sdk.Decision {
+	layer, err := sdk.OpenLayer(req.Layers, name, kind, want, func(prev LayerMetadata) sdk.Decision {
 		if prev.SHA256 == dep.SHA256 {
 			return sdk.Keep()
 		}
@@ -189,13 +199,17 @@ func Install[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name str
 	}
 	res.Reason = layer.Status.String()
 	res.Deprecation = warnDeprecation(req, dep, opts)
+	fetcher, err := installFetcher(req, name, layer.Types, dep, opts)
+	if err != nil {
+		return nil, res, err
+	}
 
 	if layer.Status.Restored {
 		res.Reused = true
 		req.Log.Detail("Reusing %s %s (layer %s, %s)", dep.DisplayName(), dep.Version, name, short(dep.SHA256))
 	} else {
 		req.Log.Detail("Installing %s %s for %s into layer %s (%s)", dep.DisplayName(), dep.Version, dep.Target, name, layer.Status)
-		origin, err := installInto(ctx, req, name, types, layer.Path, dep, opts)
+		origin, err := fetchInto(ctx, req.Log, fetcher, layer.Path, dep, opts)
 		if err != nil {
 			clearDir(layer.Path)
 			return nil, res, err
@@ -208,36 +222,98 @@ func Install[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name str
 	return layer, res, nil
 }
 
-func installInto[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name string, types sdk.LayerTypes, dir string, dep Dependency, opts InstallOptions) (Origin, error) {
-	f := opts.Fetcher
-	if f == nil {
-		var err error
-		if f, err = NewFetcher(req.Platform, req.Buildpack, req.Log); err != nil {
-			return "", err
+// Refill puts the files of a dependency layer back when Install kept it without them (a
+// launch-only layer reused by its metadata alone) and this build needs them after all, e.g.
+// CPython to rebuild a virtual environment. It extracts the same artifact again, so the
+// exporter finds the same layer and still reuses the previous image's: from the bundle, from
+// the download Install kept (InstallOptions.KeepArtifact), else from the network. It does
+// nothing for a layer that has its files, and returns where the artifact came from ("" then).
+// Call it after Install with the same dependency and options.
+func Refill[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], layer *sdk.Layer[LayerMetadata], dep Dependency, opts InstallOptions) (Origin, error) {
+	if layer.HasContents() {
+		return "", nil
+	}
+	if layer.Metadata.SHA256 != dep.SHA256 {
+		return "", fmt.Errorf("refilling layer %s: it holds sha256 %s, not %s: install %s with Install first", layer.Name, short(layer.Metadata.SHA256), short(dep.SHA256), dep)
+	}
+	fetcher, err := copyFetcher(req, opts)
+	if err != nil {
+		return "", err
+	}
+	if kept := filepath.Join(req.Layers.Path(), downloadLayer(layer.Name)); fetcher.CacheDir == "" && dirExists(kept) {
+		fetcher.CacheDir = kept // the download Install keeps (KeepArtifact)
+	}
+	if err := layer.Refill(); err != nil {
+		return "", err
+	}
+	req.Log.Detail("Refilling layer %s with %s %s: this build needs its files", layer.Name, dep.DisplayName(), dep.Version)
+	origin, err := fetchInto(ctx, req.Log, fetcher, layer.Path, dep, opts)
+	if err != nil {
+		clearDir(layer.Path)
+		return "", err
+	}
+	return origin, nil
+}
+
+// installFetcher returns the Fetcher for dep and, when a later build will need the files of
+// the layer name again and the artifact cannot be read in place, keeps the download in the
+// cache layer "<name>-download" (opened on every build, so it survives unchanged rebuilds).
+func installFetcher[M, C any](req sdk.BuildRequest[M, C], name string, types sdk.LayerTypes, dep Dependency, opts InstallOptions) (*Fetcher, error) {
+	fetcher, err := copyFetcher(req, opts)
+	if err != nil || fetcher.CacheDir != "" {
+		return fetcher, err
+	}
+	// The lifecycle brings a layer back with its files only when it is cached, and with its
+	// metadata only when it is launch-only: anything else is rebuilt on every build.
+	rebuiltEveryBuild := types.Build || !types.Launch
+	if types.Cache || !(rebuiltEveryBuild || opts.KeepArtifact) || fetcher.readsInPlace(dep) {
+		return fetcher, nil
+	}
+	cache, err := sdk.OpenLayer(req.Layers, downloadLayer(name), sdk.Needs{EveryBuild: true},
+		downloadMetadata{SHA256: dep.SHA256}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("installing %s: opening the download cache: %w", dep, err)
+	}
+	fetcher.CacheDir = cache.Path
+	return fetcher, nil
+}
+
+// downloadLayer names the cache layer that keeps the artifact of the layer name.
+func downloadLayer(name string) string { return name + "-download" }
+
+// copyFetcher returns a copy of opts.Fetcher, or the Fetcher NewFetcher makes.
+func copyFetcher[M, C any](req sdk.BuildRequest[M, C], opts InstallOptions) (*Fetcher, error) {
+	if opts.Fetcher == nil {
+		return NewFetcher(req.Platform, req.Buildpack, req.Log)
+	}
+	f := *opts.Fetcher
+	return &f, nil
+}
+
+// readsInPlace reports whether dep's artifact is bundled with the buildpack or named by a
+// file:// uri: it can be read again at no cost, so there is nothing to keep.
+func (f *Fetcher) readsInPlace(dep Dependency) bool {
+	for _, dir := range f.BundleDirs {
+		if _, ok := lookupLayout(dir, dep.SHA256); ok {
+			return true
 		}
 	}
+	uri, _, err := f.Source(dep)
+	return err == nil && strings.HasPrefix(uri, "file:")
+}
+
+// fetchInto fetches dep with fetcher (a temporary download directory when it has no cache)
+// and extracts it into dir.
+func fetchInto(ctx context.Context, log *sdk.Logger, f *Fetcher, dir string, dep Dependency, opts InstallOptions) (Origin, error) {
 	fetcher := *f
-	var tmpCache string
 	if fetcher.CacheDir == "" {
-		if types.Cache {
-			// The layer itself is restored; keep the download outside it, for this build only.
-			d, err := os.MkdirTemp("", "cnbkit-download-")
-			if err != nil {
-				return "", fmt.Errorf("installing %s: %w", dep, err)
-			}
-			tmpCache = d
-			fetcher.CacheDir = d
-		} else {
-			cache, err := sdk.OpenLayer(req.Layers, name+"-download", sdk.LayerTypes{Cache: true},
-				downloadMetadata{SHA256: dep.SHA256}, nil)
-			if err != nil {
-				return "", fmt.Errorf("installing %s: opening the download cache: %w", dep, err)
-			}
-			fetcher.CacheDir = cache.Path
+		// Nothing to keep: the download lives for this build only.
+		d, err := os.MkdirTemp("", "cnbkit-download-")
+		if err != nil {
+			return "", fmt.Errorf("installing %s: %w", dep, err)
 		}
-	}
-	if tmpCache != "" {
-		defer os.RemoveAll(tmpCache)
+		defer os.RemoveAll(d)
+		fetcher.CacheDir = d
 	}
 	art, err := fetcher.Fetch(ctx, dep)
 	if err != nil {
@@ -262,7 +338,7 @@ func installInto[M, C any](ctx context.Context, req sdk.BuildRequest[M, C], name
 		}
 		return "", fmt.Errorf("installing %s: %w", dep, err)
 	}
-	req.Log.Debug("Extracted %s in %s", filepath.Base(art.Path), time.Since(done).Round(time.Millisecond))
+	log.Debug("Extracted %s in %s", filepath.Base(art.Path), time.Since(done).Round(time.Millisecond))
 	return art.Origin, nil
 }
 
@@ -407,4 +483,9 @@ func ExtractArchive(ctx context.Context, path, dst string) error {
 		return fmt.Errorf("extracting %s: %w", path, err)
 	}
 	return nil
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

@@ -319,3 +319,135 @@ func TestInstallRefusesUnsafeArchives(t *testing.T) {
 	g.Expect(out).To(cnbtest.HaveErrored("unsafe dependency archive"))
 	g.Expect(out.Log).To(ContainSubstring(`refusing archive entry "tool/../../evil"`))
 }
+
+// refillBuild installs tool 1.2.3 into a launch-only layer and, when refill is set, puts its
+// files back with Refill, as a build that needs them after all would.
+func refillBuild(refill bool, opts dependency.InstallOptions) (sdk.BuildFunc[sdk.None, sdk.None], *dependency.Origin) {
+	var mu sync.Mutex
+	origin := new(dependency.Origin)
+	return func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		inv, err := dependency.Load(req.Buildpack.Dir)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		dep, err := inv.Resolve("tool", "1.2.3", req.Target.Spec())
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		layer, _, err := dependency.Install(ctx, req, "tool", sdk.Needs{Launch: true}, dep, opts)
+		if err != nil || !refill {
+			return sdk.BuildResult{}, err
+		}
+		o, err := dependency.Refill(ctx, req, layer, dep, opts)
+		mu.Lock()
+		*origin = o
+		mu.Unlock()
+		return sdk.BuildResult{}, err
+	}, origin
+}
+
+func TestRefillALaunchOnlyLayer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		keep      bool
+		bundle    bool
+		kept      bool // a tool-download layer keeps the artifact
+		origin    dependency.Origin
+		downloads int // of the artifact, by Bundle and the three builds
+	}{
+		{name: "kept artifact", keep: true, kept: true, origin: dependency.FromCache, downloads: 1},
+		{name: "nothing kept: downloaded again", origin: dependency.FromDownload, downloads: 2},
+		{name: "bundled: nothing kept, read from the bundle", keep: true, bundle: true, origin: dependency.FromBundle, downloads: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			fx := newInstallFixture(t, "")
+			if tt.bundle {
+				inv, err := dependency.Load(fx.dir)
+				g.Expect(err).NotTo(HaveOccurred())
+				_, err = dependency.Bundle(context.Background(), fx.dir, inv[0], nil)
+				g.Expect(err).NotTo(HaveOccurred())
+			}
+			opts := dependency.InstallOptions{KeepArtifact: tt.keep}
+			install, _ := refillBuild(false, opts)
+			first := cnbtest.Build(t, install, cnbtest.Options{BuildpackDir: fx.dir})
+			g.Expect(first).To(cnbtest.HavePassed())
+			g.Expect(first.Layers).To(HaveLen(map[bool]int{true: 2, false: 1}[tt.kept]), "layers: %v", first.Layers)
+
+			// Unchanged: the layer comes back without its files, the kept artifact with its file.
+			second := cnbtest.Build(t, install, cnbtest.Options{BuildpackDir: fx.dir, Layers: first.LayersDir})
+			g.Expect(second).To(cnbtest.HaveReusedLayer("tool"))
+			g.Expect(second.Layers["tool"].HasContents).To(BeFalse())
+			if tt.kept {
+				g.Expect(second).To(cnbtest.HaveReusedLayer("tool-download"))
+			} else {
+				g.Expect(second.Layers).NotTo(HaveKey("tool-download"))
+			}
+
+			// This build needs the files: Refill puts the same ones back.
+			refill, origin := refillBuild(true, opts)
+			third := cnbtest.Build(t, refill, cnbtest.Options{BuildpackDir: fx.dir, Layers: second.LayersDir})
+			g.Expect(third).To(cnbtest.HavePassed())
+			g.Expect(third).To(cnbtest.HaveReusedLayer("tool"))
+			g.Expect(*origin).To(Equal(tt.origin))
+			g.Expect(third.Log).To(ContainSubstring("Refilling layer tool with Tool 1.2.3: this build needs its files"))
+			g.Expect(third.Layers["tool"].HasContents).To(BeTrue())
+			g.Expect(listTree(t, third.Layers["tool"].Path)).To(Equal(listTree(t, first.Layers["tool"].Path)), "the same files as the first build")
+			g.Expect(fx.srv.count("/dl/tool-1.2.3.tgz")).To(Equal(tt.downloads))
+		})
+	}
+	t.Run("another dependency than the layer holds", func(t *testing.T) {
+		t.Parallel()
+		g := NewWithT(t)
+		fx := newInstallFixture(t, "")
+		install, _ := refillBuild(false, dependency.InstallOptions{})
+		first := cnbtest.Build(t, install, cnbtest.Options{BuildpackDir: fx.dir})
+		g.Expect(first).To(cnbtest.HavePassed())
+		wrong := func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+			inv, _ := dependency.Load(req.Buildpack.Dir)
+			dep, _ := inv.Resolve("tool", "1.2.3", req.Target.Spec())
+			layer, _, err := dependency.Install(ctx, req, "tool", sdk.Needs{Launch: true}, dep, dependency.InstallOptions{})
+			if err != nil {
+				return sdk.BuildResult{}, err
+			}
+			newer, _ := inv.Resolve("tool", "1.3.0", req.Target.Spec())
+			_, err = dependency.Refill(ctx, req, layer, newer, dependency.InstallOptions{})
+			return sdk.BuildResult{}, err
+		}
+		out := cnbtest.Build(t, wrong, cnbtest.Options{BuildpackDir: fx.dir, Layers: first.LayersDir})
+		g.Expect(out).To(cnbtest.HaveErrored("refilling layer tool: it holds sha256"))
+	})
+}
+
+// listTree lists the files under dir with their modes and contents.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		line := rel + " " + info.Mode().String()
+		if info.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			line += " " + string(data)
+		}
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
