@@ -35,10 +35,14 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 	} else if !req.Config.Version.IsZero() {
 		constraint, source = req.Config.Version.String(), "BP_FFMPEG_VERSION"
 	}
-	types := sdk.LayerTypes{Build: merged.Build, Launch: merged.Launch, Cache: true}
-	if !types.Build && !types.Launch {
+	// Who reads the layers: the app's processes (launch), later buildpacks (build). Needed at
+	// launch only, an unchanged rebuild keeps them by their metadata alone and restores none
+	// of their files; a later buildpack's build = true makes them cache layers, restored on
+	// every build.
+	needs := sdk.Needs{Build: merged.Build, Launch: merged.Launch}
+	if !needs.Build && !needs.Launch {
 		// An entry without flags still wants ffmpeg somewhere: make it usable everywhere.
-		types.Build, types.Launch = true, true
+		needs.Build, needs.Launch = true, true
 	}
 
 	inv, err := dependency.Load(req.Buildpack.Dir)
@@ -69,18 +73,14 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 	} else {
 		req.Log.Detail("Selected %s %s for %s (%q from %s)", ff.DisplayName(), ff.Version, req.Target, constraint, source)
 	}
-	layer, err := install(ctx, req, fetcher, ff, types)
+	layer, err := install(ctx, req, fetcher, ff, needs)
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
 	program := filepath.Join(layer.Path, "bin", FFmpeg)
-	info, err := SmokeCheck(ctx, program, req.Target)
-	if err != nil {
-		discard(layer.Path)
+	if err := smokeCheck(ctx, req, layer, ff); err != nil {
 		return sdk.BuildResult{}, err
 	}
-	req.Log.Detail("Smoke check passed: %s", info.Line)
-	licenceNotice(req.Log, ff, info)
 	// Libraries that drive ffmpeg look for it in these variables before PATH; Default keeps a
 	// value the user set.
 	layer.SharedEnv().Default("IMAGEIO_FFMPEG_EXE", program)
@@ -93,23 +93,36 @@ func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.Bui
 			return sdk.BuildResult{}, err
 		}
 		req.Log.Detail("Selected %s %s for %s", fp.DisplayName(), fp.Version, req.Target)
-		probeLayer, err := install(ctx, req, fetcher, fp, types)
+		probeLayer, err := install(ctx, req, fetcher, fp, needs)
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
-		probe := filepath.Join(probeLayer.Path, "bin", FFprobe)
-		pinfo, err := SmokeCheck(ctx, probe, req.Target)
-		if err != nil {
-			discard(probeLayer.Path)
+		if err := smokeCheck(ctx, req, probeLayer, fp); err != nil {
 			return sdk.BuildResult{}, err
 		}
-		req.Log.Detail("Smoke check passed: %s", pinfo.Line)
-		licenceNotice(req.Log, fp, pinfo)
-		probeLayer.SharedEnv().Default("FFPROBE_BINARY", probe)
+		probeLayer.SharedEnv().Default("FFPROBE_BINARY", filepath.Join(probeLayer.Path, "bin", FFprobe))
 	} else {
 		req.Log.Detail("ffprobe skipped (BP_FFMPEG_FFPROBE=false)")
 	}
 	return sdk.BuildResult{}, nil
+}
+
+// smokeCheck runs the program of dep's layer and tells its version and licence. A layer kept
+// without its files (needed at launch only) was checked when it was installed: its program is
+// not here to run, and the previous image's layer is reused as it was.
+func smokeCheck(ctx context.Context, req sdk.BuildRequest[Metadata, Config], layer *sdk.Layer[dependency.LayerMetadata], dep dependency.Dependency) error {
+	if !layer.HasContents() {
+		req.Log.Detail("Smoke check passed when %s %s was installed; the image's layer is reused as it is", dep.ID, dep.Version)
+		return nil
+	}
+	info, err := SmokeCheck(ctx, filepath.Join(layer.Path, "bin", dep.ID), req.Target)
+	if err != nil {
+		discard(layer.Path)
+		return err
+	}
+	req.Log.Detail("Smoke check passed: %s", info.Line)
+	licenceNotice(req.Log, dep, info)
+	return nil
 }
 
 // resolve picks the highest version of id that satisfies constraint for target, turning a
@@ -167,8 +180,8 @@ func licenceNotice(log *sdk.Logger, dep dependency.Dependency, info VersionInfo)
 // at <layer>/bin/<id>, executable, and keeps nothing else of a freshly extracted artifact but
 // its licence files: a release archive also holds the other programs, documentation and
 // headers.
-func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], fetcher *dependency.Fetcher, dep dependency.Dependency, types sdk.LayerTypes) (*sdk.Layer[dependency.LayerMetadata], error) {
-	layer, res, err := dependency.Install(ctx, req, dep.ID, types, dep, dependency.InstallOptions{Fetcher: fetcher})
+func install(ctx context.Context, req sdk.BuildRequest[Metadata, Config], fetcher *dependency.Fetcher, dep dependency.Dependency, needs sdk.Needs) (*sdk.Layer[dependency.LayerMetadata], error) {
+	layer, res, err := dependency.Install(ctx, req, dep.ID, needs, dep, dependency.InstallOptions{Fetcher: fetcher})
 	if err != nil {
 		return nil, err
 	}

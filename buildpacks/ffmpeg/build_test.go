@@ -91,9 +91,7 @@ func TestBuildLayers(t *testing.T) {
 	g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
 	for _, name := range []string{"ffmpeg", "ffprobe"} {
 		l := out.Layers[name]
-		g.Expect(l.Types.Build).To(BeTrue(), "%s is available to later buildpacks", name)
-		g.Expect(l.Types.Launch).To(BeTrue(), "%s is in the image", name)
-		g.Expect(l.Types.Cache).To(BeTrue(), "%s is restored for reuse", name)
+		g.Expect(l.Types).To(Equal(sdk.LayerTypes{Launch: true}), "%s is in the image, and reused from it by its metadata alone", name)
 		g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, name)).To(HaveField("SHA256", HaveLen(64)))
 		program := filepath.Join(l.Path, "bin", name)
 		st, err := os.Stat(program)
@@ -145,7 +143,12 @@ func TestBuildReusesLayersByChecksum(t *testing.T) {
 	g.Expect(second).To(cnbtest.HaveReusedLayer("ffprobe"))
 	g.Expect(srv.Total()).To(Equal(2), "a reused layer needs no download")
 	g.Expect(second.Log).To(ContainSubstring("Reusing ffmpeg (test build) 2018.12.10"))
-	g.Expect(second.Log).To(ContainSubstring("Smoke check passed"), "the reused binary is still checked")
+	for _, name := range []string{"ffmpeg", "ffprobe"} {
+		g.Expect(second.Layers[name].HasContents).To(BeFalse(), "no file of %s is restored", name)
+		g.Expect(second.Layers[name].SBOM).To(HaveLen(2), "the SBOM of %s is kept", name)
+	}
+	g.Expect(second.Layers).NotTo(HaveKey("ffmpeg-download"), "nothing here needs ffmpeg's files again: its download is not kept")
+	g.Expect(second.Log).To(ContainSubstring("Smoke check passed when ffmpeg 2018.12.10 was installed"))
 
 	opts.Layers = second.LayersDir
 	opts.Env = map[string]string{"BP_FFMPEG_VERSION": "2019.*"}

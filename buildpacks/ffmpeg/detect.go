@@ -51,7 +51,10 @@ func Detect(ctx context.Context, req sdk.DetectRequest[Metadata, Config]) (sdk.D
 		return sdk.Fail("ffmpeg is switched off with BP_FFMPEG_ENABLED=false"), nil
 	}
 	var reasons []string
-	want := RequireMetadata{Build: true, Launch: true}
+	// The app needs ffmpeg when it runs. Nothing this buildpack knows of needs it while the
+	// app is built (pip installs wheels without running them): asking for build = true would
+	// make the layers cache layers, restored file by file on every build.
+	want := RequireMetadata{Launch: true}
 	if req.Config.Enabled == "true" {
 		reasons = append(reasons, "BP_FFMPEG_ENABLED=true")
 	}

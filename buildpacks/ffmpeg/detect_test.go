@@ -81,8 +81,8 @@ func TestDetect(t *testing.T) {
 			plan := out.Plans[0]
 			g.Expect(plan.Provides).To(Equal([]sdk.Provide{{Name: "ffmpeg"}}))
 			g.Expect(plan.Requires).To(Equal([]sdk.Require{sdk.NewRequire("ffmpeg", ffmpeg.RequireMetadata{
-				Version: c.want.version, VersionSource: c.want.source, Build: true, Launch: true,
-			})}))
+				Version: c.want.version, VersionSource: c.want.source, Launch: true,
+			})}), "nothing needs ffmpeg while the app is built: launch only")
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/sitepackages"
 	"github.com/cnbkit/cnbkit/buildpacks/python/internal/startcmd"
 	"github.com/cnbkit/cnbkit/sdk"
+	"github.com/cnbkit/cnbkit/sdk/dependency"
 )
 
 // Build installs CPython, the app's dependencies and sets the start command. Failures the
@@ -37,15 +38,25 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 		return sdk.BuildResult{}, err
 	}
 
-	log.Section("CPython")
-	py, err := installCPython(ctx, req)
+	cpythonNeeds, venvNeeds, err := layerNeeds(req)
 	if err != nil {
 		return sdk.BuildResult{}, err
 	}
+
+	done := log.Timed("CPython")
+	dep, err := chooseCPython(req)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	py, err := installCPython(ctx, req, dep, cpythonNeeds)
+	if err != nil {
+		return sdk.BuildResult{}, err
+	}
+	done()
 	inst := pip.Installer{Python: py.Python, Env: pipEnv, Out: log.Writer()}
 
-	var dists []sitepackages.Distribution
-	log.Section("Dependencies")
+	var names []string
+	done = log.Timed("Dependencies")
 	for _, n := range plan.Notes {
 		log.Detail("Note: %s", n)
 	}
@@ -53,24 +64,30 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	if plan.Mode == pip.ModeNone {
 		log.Detail("No requirements.txt, pyproject.toml dependencies or setup.py: no packages to install")
 	} else {
-		dists, venv, err = installDependencies(ctx, req, plan, py, inst)
+		names, venv, err = installDependencies(ctx, req, plan, py, inst, venvNeeds)
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
 	}
-	names := map[string]bool{}
-	for _, d := range dists {
-		names[d.NormalizedName()] = true
+	done()
+	installedNames := map[string]bool{}
+	for _, n := range names {
+		installedNames[n] = true
 	}
-	installed := func(n string) bool { return names[n] }
+	installed := func(n string) bool { return installedNames[n] }
 
-	if venv != "" {
+	if venv != "" && venvNeeds.EveryBuild {
+		// collectstatic runs the app with the environment: both are cache layers then.
+		if err := py.files(ctx, req); err != nil {
+			return sdk.BuildResult{}, err
+		}
 		if err := collectStatic(ctx, req, inst, venv, installed); err != nil {
 			return sdk.BuildResult{}, err
 		}
 	}
 
-	log.Section("Start command")
+	done = log.Timed("Start command")
+	defer done()
 	target, targetSetting := req.Config.FunctionTarget, "BP_PYTHON_FUNCTION_TARGET"
 	if google, ok := req.Platform.Lookup("GOOGLE_FUNCTION_TARGET"); ok && strings.TrimSpace(google) != "" {
 		switch {
@@ -138,6 +155,31 @@ func pipBindings(bindings sdk.Bindings) (map[string]string, error) {
 	return env, nil
 }
 
+// layerNeeds says who reads the CPython and virtual environment layers. The app's processes
+// do, at launch: an unchanged rebuild then keeps both by their metadata alone and restores
+// none of their files. A later buildpack that requires cpython or python-packages with
+// build = true reads them while it builds, and Django's collectstatic (an app with manage.py,
+// BP_PYTHON_DJANGO_COLLECTSTATIC not false) runs the app's code with them on every build:
+// then they are cache layers, restored by the lifecycle on every build.
+func layerNeeds(req sdk.BuildRequest[sdk.None, Config]) (cpython, venv sdk.Needs, err error) {
+	later := map[string]bool{}
+	for _, name := range []string{PlanCPython, PlanPackages} {
+		merged, ok, err := sdk.Entries[PlanMetadata](req.Plan, name)
+		if err != nil {
+			return sdk.Needs{}, sdk.Needs{}, fmt.Errorf("reading the %s plan entries: %w", name, err)
+		}
+		later[name] = ok && merged.Build
+	}
+	everyBuild := req.Config.DjangoCollectStatic && fileExists(filepath.Join(req.AppDir, "manage.py"))
+	venv = sdk.Needs{Launch: true, Build: later[PlanPackages], EveryBuild: everyBuild}
+	// The environment's interpreter is CPython's: whoever reads the environment reads CPython.
+	cpython = sdk.Needs{Launch: true, Build: later[PlanCPython] || later[PlanPackages], EveryBuild: everyBuild}
+	if venv.Build || venv.EveryBuild || cpython.Build {
+		req.Log.Debug("CPython is read by %s; the virtual environment by %s", cpython, venv)
+	}
+	return cpython, venv, nil
+}
+
 // venvMetadata is what the environment layer depends on; any change rebuilds it from scratch.
 type venvMetadata struct {
 	Python       string `toml:"python"`
@@ -148,6 +190,9 @@ type venvMetadata struct {
 	Inputs   []string `toml:"inputs"`
 	WheelDir string   `toml:"wheel-dir"`
 	Compile  bool     `toml:"compile"`
+	// Distributions are the normalized names of the distributions installed, sorted: what a
+	// build that keeps the environment without its files (launch-only) knows of it.
+	Distributions []string `toml:"distributions"`
 }
 
 func inputsOf(digests map[string]string) []string {
@@ -203,27 +248,21 @@ func rebuildReason(prev, want venvMetadata) string {
 		}
 	}
 	slices.Sort(changes)
+	if len(changes) == 0 && prev.Distributions == nil {
+		// A build that keeps the environment without its files needs the list.
+		return "the previous environment does not list its distributions (an older buildpack made it)"
+	}
 	return strings.Join(changes, ", ")
 }
 
-type pipMetadata struct {
-	PythonSHA256 string `toml:"python-sha256"`
-	Target       string `toml:"target"`
-	PipVersion   string `toml:"pip-version"`
-}
-
-type cacheMetadata struct {
-	Purpose string `toml:"purpose"`
-}
-
-// installDependencies installs the plan into the venv layer (or reuses it) and returns what
-// is installed and the environment's path.
-func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, inst pip.Installer) ([]sitepackages.Distribution, string, error) {
+// installDependencies installs the plan into the venv layer (or reuses it) and returns the
+// normalized names of the distributions installed and the environment's path.
+func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, inst pip.Installer, needs sdk.Needs) ([]string, string, error) {
 	log := req.Log
 	target := req.Target.Spec().String()
 	want := venvMetadata{Python: py.Version, PythonSHA256: py.SHA256, Target: target, Mode: string(plan.Mode),
 		Inputs: inputsOf(plan.Digests), WheelDir: plan.WheelDir, Compile: req.Config.Compile}
-	venv, err := sdk.OpenLayer(req.Layers, "venv", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, want,
+	venv, err := sdk.OpenLayer(req.Layers, "venv", needs, want,
 		func(prev venvMetadata) sdk.Decision {
 			if r := rebuildReason(prev, want); r != "" {
 				return sdk.Rebuild("%s", r)
@@ -233,56 +272,29 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 	if err != nil {
 		return nil, "", fmt.Errorf("opening the environment layer: %w", err)
 	}
-	pipLayer, err := sdk.OpenLayer(req.Layers, "pip", sdk.LayerTypes{Cache: true}, pipMetadata{PythonSHA256: py.SHA256, Target: target},
-		func(prev pipMetadata) sdk.Decision {
-			if prev.PipVersion == "" || prev.PythonSHA256 != py.SHA256 || prev.Target != target {
-				return sdk.Rebuild("CPython changed")
-			}
-			return sdk.Keep()
-		})
+	// pip's download and wheel cache, packed into one file: unpacked only when pip runs.
+	cache, err := dependency.OpenStash(req.Layers, "pip-cache")
 	if err != nil {
-		return nil, "", fmt.Errorf("opening the pip layer: %w", err)
-	}
-	cache, err := sdk.OpenLayer(req.Layers, "pip-cache", sdk.LayerTypes{Cache: true}, cacheMetadata{Purpose: "pip download and wheel cache"},
-		func(cacheMetadata) sdk.Decision { return sdk.Keep() })
-	if err != nil {
-		return nil, "", fmt.Errorf("opening the pip cache layer: %w", err)
+		return nil, "", fmt.Errorf("opening the pip cache: %w", err)
 	}
 
 	venv.SharedEnv().Override("VIRTUAL_ENV", venv.Path)
-	if venv.Status.Restored && venv.HasContents() {
+	if venv.Status.Restored {
 		log.Detail("Reusing the virtual environment: %s, CPython and target unchanged", inputsText(plan))
+		if !venv.HasContents() {
+			// Kept by its metadata alone: the image's layer, with its SBOM, is reused as it is.
+			log.Detail("%d distributions in the environment", len(venv.Metadata.Distributions))
+			return venv.Metadata.Distributions, venv.Path, nil
+		}
 	} else {
 		if venv.Status.Reason.Kind == sdk.ReasonNoPrevious {
 			log.Detail("Installing with %s", plan.Describe())
 		} else {
 			log.Detail("Rebuilding the virtual environment from scratch (%s): %s", venv.Status.Reason.Detail, plan.Describe())
 		}
-		if !pipLayer.Status.Restored || !fileExists(filepath.Join(pipLayer.Path, "pip", "__main__.py")) {
-			done := log.Timed("Preparing pip (kept out of the image)")
-			if err := os.RemoveAll(pipLayer.Path); err != nil {
-				return nil, "", fmt.Errorf("clearing the pip layer: %w", err)
-			}
-			v, err := inst.PreparePip(ctx, pipLayer.Path)
-			if err != nil {
-				return nil, "", err
-			}
-			pipLayer.Metadata.PipVersion = v
-			done()
-		}
-		done := log.Timed(fmt.Sprintf("pip %s install", pipLayer.Metadata.PipVersion))
-		if err := inst.MakeVenv(ctx, venv.Path); err != nil {
+		if err := pipInstall(ctx, req, plan, py, inst, venv.Path, cache); err != nil {
 			return nil, "", err
 		}
-		if err := inst.Install(ctx, pipLayer.Path, venv.Path, req.AppDir, cache.Path, plan); err != nil {
-			return nil, "", newInstallError(req, plan, py, err)
-		}
-		if req.Config.Compile {
-			if err := inst.Compile(ctx, venv.Path); err != nil {
-				return nil, "", err
-			}
-		}
-		done()
 	}
 	site, err := pip.SitePackages(venv.Path)
 	if err != nil {
@@ -293,13 +305,77 @@ func installDependencies(ctx context.Context, req sdk.BuildRequest[sdk.None, Con
 		return nil, "", err
 	}
 	log.Detail("%d distributions in the environment", len(dists))
+	names := make([]string, 0, len(dists))
 	for _, d := range dists {
 		log.Debug("  %s %s", d.Name, d.Version)
+		names = append(names, d.NormalizedName())
 	}
+	slices.Sort(names)
+	venv.Metadata.Distributions = names
 	if err := writeEnvironmentSBOM(venv, dists); err != nil {
 		return nil, "", err
 	}
-	return dists, venv.Path, nil
+	return names, venv.Path, nil
+}
+
+// pipInstall makes the environment at venv and installs the plan into it with the pip that
+// comes with CPython, unpacked outside the image for this build, and pip's cache from the
+// stash.
+func pipInstall(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], plan pip.Plan, py cpythonInstall, inst pip.Installer, venv string, cache *dependency.Stash) error {
+	log := req.Log
+	if err := py.files(ctx, req); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "cnbkit-pip-")
+	if err != nil {
+		return fmt.Errorf("making pip's work folder: %w", err)
+	}
+	defer os.RemoveAll(work)
+	pipDir, cacheDir := filepath.Join(work, "pip"), filepath.Join(work, "cache")
+	if err := os.Mkdir(cacheDir, 0o755); err != nil {
+		return fmt.Errorf("making pip's cache folder: %w", err)
+	}
+
+	done := log.TimedDetail("Preparing pip (kept out of the image)")
+	pipVersion, err := inst.PreparePip(ctx, pipDir)
+	if err != nil {
+		return err
+	}
+	done()
+	done = log.TimedDetail("Unpacking pip's cache")
+	warm, err := cache.Unpack(ctx, cacheDir)
+	if err != nil {
+		// A damaged cache costs downloads, not the build.
+		log.Warn("pip's cache from the previous build could not be unpacked, pip starts without it: %v", err)
+		if err := os.RemoveAll(cacheDir); err != nil {
+			return fmt.Errorf("clearing pip's cache folder: %w", err)
+		}
+	}
+	if warm {
+		done()
+	}
+
+	done = log.TimedDetail(fmt.Sprintf("pip %s install", pipVersion))
+	if err := inst.MakeVenv(ctx, venv); err != nil {
+		return err
+	}
+	if err := inst.Install(ctx, pipDir, venv, req.AppDir, cacheDir, plan); err != nil {
+		return newInstallError(req, plan, py, err)
+	}
+	done()
+	if req.Config.Compile {
+		done = log.TimedDetail("Compiling bytecode")
+		if err := inst.Compile(ctx, venv); err != nil {
+			return err
+		}
+		done()
+	}
+	done = log.TimedDetail("Packing pip's cache for the next change")
+	if err := cache.Pack(ctx, cacheDir); err != nil {
+		return err
+	}
+	done()
+	return nil
 }
 
 func inputsText(plan pip.Plan) string {

@@ -9,7 +9,7 @@ import (
 func TestRebuildReason(t *testing.T) {
 	t.Parallel()
 	base := venvMetadata{Python: "3.12.14", PythonSHA256: "aaaaaaaaaaaaaaaa", Target: "linux/amd64", Mode: "requirements",
-		Inputs: []string{"requirements.txt=111", "base.txt=222"}, WheelDir: "", Compile: true}
+		Inputs: []string{"requirements.txt=111", "base.txt=222"}, WheelDir: "", Compile: true, Distributions: []string{"fastapi"}}
 	change := func(f func(*venvMetadata)) venvMetadata {
 		m := base
 		m.Inputs = append([]string(nil), base.Inputs...)
@@ -37,4 +37,9 @@ func TestRebuildReason(t *testing.T) {
 			NewWithT(t).Expect(rebuildReason(base, tt.want)).To(Equal(tt.text))
 		})
 	}
+	t.Run("no distributions listed", func(t *testing.T) {
+		t.Parallel()
+		older := change(func(m *venvMetadata) { m.Distributions = nil })
+		NewWithT(t).Expect(rebuildReason(older, base)).To(Equal("the previous environment does not list its distributions (an older buildpack made it)"))
+	})
 }

@@ -15,6 +15,21 @@ type cpythonInstall struct {
 	Version string
 	SHA256  string
 	Python  string // <layer>/bin/python3
+
+	layer *sdk.Layer[dependency.LayerMetadata]
+	dep   dependency.Dependency
+}
+
+// cpythonOptions keep the CPython artifact (one compressed file, unless the buildpack bundles
+// it) so that a build that must rebuild the virtual environment gets CPython's files back
+// without a download, though the layer itself is reused by its metadata alone.
+var cpythonOptions = dependency.InstallOptions{KeepArtifact: true}
+
+// files makes sure the CPython layer has its files: a layer reused without them (it is needed
+// at launch only) is refilled from the kept artifact.
+func (c cpythonInstall) files(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) error {
+	_, err := dependency.Refill(ctx, req, c.layer, c.dep, cpythonOptions)
+	return err
 }
 
 // chooseCPython resolves the version request against the inventory for the build target.
@@ -82,16 +97,13 @@ func chooseCPython(req sdk.BuildRequest[sdk.None, Config]) (dependency.Dependenc
 	return dep, nil
 }
 
-// installCPython installs the chosen CPython into the launch layer "cpython", reused while
-// version, checksum and target are unchanged, and sets the runtime environment.
-func installCPython(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (cpythonInstall, error) {
-	dep, err := chooseCPython(req)
-	if err != nil {
-		return cpythonInstall{}, err
-	}
+// installCPython installs the chosen CPython into the layer "cpython", reused while version,
+// checksum and target are unchanged, and sets the runtime environment. needs says who reads
+// the layer (see layerNeeds): at launch only, an unchanged rebuild keeps it without its files.
+func installCPython(ctx context.Context, req sdk.BuildRequest[sdk.None, Config], dep dependency.Dependency, needs sdk.Needs) (cpythonInstall, error) {
 	// Reused while the checksum is unchanged (a different version or target is a different
-	// artifact); the download is cached; deprecation warnings and the SBOM come with it.
-	layer, _, err := dependency.Install(ctx, req, "cpython", sdk.LayerTypes{Build: true, Launch: true, Cache: true}, dep, dependency.InstallOptions{})
+	// artifact); deprecation warnings and the SBOM come with it.
+	layer, _, err := dependency.Install(ctx, req, "cpython", needs, dep, cpythonOptions)
 	if err != nil {
 		return cpythonInstall{}, err
 	}
@@ -102,5 +114,6 @@ func installCPython(ctx context.Context, req sdk.BuildRequest[sdk.None, Config])
 	layer.LaunchEnv().Default("PORT", "8080")
 	layer.BuildEnv().Default("PYTHONUNBUFFERED", "1")
 
-	return cpythonInstall{Version: dep.Version, SHA256: dep.SHA256, Python: filepath.Join(layer.Path, "bin", "python3")}, nil
+	return cpythonInstall{Version: dep.Version, SHA256: dep.SHA256, Python: filepath.Join(layer.Path, "bin", "python3"),
+		layer: layer, dep: dep}, nil
 }

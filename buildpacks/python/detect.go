@@ -69,7 +69,9 @@ func Detect(_ context.Context, req sdk.DetectRequest[sdk.None, Config]) (sdk.Det
 	return sdk.Pass(sdk.BuildPlan{
 		Provides: []sdk.Provide{{Name: PlanCPython}, {Name: PlanPackages}},
 		Requires: []sdk.Require{
-			sdk.NewRequire(PlanCPython, PlanMetadata{Build: true, Launch: true}),
+			// This buildpack's own builds use CPython too, but a plan entry's build flag is
+			// for later buildpacks: with it the layer would be restored on every build.
+			sdk.NewRequire(PlanCPython, PlanMetadata{Launch: true}),
 			sdk.NewRequire(PlanPackages, PlanMetadata{Launch: true}),
 		},
 	}), nil

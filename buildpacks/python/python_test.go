@@ -71,7 +71,7 @@ func TestDetect(t *testing.T) {
 			g.Expect(out.Plans).To(HaveLen(1))
 			g.Expect(out.Plans[0].Provides).To(ConsistOf(sdk.Provide{Name: "cpython"}, sdk.Provide{Name: "python-packages"}))
 			g.Expect(out.Plans[0].Requires).To(ConsistOf(
-				sdk.NewRequire("cpython", python.PlanMetadata{Build: true, Launch: true}),
+				sdk.NewRequire("cpython", python.PlanMetadata{Launch: true}),
 				sdk.NewRequire("python-packages", python.PlanMetadata{Launch: true}),
 			))
 		})
@@ -104,7 +104,7 @@ func TestBuildFastAPI(t *testing.T) {
 		g.Expect(out.Log).To(ContainSubstring("Using CPython 3.14.7, the newest this buildpack provides"))
 
 		cpy := out.Layers["cpython"]
-		g.Expect(cpy.Types).To(Equal(sdk.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(cpy.Types).To(Equal(sdk.LayerTypes{Launch: true}), "needed at launch only: kept by its metadata alone")
 		g.Expect(cnbtest.LayerMetadata[dependency.LayerMetadata](out, "cpython")).To(HaveField("Version", "3.14.7"))
 		g.Expect(cpy.LaunchEnv()).To(HaveKeyWithValue("PORT", cnbtest.EnvVar{Default: "8080"}))
 		g.Expect(cpy.LaunchEnv()).To(HaveKeyWithValue("PYTHONUNBUFFERED", cnbtest.EnvVar{Default: "1"}))
@@ -112,7 +112,7 @@ func TestBuildFastAPI(t *testing.T) {
 		g.Expect(cpy.SBOM).To(ConsistOf("cpython.sbom.cdx.json", "cpython.sbom.spdx.json"))
 
 		venv := out.Layers["venv"]
-		g.Expect(venv.Types).To(Equal(sdk.LayerTypes{Build: true, Launch: true, Cache: true}))
+		g.Expect(venv.Types).To(Equal(sdk.LayerTypes{Launch: true}), "needed at launch only: kept by its metadata alone")
 		g.Expect(venv.SharedEnv()).To(HaveKeyWithValue("VIRTUAL_ENV", cnbtest.EnvVar{Override: venv.Path}))
 		g.Expect(venv.SBOM).To(ConsistOf("venv.sbom.cdx.json", "venv.sbom.spdx.json"))
 		sitePkgs, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "*.dist-info"))
@@ -124,8 +124,18 @@ func TestBuildFastAPI(t *testing.T) {
 		pyc, _ := filepath.Glob(filepath.Join(venv.Path, "lib", "python3*", "site-packages", "fastapi", "__pycache__", "*.pyc"))
 		g.Expect(pyc).NotTo(BeEmpty(), "BP_PYTHON_COMPILE defaults to true")
 
-		g.Expect(out.Layers["pip"].Types).To(Equal(sdk.LayerTypes{Cache: true}), "pip stays out of the image")
+		g.Expect(out.Layers).NotTo(HaveKey("pip"), "pip stays out of the image, made from CPython's wheel when pip runs")
 		g.Expect(out.Layers["pip-cache"].Types).To(Equal(sdk.LayerTypes{Cache: true}))
+		stash, err := os.ReadDir(out.Layers["pip-cache"].Path)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(stash).To(HaveLen(1), "pip's cache is kept as one file")
+		venvMeta, err := cnbtest.LayerMetadata[map[string]any](out, "venv")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(venvMeta["distributions"]).To(ConsistOf("fastapi", "starlette", "uvicorn"), "the names a rebuild without the files starts from")
+		for _, step := range []string{"CPython", "Dependencies", "Start command"} {
+			g.Expect(out.Log).To(MatchRegexp(`(?m)^  `+step+`\n(    .*\n)*?    Completed in `), "the log times the step %s", step)
+		}
+		g.Expect(out.Log).To(MatchRegexp(`(?m)^    pip [0-9.]+ install: `))
 
 		cdx, err := os.ReadFile(filepath.Join(out.LayersDir, "venv.sbom.cdx.json"))
 		g.Expect(err).NotTo(HaveOccurred())
@@ -152,15 +162,19 @@ func TestRebuild(t *testing.T) {
 		g := NewWithT(t)
 		out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, files, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Layers: first.LayersDir})
 		g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
-		g.Expect(out.Layers["venv"].Restored()).To(BeTrue(), out.Log)
-		g.Expect(out.Layers["cpython"].Restored()).To(BeTrue(), out.Log)
-		g.Expect(out.Layers["pip"].Restored()).To(BeTrue(), out.Log)
+		for _, l := range []string{"venv", "cpython", "pip-cache"} {
+			g.Expect(out).To(cnbtest.HaveReusedLayer(l))
+		}
+		g.Expect(out.Layers["venv"].HasContents).To(BeFalse(), "no file of the environment is restored")
+		g.Expect(out.Layers["cpython"].HasContents).To(BeFalse(), "no file of CPython is restored")
 		g.Expect(out.Log).To(ContainSubstring("Reusing the virtual environment: requirements.txt, wheels/, CPython and target unchanged"))
 		g.Expect(out.Log).To(ContainSubstring("Reusing CPython 3.12.14"))
+		g.Expect(out.Log).To(ContainSubstring("3 distributions in the environment"))
 		g.Expect(out.Log).NotTo(ContainSubstring("pip install"))
+		g.Expect(out.Log).NotTo(ContainSubstring("Preparing pip"))
 		g.Expect(out.Log).NotTo(ContainSubstring("Installing collected packages"))
-		g.Expect(out.Processes).To(Equal(first.Processes))
-		g.Expect(out.Layers["venv"].SBOM).To(HaveLen(2), "the SBOM is written for a reused environment too")
+		g.Expect(out.Processes).To(Equal(first.Processes), "the start command is chosen from the distributions the metadata lists")
+		g.Expect(out.Layers["venv"].SBOM).To(HaveLen(2), "the lifecycle brings back the SBOM of a reused launch layer")
 	})
 
 	rebuilds := []struct {
@@ -207,6 +221,8 @@ func TestRebuild(t *testing.T) {
 			g.Expect(out.Layers["venv"].Restored()).To(BeFalse())
 			g.Expect(out.Layers["venv"].Status).To(ContainSubstring(tt.reason))
 			g.Expect(out.Log).To(ContainSubstring("Rebuilding the virtual environment from scratch (" + tt.reason))
+			g.Expect(out.Layers["venv"].HasContents).To(BeTrue())
+			g.Expect(out.Log).To(ContainSubstring("Unpacking pip's cache: "), "pip starts with the previous build's cache")
 			if tt.check != nil {
 				tt.check(g, out)
 			}
