@@ -109,6 +109,10 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 		record(t, "FastAPI app, warm rebuild (cache and previous image, no change): %s", warm.Round(100*time.Millisecond))
 		g.Expect(again.Rebuilt).To(BeEmpty(), "layers rebuilt by an unchanged rebuild")
 		g.Expect(again.Reused).To(ContainElements(pythonID+":cpython", pythonID+":venv", "app", "launcher"))
+		// CPython and the environment are reused by their metadata alone: the restorer brings
+		// back no file of them, only the two one-file caches kept for a later change.
+		g.Expect(again.Restored).To(ConsistOf(pythonID+":cpython-download", pythonID+":pip-cache"), "layers the restorer extracted")
+		g.Expect(again.Logs).To(ContainSubstring(`Restoring metadata for "` + pythonID + `:venv" from app image`))
 		g.Expect(again.Logs).To(ContainSubstring("Reusing the virtual environment"))
 		g.Expect(again.Logs).NotTo(MatchRegexp(`(?i)collecting |successfully installed|installing collected packages|preparing pip`), "the rebuild ran pip")
 		g.Expect(again.Digest).To(Equal(res.Digest), "an unchanged rebuild gives the same image")
@@ -116,14 +120,19 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 	})
 
 	t.Run("a requirements change rebuilds only the environment", func(t *testing.T) {
+		cpythonHits := e.mirror.Hits(e.mirror.CPython.Name)
 		took := requirementsChange(t, h, res, app, "fastapi\nuvicorn\nitsdangerous\n", []string{"fastapi", "itsdangerous"}, fastapiBody)
 		record(t, "FastAPI app, rebuild after a requirements.txt change: %s", took.Round(100*time.Millisecond))
+		// This package bundles nothing, so CPython's artifact is fetched again, once; a package
+		// made with --include-dependencies reads it from the buildpack (see the bundled test).
+		NewWithT(t).Expect(e.mirror.Hits(e.mirror.CPython.Name)).To(Equal(cpythonHits+1), "CPython's artifact fetched again")
 	})
 }
 
 // requirementsChange writes requirements into the app's requirements.txt and rebuilds prev:
-// only the virtual environment is rebuilt (pip itself comes from the cache, CPython and the
-// launcher are reused), its SBOM lists want, and the new image still answers body on GET /.
+// only the virtual environment is rebuilt (CPython's layer, refilled with the same files for
+// pip, and the launcher are reused; pip starts with its cache), its SBOM lists want, and the
+// new image still answers body on GET /.
 // It returns how long the rebuild took.
 func requirementsChange(t *testing.T, h *harness.Harness, prev *harness.Result, app, requirements string, want []string, body string) time.Duration {
 	t.Helper()
@@ -133,7 +142,8 @@ func requirementsChange(t *testing.T, h *harness.Harness, prev *harness.Result, 
 	changed, took := rebuild(t, h, prev, nil)
 	expectSuccess(g, changed)
 	g.Expect(changed.Logs).To(ContainSubstring("Rebuilding the virtual environment from scratch (requirements.txt changed)"))
-	g.Expect(changed.Logs).NotTo(ContainSubstring("Preparing pip"), "pip itself is kept in the cache")
+	g.Expect(changed.Logs).To(ContainSubstring("Refilling layer cpython with CPython"), "the environment is made with CPython's files")
+	g.Expect(changed.Logs).To(ContainSubstring("Unpacking pip's cache: "), "pip starts with the previous build's cache")
 	var rebuiltBP []string
 	for _, n := range changed.Rebuilt {
 		if strings.HasPrefix(n, "cnbkit/") {
@@ -141,7 +151,7 @@ func requirementsChange(t *testing.T, h *harness.Harness, prev *harness.Result, 
 		}
 	}
 	g.Expect(rebuiltBP).To(Equal([]string{pythonID + ":venv"}), "buildpack layers rebuilt (all rebuilt: %v)", changed.Rebuilt)
-	g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"))
+	g.Expect(changed.Reused).To(ContainElements(pythonID+":cpython", "launcher"), "CPython refilled with the same files is the same layer")
 	g.Expect(sbomPackages(t, changed, "launch/cnbkit_python/venv/sbom.cdx.json")).To(ContainElements(want))
 
 	c := serve(t, changed.OCIImage())

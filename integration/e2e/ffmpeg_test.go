@@ -99,6 +99,7 @@ ffprobe -v error -show_entries format=format_name,duration -of default=noprint_w
 		record(t, "pydub app with the composite, warm rebuild (no change): %s", took.Round(100*time.Millisecond))
 		g.Expect(again.Rebuilt).To(BeEmpty(), "layers rebuilt by an unchanged rebuild")
 		g.Expect(again.Reused).To(ContainElements(ffLayers))
+		g.Expect(again.Restored).NotTo(ContainElement(HavePrefix(ffmpegID)), "ffmpeg is reused from the image by its metadata alone: no file is restored")
 		g.Expect(again.Digest).To(Equal(res.Digest))
 		img, err := withCommand(again.OCIImage(), "ffmpeg", "-hide_banner", "-version")
 		g.Expect(err).NotTo(HaveOccurred())
