@@ -110,8 +110,8 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 		g.Expect(again.Rebuilt).To(BeEmpty(), "layers rebuilt by an unchanged rebuild")
 		g.Expect(again.Reused).To(ContainElements(pythonID+":cpython", pythonID+":venv", "app", "launcher"))
 		// CPython and the environment are reused by their metadata alone: the restorer brings
-		// back no file of them, only the two one-file caches kept for a later change.
-		g.Expect(again.Restored).To(ConsistOf(pythonID+":cpython-download", pythonID+":pip-cache"), "layers the restorer extracted")
+		// back no file of them, only pip's cache, one file kept for a later change.
+		g.Expect(again.Restored).To(ConsistOf(pythonID+":pip-cache"), "layers the restorer extracted")
 		g.Expect(again.Logs).To(ContainSubstring(`Restoring metadata for "` + pythonID + `:venv" from app image`))
 		g.Expect(again.Logs).To(ContainSubstring("Reusing the virtual environment"))
 		g.Expect(again.Logs).NotTo(MatchRegexp(`(?i)collecting |successfully installed|installing collected packages|preparing pip`), "the rebuild ran pip")
@@ -126,6 +126,24 @@ func testFastAPI(t *testing.T, e env, h *harness.Harness) {
 		// This package bundles nothing, so CPython's artifact is fetched again, once; a package
 		// made with --include-dependencies reads it from the buildpack (see the bundled test).
 		NewWithT(t).Expect(e.mirror.Hits(e.mirror.CPython.Name)).To(Equal(cpythonHits+1), "CPython's artifact fetched again")
+	})
+
+	t.Run("with CPython bundled a requirements change reads it from the buildpack", func(t *testing.T) {
+		g := NewWithT(t)
+		app := writeApp(t, fastapiApp)
+		opts := harness.BuildOptions{App: app, Buildpacks: []harness.Buildpack{harness.BuildpackFile(e.bundled)},
+			Env: map[string]string{"PIP_INDEX_URL": e.indexURL}}
+		before := e.mirror.Hits(e.mirror.CPython.Name)
+		first, _ := build(t, h, opts)
+		expectSuccess(g, first)
+		g.Expect(os.WriteFile(filepath.Join(app, "requirements.txt"), []byte("fastapi\nuvicorn\nitsdangerous\n"), 0o644)).To(Succeed())
+		changed, _ := rebuild(t, h, first, nil)
+		expectSuccess(g, changed)
+		g.Expect(changed.Logs).To(ContainSubstring("Refilling layer cpython with CPython"))
+		g.Expect(changed.Logs).To(ContainSubstring("bundled in the buildpack"))
+		g.Expect(changed.Restored).To(ConsistOf(pythonID+":pip-cache"), "nothing is kept for CPython: the bundle has it")
+		g.Expect(changed.Reused).To(ContainElement(pythonID + ":cpython"))
+		g.Expect(e.mirror.Hits(e.mirror.CPython.Name)).To(Equal(before), "CPython never came from the mirror")
 	})
 }
 

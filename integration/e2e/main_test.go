@@ -39,6 +39,9 @@ type env struct {
 	// composite is python-ffmpeg.cnb: the composite with cnbkit/python and cnbkit/ffmpeg,
 	// their inventories replaced by the mirror's.
 	composite string
+	// bundled is python-bundled.cnb: cnbkit/python packaged with --include-dependencies for
+	// CPython, which its builds read from the buildpack instead of the mirror.
+	bundled string
 	// tampered is python-tampered.cnb: cnbkit/python whose CPython entry has a wrong sha256,
 	// as if the organisation's artifact had been replaced after the inventory was written.
 	tampered string
@@ -138,6 +141,9 @@ func prepare(ctx context.Context) error {
 	if shared.env.composite, err = packageBuildpack(ctx, "python-ffmpeg", inv, filepath.Join(shared.work, "python-ffmpeg.cnb")); err != nil {
 		return err
 	}
+	if shared.env.bundled, err = packageBuildpack(ctx, "python", inv, filepath.Join(shared.work, "python-bundled.cnb"), "cpython"); err != nil {
+		return err
+	}
 
 	// The same CPython entry with one hex digit of its checksum changed.
 	var bad []fixtures.Dependency
@@ -166,17 +172,21 @@ func prepare(ctx context.Context) error {
 
 // packageBuildpack runs what `cnbkit package <out> --path buildpacks/<name> --dependencies
 // <inventory> --dependencies-mode replace --target linux/<host arch>` runs: Go buildpacks
-// are compiled, the inventory replaced, and the package written as a .cnb file.
-func packageBuildpack(ctx context.Context, name, inventory, out string) (string, error) {
+// are compiled, the inventory replaced, and the package written as a .cnb file. With bundle
+// ids it adds --include-dependencies --dependency-filter <id>... (the artifacts go into the
+// package).
+func packageBuildpack(ctx context.Context, name, inventory, out string, bundle ...string) (string, error) {
 	src, err := filepath.Abs(filepath.Join("..", "..", "buildpacks", name))
 	if err != nil {
 		return "", err
 	}
 	pkg, err := packager.Build(ctx, packager.Options{
-		Path:          src,
-		Targets:       []spec.Target{{OS: "linux", Arch: runtime.GOARCH}},
-		Inventory:     inventory,
-		InventoryMode: "replace",
+		Path:                src,
+		Targets:             []spec.Target{{OS: "linux", Arch: runtime.GOARCH}},
+		Inventory:           inventory,
+		InventoryMode:       "replace",
+		IncludeDependencies: len(bundle) > 0,
+		DependencyFilter:    bundle,
 	})
 	if err != nil {
 		return "", fmt.Errorf("packaging %s: %w", src, err)

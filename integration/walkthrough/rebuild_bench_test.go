@@ -16,6 +16,7 @@ import (
 	"github.com/cnbkit/cnbkit/integration/fixtures"
 	"github.com/cnbkit/cnbkit/integration/harness"
 	"github.com/cnbkit/cnbkit/integration/internal/prereq"
+	"github.com/cnbkit/cnbkit/packager"
 )
 
 // rebuildPairs is how many unchanged rebuilds of each app one benchmark iteration times.
@@ -23,23 +24,27 @@ const rebuildPairs = 3
 
 // BenchmarkRebuildFloor measures how close an unchanged rebuild of the FastAPI app with the
 // python-ffmpeg composite comes to the lifecycle's own floor. With the real lifecycle, the
-// harness's Debian stack and an export to the harness's registry, it builds the walkthrough's
-// FastAPI app with the composite (packaged as TestWalkthrough packages it) and a trivial app
-// with a buildpack that does nothing (testdata/noop-buildpack), then times unchanged
-// rebuilds of the two alternately, rebuildPairs pairs per iteration. It reports
+// harness's Debian stack and an export to the harness's registry, it builds a trivial app
+// with a buildpack that does nothing (testdata/noop-buildpack) and, in each sub-benchmark,
+// the walkthrough's FastAPI app with the composite, then times unchanged rebuilds of the two
+// alternately, rebuildPairs pairs per iteration:
 //
-//   - x-floor: median rebuild of the Python app / median rebuild of the no-op buildpack;
-//   - python-rebuild-s, floor-rebuild-s: the two medians (the lifecycle's run, creator
-//     start to exit, without the harness's copying before and reading the image after);
-//   - python-cold-s, python-reqchange-s: a cold build of the Python app (no cache, no
-//     previous image) and a rebuild of it after a requirements.txt change;
-//   - docker-cold-s, docker-reqchange-s, docker-rebuild-s: the walkthrough's Dockerfile
-//     approximation of the same app (docker build --no-cache, then after the same
-//     requirements change, then with no change), wall time of docker build.
+//   - packaged: the composite packaged as TestWalkthrough packages it (the mirror's
+//     inventory, nothing bundled): CPython's artifact is kept in a cache layer for a
+//     requirements change, one compressed file the lifecycle restores and caches each build;
+//   - bundled: packaged with --include-dependencies for CPython (the FastAPI app needs no
+//     ffmpeg): the artifact is read from the buildpack, nothing is kept.
 //
-// and logs the medians of the lifecycle's phase timers (restore, build, export and cache)
-// and the machine's load. Each Python rebuild is checked (not timed) to reuse every layer and
-// run no pip. Run it (root; dockerd from Debian's docker.io):
+// Each reports x-floor (median rebuild of the Python app / median rebuild of the no-op
+// buildpack), python-rebuild-s and floor-rebuild-s (the lifecycle's run, creator start to
+// exit, without the harness's copying before and reading the image after), python-cold-s (a
+// cold build: no cache, no previous image) and python-reqchange-s (a rebuild of it after a
+// requirements.txt change). The dockerfile sub-benchmark times the walkthrough's Dockerfile
+// approximation of the same app: docker-cold-s (docker build --no-cache),
+// docker-reqchange-s (after the same requirements change) and docker-rebuild-s (no change).
+// The medians of the lifecycle's phase timers and the machine's load are logged. Each Python
+// rebuild is checked (not timed) to rebuild no layer and run no pip. Run it (root; dockerd
+// from Debian's docker.io):
 //
 //	cd integration && go test ./... -run '^$' -bench BenchmarkRebuildFloor -benchtime 3x
 func BenchmarkRebuildFloor(b *testing.B) {
@@ -62,37 +67,52 @@ func BenchmarkRebuildFloor(b *testing.B) {
 	if err := os.Chmod(work, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	composite := packageBuildpacks(ctx, b, work, mirror)
 	noop, err := filepath.Abs(filepath.Join("testdata", "noop-buildpack"))
 	if err != nil {
 		b.Fatal(err)
 	}
-
-	pyApp := filepath.Join(work, "python-app")
-	writeFiles(b, pyApp, appFiles)
 	trivialApp := filepath.Join(work, "trivial-app")
 	writeFiles(b, trivialApp, map[string]string{"hello.txt": "hello\n"})
+	floorFirst := mustBuild(ctx, b, h, harness.BuildOptions{
+		App:        trivialApp,
+		Buildpacks: []harness.Buildpack{harness.BuildpackDir(noop)},
+		LogLevel:   "debug", // for the phase timers
+	})
+
+	variants := []struct {
+		name  string
+		edits []func(*packager.Options)
+	}{
+		{"packaged", nil},
+		{"bundled", []func(*packager.Options){func(o *packager.Options) {
+			o.IncludeDependencies, o.DependencyFilter = true, []string{"cpython"}
+		}}},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			benchPython(b, h, mirror, floorFirst, packageBuildpacks(ctx, b, b.TempDir(), mirror, v.edits...))
+		})
+	}
+	b.Run("dockerfile", func(b *testing.B) { benchDockerfile(b, h, mirror) })
+}
+
+// benchPython times unchanged rebuilds of the FastAPI app built with composite against
+// rebuilds of floorFirst, then a cold build and a requirements change.
+func benchPython(b *testing.B, h *harness.Harness, mirror *fixtures.Mirror, floorFirst *harness.Result, composite string) {
+	ctx := b.Context()
+	work := b.TempDir()
+	pyApp := filepath.Join(work, "python-app")
+	writeFiles(b, pyApp, appFiles)
 	python := harness.BuildOptions{
 		App:        pyApp,
 		Buildpacks: []harness.Buildpack{harness.BuildpackFile(composite)},
 		Env:        map[string]string{"PIP_INDEX_URL": mirror.IndexURL},
 		LogLevel:   "debug", // for the phase timers
 	}
-	floor := harness.BuildOptions{
-		App:        trivialApp,
-		Buildpacks: []harness.Buildpack{harness.BuildpackDir(noop)},
-		LogLevel:   "debug",
-	}
 	pyFirst := mustBuild(ctx, b, h, python)
-	floorFirst := mustBuild(ctx, b, h, floor)
-
-	d := startDockerd(ctx, b)
-	loadImages(ctx, b, d, work, map[string]v1.Image{runImage: h.Stack.Run})
-	seed := dockerfileApp{base: runImage, image: seedImage, cpython: mirror.CPython, indexURL: mirror.IndexURL, files: appFiles, want: wantBody}
-	dockerDir := writeDockerfileApp(b, filepath.Join(work, "dockerfile-app"), seed)
 
 	var pyRuns, floorRuns []*harness.Result
-	var cold, change, dockerCold, dockerChange, dockerRebuild []time.Duration
+	var cold, change []time.Duration
 	var loads []string
 	iteration := 0
 	for b.Loop() {
@@ -104,28 +124,18 @@ func BenchmarkRebuildFloor(b *testing.B) {
 			pyRuns = append(pyRuns, r)
 			floorRuns = append(floorRuns, mustRebuild(ctx, b, h, floorFirst, nil))
 		}
-
 		// A cold build and a requirements change, in a lineage of their own (a new image
 		// name, an empty cache), so the unchanged rebuilds above keep theirs.
 		c := mustBuild(ctx, b, h, python)
 		cold = append(cold, c.Elapsed)
 		changedApp := filepath.Join(work, fmt.Sprintf("python-app-%d", iteration))
 		writeFiles(b, changedApp, appFiles)
-		reqs := changedRequirements(iteration)
-		writeFiles(b, changedApp, map[string]string{"requirements.txt": reqs})
+		writeFiles(b, changedApp, map[string]string{"requirements.txt": changedRequirements(iteration)})
 		ch := mustRebuild(ctx, b, h, c, func(o *harness.BuildOptions) { o.App = changedApp })
 		if !strings.Contains(ch.Logs, "Successfully installed") {
 			b.Fatalf("the requirements change ran no pip:\n%s", ch.Logs)
 		}
 		change = append(change, ch.Elapsed)
-
-		// The Dockerfile approximation: cold, after the same requirements change (a comment
-		// numbered by the iteration keeps docker's build cache from knowing it), unchanged.
-		writeFiles(b, dockerDir, map[string]string{"app/requirements.txt": appFiles["requirements.txt"]})
-		dockerCold = append(dockerCold, timeDocker(ctx, b, d, dockerDir, seed, "--no-cache"))
-		writeFiles(b, dockerDir, map[string]string{"app/requirements.txt": reqs})
-		dockerChange = append(dockerChange, timeDocker(ctx, b, d, dockerDir, seed))
-		dockerRebuild = append(dockerRebuild, timeDocker(ctx, b, d, dockerDir, seed))
 	}
 	b.StopTimer()
 
@@ -135,16 +145,43 @@ func BenchmarkRebuildFloor(b *testing.B) {
 	b.ReportMetric(floorMedian.Seconds(), "floor-rebuild-s")
 	b.ReportMetric(median(cold).Seconds(), "python-cold-s")
 	b.ReportMetric(median(change).Seconds(), "python-reqchange-s")
-	b.ReportMetric(median(dockerCold).Seconds(), "docker-cold-s")
-	b.ReportMetric(median(dockerChange).Seconds(), "docker-reqchange-s")
-	b.ReportMetric(median(dockerRebuild).Seconds(), "docker-rebuild-s")
 	b.Logf("%d cores, load average (1, 5, 15 min) at each iteration: %s", runtime.NumCPU(), strings.Join(loads, "; "))
 	b.Logf("unchanged rebuild medians over %d runs each (lifecycle phase timers):\n%s", len(pyRuns),
 		phaseTable([]string{"FastAPI app, python-ffmpeg composite", "trivial app, no-op buildpack"}, pyRuns, floorRuns))
 	b.Logf("python rebuilds, each: %s", durations(elapsed(pyRuns)))
 	b.Logf("floor rebuilds, each: %s", durations(elapsed(floorRuns)))
-	b.Logf("cold: %s; requirements change: %s; docker cold: %s; docker requirements change: %s; docker unchanged: %s",
-		durations(cold), durations(change), durations(dockerCold), durations(dockerChange), durations(dockerRebuild))
+	b.Logf("cold: %s; requirements change: %s", durations(cold), durations(change))
+}
+
+// benchDockerfile times the walkthrough's Dockerfile approximation of the FastAPI app: a
+// cold build, one after the requirements change of benchPython, one with no change.
+func benchDockerfile(b *testing.B, h *harness.Harness, mirror *fixtures.Mirror) {
+	ctx := b.Context()
+	work := b.TempDir()
+	d := startDockerd(ctx, b)
+	loadImages(ctx, b, d, work, map[string]v1.Image{runImage: h.Stack.Run})
+	seed := dockerfileApp{base: runImage, image: seedImage, cpython: mirror.CPython, indexURL: mirror.IndexURL, files: appFiles, want: wantBody}
+	dir := writeDockerfileApp(b, filepath.Join(work, "dockerfile-app"), seed)
+	var cold, change, unchanged []time.Duration
+	var loads []string
+	iteration := 0
+	for b.Loop() {
+		iteration++
+		loads = append(loads, loadAverage())
+		// A comment numbered by the iteration keeps docker's build cache from knowing the
+		// changed requirements.
+		writeFiles(b, dir, map[string]string{"app/requirements.txt": appFiles["requirements.txt"]})
+		cold = append(cold, timeDocker(ctx, b, d, dir, seed, "--no-cache"))
+		writeFiles(b, dir, map[string]string{"app/requirements.txt": changedRequirements(iteration)})
+		change = append(change, timeDocker(ctx, b, d, dir, seed))
+		unchanged = append(unchanged, timeDocker(ctx, b, d, dir, seed))
+	}
+	b.StopTimer()
+	b.ReportMetric(median(cold).Seconds(), "docker-cold-s")
+	b.ReportMetric(median(change).Seconds(), "docker-reqchange-s")
+	b.ReportMetric(median(unchanged).Seconds(), "docker-rebuild-s")
+	b.Logf("load average (1, 5, 15 min) at each iteration: %s", strings.Join(loads, "; "))
+	b.Logf("docker cold: %s; requirements change: %s; unchanged: %s", durations(cold), durations(change), durations(unchanged))
 }
 
 // changedRequirements is the app's requirements plus one package, and a comment that makes
@@ -224,10 +261,11 @@ func durations(ds []time.Duration) string {
 }
 
 // phaseTable renders the table: the median whole rebuild and the medians of the
-// restorer, the exporter plus the cache step, and the builder.
+// restorer, the exporter plus the cache step, and the builder; then the analyzer and the
+// detector.
 func phaseTable(names []string, runs ...[]*harness.Result) string {
 	var sb strings.Builder
-	sb.WriteString("| unchanged rebuild | whole | restoring | exporting + cache | building |\n|---|---|---|---|---|\n")
+	sb.WriteString("| unchanged rebuild | whole | restoring | exporting + cache | building | analyzing | detecting |\n|---|---|---|---|---|---|---|\n")
 	for i, rs := range runs {
 		phase := func(names ...string) time.Duration {
 			var ds []time.Duration
@@ -240,8 +278,9 @@ func phaseTable(names []string, runs ...[]*harness.Result) string {
 			}
 			return median(ds)
 		}
-		fmt.Fprintf(&sb, "| %s | %.3f s | %.3f s | %.3f s | %.3f s |\n", names[i], median(elapsed(rs)).Seconds(),
-			phase("Restorer").Seconds(), phase("Exporter", "Cache").Seconds(), phase("Builder").Seconds())
+		fmt.Fprintf(&sb, "| %s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s | %.3f s |\n", names[i], median(elapsed(rs)).Seconds(),
+			phase("Restorer").Seconds(), phase("Exporter", "Cache").Seconds(), phase("Builder").Seconds(),
+			phase("Analyzer").Seconds(), phase("Detector").Seconds())
 	}
 	return sb.String()
 }

@@ -325,15 +325,19 @@ func packRebuild(ctx context.Context, t *testing.T, p *packCLI, dir string, args
 // packageBuildpacks packages buildpacks/python-ffmpeg (the composite with cnbkit/python and
 // cnbkit/ffmpeg) for the host with the mirror's inventory replacing the buildpacks' own, as
 // `cnbkit package python-ffmpeg.cnb --path buildpacks/python-ffmpeg --dependencies
-// inventory.toml --dependencies-mode replace` does.
-func packageBuildpacks(ctx context.Context, t testing.TB, work string, mirror *fixtures.Mirror) string {
+// inventory.toml --dependencies-mode replace` does; edits change the options first (e.g. to
+// bundle dependencies).
+func packageBuildpacks(ctx context.Context, t testing.TB, work string, mirror *fixtures.Mirror, edits ...func(*packager.Options)) string {
 	t.Helper()
 	inv := filepath.Join(work, "inventory.toml")
 	if err := fixtures.WriteInventoryFile(inv, mirror.Inventory); err != nil {
 		t.Fatal(err)
 	}
-	return packageFile(ctx, t, packager.Options{Path: filepath.Join("..", "..", "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"},
-		filepath.Join(work, "python-ffmpeg.cnb"))
+	opts := packager.Options{Path: filepath.Join("..", "..", "buildpacks", "python-ffmpeg"), Inventory: inv, InventoryMode: "replace"}
+	for _, edit := range edits {
+		edit(&opts)
+	}
+	return packageFile(ctx, t, opts, filepath.Join(work, "python-ffmpeg.cnb"))
 }
 
 // packageProbe packages the SDK's probe buildpack (integration/sdk/testdata/probe: processes
