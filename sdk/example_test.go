@@ -224,3 +224,20 @@ func ExampleProcess() {
 	//   command = ["pytest"]
 	//   exec-env = ["test", "development"]
 }
+
+// What each kind of reader makes of a layer: the lifecycle's flags OpenLayer writes.
+func ExampleNeeds() {
+	for _, n := range []sdk.Needs{
+		{Launch: true},                   // the app's processes: reused from the image by metadata alone
+		{Launch: true, Build: true},      // and later buildpacks while they build
+		{Launch: true, EveryBuild: true}, // and this buildpack on every build
+		{EveryBuild: true},               // this buildpack only: a cache
+	} {
+		fmt.Printf("%-40s %s\n", n, n.Types())
+	}
+	// Output:
+	// launch                                   build=false launch=true cache=false
+	// launch, later buildpacks' build          build=true launch=true cache=true
+	// launch, every build                      build=false launch=true cache=true
+	// every build                              build=false launch=false cache=true
+}

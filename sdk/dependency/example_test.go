@@ -2,7 +2,10 @@ package dependency_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/cnbkit/cnbkit/sdk"
 	"github.com/cnbkit/cnbkit/sdk/dependency"
@@ -56,8 +59,8 @@ func ExampleMirrors_Rewrite() {
 	// https://rel.internal.example/o/r/download/v1/x.tgz
 }
 
-// A build function that installs the CPython version a user asked for into a launch layer
-// that later buildpacks can also use.
+// A build function that installs the CPython version a user asked for into a layer that the
+// app's processes and later buildpacks read.
 func ExampleInstall() {
 	build := func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
 		inv, err := dependency.Load(req.Buildpack.Dir)
@@ -69,7 +72,7 @@ func ExampleInstall() {
 			return sdk.BuildResult{}, err
 		}
 		layer, res, err := dependency.Install(ctx, req, "cpython",
-			sdk.LayerTypes{Build: true, Launch: true, Cache: true}, dep, dependency.InstallOptions{})
+			sdk.Needs{Launch: true, Build: true}, dep, dependency.InstallOptions{})
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
@@ -77,4 +80,80 @@ func ExampleInstall() {
 		return sdk.BuildResult{}, nil
 	}
 	_ = build
+}
+
+// A build function whose CPython is needed at launch only, so that an unchanged rebuild keeps
+// it by its metadata alone, and which needs CPython's files again only when it must rebuild
+// something with it (here: when requirements.txt changed).
+func ExampleRefill() {
+	build := func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		inv, err := dependency.Load(req.Buildpack.Dir)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		dep, err := inv.Resolve("cpython", "3.12", req.Target.Spec())
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		opts := dependency.InstallOptions{}
+		cpython, _, err := dependency.Install(ctx, req, "cpython", sdk.Needs{Launch: true}, dep, opts)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		sum, err := fileSHA256(req.AppDir, "requirements.txt")
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		venv, err := sdk.OpenLayer(req.Layers, "venv", sdk.Needs{Launch: true}, map[string]string{"requirements": sum}, nil)
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		if !venv.Status.Restored {
+			// The same files come back (from the bundle, a kept artifact or the network): the
+			// exporter still reuses the image's CPython layer.
+			if _, err := dependency.Refill(ctx, req, cpython, dep, opts); err != nil {
+				return sdk.BuildResult{}, err
+			}
+			// ... run cpython.Path + "/bin/python3 -m venv " + venv.Path, then pip ...
+		}
+		return sdk.BuildResult{}, nil
+	}
+	_ = build
+}
+
+// A build function that keeps a package manager's download cache from one build to the next
+// as one file, and unpacks it only when it installs packages.
+func ExampleStash() {
+	build := func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
+		cache, err := dependency.OpenStash(req.Layers, "downloads") // every build, or it is dropped
+		if err != nil {
+			return sdk.BuildResult{}, err
+		}
+		installing := true // e.g. the packages layer is rebuilt
+		if installing {
+			dir, err := os.MkdirTemp("", "downloads-")
+			if err != nil {
+				return sdk.BuildResult{}, err
+			}
+			defer os.RemoveAll(dir)
+			if _, err := cache.Unpack(ctx, dir); err != nil {
+				return sdk.BuildResult{}, err
+			}
+			// ... install packages with dir as the download cache ...
+			if err := cache.Pack(ctx, dir); err != nil {
+				return sdk.BuildResult{}, err
+			}
+		}
+		return sdk.BuildResult{}, nil
+	}
+	_ = build
+}
+
+// fileSHA256 is the hex sha256 of a file of the app.
+func fileSHA256(dir, name string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
 }

@@ -37,10 +37,10 @@ func Detect(ctx context.Context, req sdk.DetectRequest[Metadata, Config]) (sdk.D
 	}), nil
 }
 
-// Build writes a hello program into a cached launch layer and makes it the web process.
+// Build writes a hello program into a launch layer and makes it the web process.
 func Build(ctx context.Context, req sdk.BuildRequest[Metadata, Config]) (sdk.BuildResult, error) {
 	text := fmt.Sprintf("%s, %s!", req.Metadata.Greeting, req.Config.Name)
-	layer, err := sdk.OpenLayer(req.Layers, "greeting", sdk.LayerTypes{Launch: true, Cache: true},
+	layer, err := sdk.OpenLayer(req.Layers, "greeting", sdk.Needs{Launch: true},
 		LayerMetadata{Text: text}, nil)
 	if err != nil {
 		return sdk.BuildResult{}, err
