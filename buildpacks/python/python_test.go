@@ -229,3 +229,58 @@ func TestRebuild(t *testing.T) {
 		})
 	}
 }
+
+// CPython and the environment are read at launch only, unless something reads them at build
+// time: a later buildpack asking for them with build = true, or a Django app's build steps.
+// Then they are cache layers and a rebuild brings their files back.
+func TestLayersReadAtBuildTimeAreCached(t *testing.T) {
+	t.Parallel()
+	bp := buildpackDir(t)
+	files := map[string]string{"app.py": fastapiApp, "requirements.txt": "fastapi\nuvicorn\n", ".python-version": "3.12\n"}
+	tests := []struct {
+		name      string
+		extra     map[string]string
+		plan      []spec.PlanEntry
+		cpy, venv spec.LayerTypes
+	}{
+		{name: "a later buildpack builds with the packages", plan: []spec.PlanEntry{
+			{Name: "cpython", Metadata: map[string]any{"launch": true}},
+			{Name: "python-packages", Metadata: map[string]any{"launch": true}},
+			{Name: "python-packages", Metadata: map[string]any{"build": true}},
+		}, cpy: spec.LayerTypes{Build: true, Launch: true, Cache: true}, venv: spec.LayerTypes{Build: true, Launch: true, Cache: true}},
+		{name: "a later buildpack builds with CPython", plan: []spec.PlanEntry{
+			{Name: "cpython", Metadata: map[string]any{"launch": true}},
+			{Name: "cpython", Metadata: map[string]any{"build": true, "version": "3.12"}},
+		}, cpy: spec.LayerTypes{Build: true, Launch: true, Cache: true}, venv: spec.LayerTypes{Launch: true}},
+		{name: "a Django app's build steps", extra: map[string]string{"manage.py": "import sys\n"},
+			cpy: spec.LayerTypes{Launch: true, Cache: true}, venv: spec.LayerTypes{Launch: true, Cache: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			f := map[string]string{}
+			for k, v := range files {
+				f[k] = v
+			}
+			for k, v := range tt.extra {
+				f[k] = v
+			}
+			opts := cnbtest.Options{App: app(t, f, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Plan: tt.plan}
+			first := cnbtest.Build(t, python.Build, opts)
+			g.Expect(first.Err).NotTo(HaveOccurred(), first.Log)
+			g.Expect(first.Layers["cpython"].Types).To(Equal(tt.cpy))
+			g.Expect(first.Layers["venv"].Types).To(Equal(tt.venv))
+
+			opts.Layers = first.LayersDir
+			second := cnbtest.Build(t, python.Build, opts)
+			g.Expect(second.Err).NotTo(HaveOccurred(), second.Log)
+			for name, types := range map[string]spec.LayerTypes{"cpython": tt.cpy, "venv": tt.venv} {
+				g.Expect(second).To(cnbtest.HaveReusedLayer(name))
+				g.Expect(second.Layers[name].HasContents).To(Equal(types.Cache), "%s comes back with its files only when it is cached", name)
+			}
+			g.Expect(second.Log).NotTo(ContainSubstring("pip install"))
+			g.Expect(second.Layers["venv"].SBOM).To(HaveLen(2))
+		})
+	}
+}
