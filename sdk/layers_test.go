@@ -235,6 +235,22 @@ func TestNeedsTypes(t *testing.T) {
 	}
 }
 
+// buildWithKeptLayer runs a build in a new world whose previous build left the launch-only
+// layer "l" (metadata only, as the lifecycle restores it) and hands fn that layer, reused.
+func buildWithKeptLayer(t *testing.T, fn func(l *sdk.Layer[layerMeta]) error) (*world, sdk.Exit, string) {
+	t.Helper()
+	w := newWorld(t, "0.12", "")
+	previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
+	exit, log := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
+		l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
+		if err != nil {
+			return err
+		}
+		return fn(l)
+	})
+	return w, exit, log
+}
+
 // A launch-only layer kept without contents: its environment and exec.d stay as the previous
 // image has them until the layer is refilled; a refilled layer gets them written again.
 func TestLaunchOnlyLayerKeptAndRefilled(t *testing.T) {
@@ -243,13 +259,7 @@ func TestLaunchOnlyLayerKeptAndRefilled(t *testing.T) {
 		t.Run(fmt.Sprintf("refill=%t", refill), func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			w := newWorld(t, "0.12", "")
-			previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
-			exit, log := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
-				l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
-				if err != nil {
-					return err
-				}
+			w, exit, log := buildWithKeptLayer(t, func(l *sdk.Layer[layerMeta]) error {
 				g.Expect(l.Status.Restored).To(BeTrue())
 				g.Expect(l.HasContents()).To(BeFalse())
 				g.Expect(l.Types).To(Equal(sdk.LayerTypes{Launch: true}))
@@ -274,18 +284,21 @@ func TestLaunchOnlyLayerKeptAndRefilled(t *testing.T) {
 	}
 	t.Run("bad env names fail without contents too", func(t *testing.T) {
 		t.Parallel()
-		g := NewWithT(t)
-		w := newWorld(t, "0.12", "")
-		previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
-		exit, _ := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
-			l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
-			if err != nil {
-				return err
-			}
+		_, exit, _ := buildWithKeptLayer(t, func(l *sdk.Layer[layerMeta]) error {
 			l.LaunchEnv().Override("A=B", "c")
 			return nil
 		})
-		g.Expect(exit.Err).To(MatchError(ContainSubstring(`"A=B" is not a valid environment variable name`)))
+		NewWithT(t).Expect(exit.Err).To(MatchError(ContainSubstring(`"A=B" is not a valid environment variable name`)))
+	})
+	// Writing into a reused launch-only layer without Refill would make the exporter replace
+	// the image's layer by whatever the directory holds: the build fails instead.
+	t.Run("written without Refill", func(t *testing.T) {
+		t.Parallel()
+		_, exit, _ := buildWithKeptLayer(t, func(l *sdk.Layer[layerMeta]) error {
+			write(t, filepath.Join(l.Path, "bin", "tool"), "one file of many")
+			return nil
+		})
+		NewWithT(t).Expect(exit.Err).To(MatchError(ContainSubstring("persisting layer l: it was reused without its contents, but its directory was created")))
 	})
 }
 
@@ -430,22 +443,4 @@ func TestOpenLayerConcurrently(t *testing.T) {
 	g.Expect(exit.Layers["outer"].Restored).To(BeTrue())
 	g.Expect(filepath.Join(w.layers, "inner.toml")).To(BeAnExistingFile())
 	g.Expect(filepath.Join(w.layers, "p7", "env.launch", "I.override")).To(BeAnExistingFile())
-}
-
-// Writing into a reused launch-only layer without Refill would make the exporter replace the
-// image's layer by whatever the directory holds: the build fails instead.
-func TestReusedLayerWrittenWithoutRefill(t *testing.T) {
-	t.Parallel()
-	g := NewWithT(t)
-	w := newWorld(t, "0.12", "")
-	previous(t, w, "l", "[metadata]\nversion = \"1\"\n", false)
-	exit, _ := buildWith(t, w, func(req sdk.BuildRequest[sdk.None, sdk.None]) error {
-		l, err := sdk.OpenLayer(req.Layers, "l", sdk.Needs{Launch: true}, layerMeta{Version: "1"}, nil)
-		if err != nil {
-			return err
-		}
-		write(t, filepath.Join(l.Path, "bin", "tool"), "one file of many")
-		return nil
-	})
-	g.Expect(exit.Err).To(MatchError(ContainSubstring("persisting layer l: it was reused without its contents, but its directory was created")))
 }

@@ -208,13 +208,7 @@ func TestRebuild(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			f := map[string]string{}
-			for k, v := range files {
-				f[k] = v
-			}
-			for k, v := range tt.files {
-				f[k] = v
-			}
+			f := merge(files, tt.files)
 			out := cnbtest.Build(t, python.Build, cnbtest.Options{App: app(t, f, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp,
 				Layers: first.LayersDir, Env: tt.env, Target: tt.target})
 			g.Expect(out.Err).NotTo(HaveOccurred(), out.Log)
@@ -259,14 +253,7 @@ func TestLayersReadAtBuildTimeAreCached(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			f := map[string]string{}
-			for k, v := range files {
-				f[k] = v
-			}
-			for k, v := range tt.extra {
-				f[k] = v
-			}
-			opts := cnbtest.Options{App: app(t, f, fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Plan: tt.plan}
+			opts := cnbtest.Options{App: app(t, merge(files, tt.extra), fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Plan: tt.plan}
 			first := cnbtest.Build(t, python.Build, opts)
 			g.Expect(first.Err).NotTo(HaveOccurred(), first.Log)
 			g.Expect(first.Layers["cpython"].Types).To(Equal(tt.cpy))
