@@ -14,12 +14,16 @@
 //
 // Detect's requires carry the author's metadata type (NewRequire). Build gets a BuildRequest
 // with the plan entries to satisfy (decode them into the author's type with Entries), the
-// layers directory and the previous build's store (StoreMetadata). The buildpack drives its layers: OpenLayer
-// returns a layer with typed metadata and says whether the previous one was kept or why it was
-// rebuilt. Every opened layer is persisted when build returns, and previous layers this build
-// did not open are removed. The BuildResult lists processes, labels, slices, unmet plan entries
-// and the store for the next build (NewStore); every file is written with the specification's
-// key names. Metadata of every kind is the author's structs, decoded strictly with unknown keys
+// layers directory and the previous build's store (StoreMetadata). The buildpack drives its
+// layers: OpenLayer takes who reads a layer (Needs: the app at launch, later buildpacks while
+// they build, this buildpack on every build), picks the lifecycle's flags from it, returns a
+// layer with typed metadata and says whether the previous one was kept or why it was rebuilt.
+// A layer needed at launch only is kept by its metadata alone, which costs an unchanged
+// rebuild nothing; Refill gives it its directory back when a build needs its files. Every
+// opened layer is persisted when build returns, and previous layers this build did not open
+// are removed. The BuildResult lists processes, labels, slices, unmet plan entries and the
+// store for the next build (NewStore); every file is written with the specification's key
+// names. Metadata of every kind is the author's structs, decoded strictly with unknown keys
 // reported; the raw tables stay in sdk/spec's models of the files.
 //
 // Configuration is a struct with `env:"BP_..."` tags; defaults come from buildpack.toml

@@ -112,15 +112,24 @@
 //
 // # Install
 //
-// Install(ctx, req, layerName, types, dep, opts) opens a typed layer whose metadata is the
-// dependency's id, version, target and sha256. A previous layer with the same sha256 is kept
-// as is: no network, no extraction (for a build layer, set Cache too, or the lifecycle does
-// not restore it). Otherwise the artifact is fetched (via NewFetcher from the platform and
-// buildpack unless opts.Fetcher is set; for a non-cache layer the download is kept in a cache
-// layer "<layerName>-download"), verified and extracted into the emptied layer. The Result
-// says whether the layer was reused and why, and where the artifact came from. Failures are
-// *sdk.Error values with a title, the value found and what to do: checksum mismatch,
-// download failed (with the mirror and air-gap options), unsafe archive, invalid mirror.
+// Install(ctx, req, layerName, kind, dep, opts) opens a typed layer whose metadata is the
+// dependency's id, version, target and sha256; kind is an sdk.Needs saying who reads it (or
+// sdk.LayerTypes). A previous layer with the same sha256 is kept as is: no network, no
+// extraction; needed at launch only (sdk.Needs{Launch: true}) it is kept by its metadata
+// alone, without its files. Otherwise the artifact is fetched (via NewFetcher from the
+// platform and buildpack unless opts.Fetcher is set), verified and extracted into the emptied
+// layer. The Result says whether the layer was reused and why, and where the artifact came
+// from. Failures are *sdk.Error values with a title, the value found and what to do: checksum
+// mismatch, download failed (with the mirror and air-gap options), unsafe archive, invalid
+// mirror.
+//
+// Refill puts the files of a layer kept without them back, for a build that needs them after
+// all (CPython, to rebuild a virtual environment): the same artifact from the bundle, from
+// the cache layer "<layerName>-download" where Install keeps it with opts.KeepArtifact (one
+// compressed file, which the lifecycle restores and caches on every build), or from the
+// network. A layer the lifecycle never brings back (build or not launch, without cache) keeps
+// its download there whatever KeepArtifact says. Stash keeps any folder a buildpack needs only
+// when something changed (a package manager's cache) packed into one file in a cache layer.
 //
 // Install logs a warning from 30 days before a dependency's deprecation date, and after it,
 // naming the version, the date and newer versions to move to (see Notice), and writes
