@@ -20,7 +20,7 @@ import (
 )
 
 // rebuildPairs is how many unchanged rebuilds of each app one benchmark iteration times.
-const rebuildPairs = 3
+const rebuildPairs = 5
 
 // BenchmarkRebuildFloor measures how close an unchanged rebuild of the FastAPI app with the
 // python-ffmpeg composite comes to the lifecycle's own floor. With the real lifecycle, the
