@@ -434,7 +434,7 @@ func (h *Harness) runLifecycle(ctx context.Context, work string, mounts []mount,
 	}
 	root := dirs["root"]
 	var sb sandbox
-	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", h.buildRoot, dirs["upper"], dirs["overlay-work"], root)
+	sb.overlay(h.buildRoot, dirs["upper"], dirs["overlay-work"], root)
 	for _, m := range mounts {
 		sb.bind(m.src, root+m.dst, m.readOnly)
 	}

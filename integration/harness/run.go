@@ -112,7 +112,7 @@ func Run(ctx context.Context, t testing.TB, img v1.Image, opts RunOptions) (*Con
 	}
 
 	var sb sandbox
-	sb.line("mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s %s", strings.Join(lowers, ":"), dirs["upper"], dirs["overlay-work"], root)
+	sb.overlay(strings.Join(lowers, ":"), dirs["upper"], dirs["overlay-work"], root)
 	sb.mountDev(root)
 	sb.line("mkdir -p %s && mount -t proc proc %s", root+"/proc", root+"/proc")
 	sb.line("mkdir -p %s && chmod 1777 %s", root+"/tmp", root+"/tmp")
