@@ -129,9 +129,6 @@ func TestBuildFastAPI(t *testing.T) {
 		stash, err := os.ReadDir(out.Layers["pip-cache"].Path)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(stash).To(HaveLen(1), "pip's cache is kept as one file")
-		venvMeta, err := cnbtest.LayerMetadata[map[string]any](out, "venv")
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(venvMeta["distributions"]).To(ConsistOf("fastapi", "starlette", "uvicorn"), "the names a rebuild without the files starts from")
 		for _, step := range []string{"CPython", "Dependencies", "Start command"} {
 			g.Expect(out.Log).To(MatchRegexp(`(?m)^  `+step+`\n(    .*\n)*?    Completed in `), "the log times the step %s", step)
 		}
@@ -234,26 +231,31 @@ func TestLayersReadAtBuildTimeAreCached(t *testing.T) {
 	tests := []struct {
 		name      string
 		extra     map[string]string
-		plan      []spec.PlanEntry
-		cpy, venv spec.LayerTypes
+		env       map[string]string
+		plan      []sdk.Require
+		cpy, venv sdk.LayerTypes
 	}{
-		{name: "a later buildpack builds with the packages", plan: []spec.PlanEntry{
-			{Name: "cpython", Metadata: map[string]any{"launch": true}},
-			{Name: "python-packages", Metadata: map[string]any{"launch": true}},
-			{Name: "python-packages", Metadata: map[string]any{"build": true}},
-		}, cpy: spec.LayerTypes{Build: true, Launch: true, Cache: true}, venv: spec.LayerTypes{Build: true, Launch: true, Cache: true}},
-		{name: "a later buildpack builds with CPython", plan: []spec.PlanEntry{
-			{Name: "cpython", Metadata: map[string]any{"launch": true}},
-			{Name: "cpython", Metadata: map[string]any{"build": true, "version": "3.12"}},
-		}, cpy: spec.LayerTypes{Build: true, Launch: true, Cache: true}, venv: spec.LayerTypes{Launch: true}},
-		{name: "a Django app's build steps", extra: map[string]string{"manage.py": "import sys\n"},
-			cpy: spec.LayerTypes{Launch: true, Cache: true}, venv: spec.LayerTypes{Launch: true, Cache: true}},
+		{name: "a later buildpack builds with the packages", plan: []sdk.Require{
+			sdk.NewRequire("cpython", python.PlanMetadata{Launch: true}),
+			sdk.NewRequire("python-packages", python.PlanMetadata{Launch: true}),
+			sdk.NewRequire("python-packages", python.PlanMetadata{Build: true}),
+		}, cpy: sdk.LayerTypes{Build: true, Launch: true, Cache: true}, venv: sdk.LayerTypes{Build: true, Launch: true, Cache: true}},
+		{name: "a later buildpack builds with CPython", plan: []sdk.Require{
+			sdk.NewRequire("cpython", python.PlanMetadata{Launch: true}),
+			sdk.NewRequire("cpython", python.PlanMetadata{Build: true, Version: "3.12"}),
+		}, cpy: sdk.LayerTypes{Build: true, Launch: true, Cache: true}, venv: sdk.LayerTypes{Launch: true}},
+		{name: "a Django app's collectstatic", extra: map[string]string{"manage.py": "import sys\n"},
+			cpy: sdk.LayerTypes{Launch: true, Cache: true}, venv: sdk.LayerTypes{Launch: true, Cache: true}},
+		{name: "a Django app without collectstatic", extra: map[string]string{"manage.py": "import sys\n"},
+			env: map[string]string{"BP_PYTHON_DJANGO_COLLECTSTATIC": "false"},
+			cpy: sdk.LayerTypes{Launch: true}, venv: sdk.LayerTypes{Launch: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			opts := cnbtest.Options{App: app(t, merge(files, tt.extra), fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp, Plan: tt.plan}
+			opts := cnbtest.Options{App: app(t, merge(files, tt.extra), fastapiWheel, starletteWheel, uvicornWheel), BuildpackDir: bp,
+				Plan: sdk.Plan{Entries: tt.plan}, Env: tt.env}
 			first := cnbtest.Build(t, python.Build, opts)
 			g.Expect(first.Err).NotTo(HaveOccurred(), first.Log)
 			g.Expect(first.Layers["cpython"].Types).To(Equal(tt.cpy))
@@ -262,7 +264,7 @@ func TestLayersReadAtBuildTimeAreCached(t *testing.T) {
 			opts.Layers = first.LayersDir
 			second := cnbtest.Build(t, python.Build, opts)
 			g.Expect(second.Err).NotTo(HaveOccurred(), second.Log)
-			for name, types := range map[string]spec.LayerTypes{"cpython": tt.cpy, "venv": tt.venv} {
+			for name, types := range map[string]sdk.LayerTypes{"cpython": tt.cpy, "venv": tt.venv} {
 				g.Expect(second).To(cnbtest.HaveReusedLayer(name))
 				g.Expect(second.Layers[name].HasContents).To(Equal(types.Cache), "%s comes back with its files only when it is cached", name)
 			}
