@@ -76,10 +76,13 @@ func build(ctx context.Context, req sdk.BuildRequest[sdk.None, Config]) (sdk.Bui
 	}
 	installed := func(n string) bool { return installedNames[n] }
 
-	if venv != "" && venvNeeds.EveryBuild {
-		// collectstatic runs the app with the environment: both are cache layers then.
-		if err := py.files(ctx, req); err != nil {
-			return sdk.BuildResult{}, err
+	if venv != "" {
+		if venvNeeds.EveryBuild {
+			// collectstatic runs the app with the environment and CPython: both are cache
+			// layers then, with their files (Refill does nothing).
+			if err := py.files(ctx, req); err != nil {
+				return sdk.BuildResult{}, err
+			}
 		}
 		if err := collectStatic(ctx, req, inst, venv, installed); err != nil {
 			return sdk.BuildResult{}, err
