@@ -99,17 +99,22 @@ strip-components = 1
 	}
 }
 
+// resolveTool resolves the fixture's tool for the build's target.
+func resolveTool(req sdk.BuildRequest[sdk.None, sdk.None], constraint string) (dependency.Dependency, error) {
+	inv, err := dependency.Load(req.Buildpack.Dir)
+	if err != nil {
+		return dependency.Dependency{}, err
+	}
+	return inv.Resolve("tool", constraint, req.Target.Spec())
+}
+
 // installBuild returns a build func installing the constraint's version, and where it
 // records the Result.
 func installBuild(constraint string, types sdk.LayerTypes, opts dependency.InstallOptions) (sdk.BuildFunc[sdk.None, sdk.None], *dependency.Result) {
 	var mu sync.Mutex
 	res := &dependency.Result{}
 	return func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-		inv, err := dependency.Load(req.Buildpack.Dir)
-		if err != nil {
-			return sdk.BuildResult{}, err
-		}
-		dep, err := inv.Resolve("tool", constraint, req.Target.Spec())
+		dep, err := resolveTool(req, constraint)
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
@@ -326,11 +331,7 @@ func refillBuild(refill bool, opts dependency.InstallOptions) (sdk.BuildFunc[sdk
 	var mu sync.Mutex
 	origin := new(dependency.Origin)
 	return func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-		inv, err := dependency.Load(req.Buildpack.Dir)
-		if err != nil {
-			return sdk.BuildResult{}, err
-		}
-		dep, err := inv.Resolve("tool", "1.2.3", req.Target.Spec())
+		dep, err := resolveTool(req, "1.2.3")
 		if err != nil {
 			return sdk.BuildResult{}, err
 		}
@@ -407,13 +408,18 @@ func TestRefillALaunchOnlyLayer(t *testing.T) {
 		first := cnbtest.Build(t, install, cnbtest.Options{BuildpackDir: fx.dir})
 		g.Expect(first).To(cnbtest.HavePassed())
 		wrong := func(ctx context.Context, req sdk.BuildRequest[sdk.None, sdk.None]) (sdk.BuildResult, error) {
-			inv, _ := dependency.Load(req.Buildpack.Dir)
-			dep, _ := inv.Resolve("tool", "1.2.3", req.Target.Spec())
+			dep, err := resolveTool(req, "1.2.3")
+			if err != nil {
+				return sdk.BuildResult{}, err
+			}
 			layer, _, err := dependency.Install(ctx, req, "tool", sdk.Needs{Launch: true}, dep, dependency.InstallOptions{})
 			if err != nil {
 				return sdk.BuildResult{}, err
 			}
-			newer, _ := inv.Resolve("tool", "1.3.0", req.Target.Spec())
+			newer, err := resolveTool(req, "1.3.0")
+			if err != nil {
+				return sdk.BuildResult{}, err
+			}
 			_, err = dependency.Refill(ctx, req, layer, newer, dependency.InstallOptions{})
 			return sdk.BuildResult{}, err
 		}
