@@ -30,8 +30,8 @@ const rebuildPairs = 5
 // alternately, rebuildPairs pairs per iteration:
 //
 //   - packaged: the composite packaged as TestWalkthrough packages it (the mirror's
-//     inventory, nothing bundled): CPython's artifact is kept in a cache layer for a
-//     requirements change, one compressed file the lifecycle restores and caches each build;
+//     inventory, nothing bundled): nothing of CPython is kept for a requirements change,
+//     which fetches its artifact from the mirror again;
 //   - bundled: packaged with --include-dependencies for CPython (the FastAPI app needs no
 //     ffmpeg): the artifact is read from the buildpack, nothing is kept.
 //
