@@ -115,8 +115,8 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run("detect: "+tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			emu := runPhase(ctx, t, other, other, bpDir(emulated, tc.id), "detect", tc.app, tc.env, "")
-			nat := runPhase(ctx, t, runtime.GOARCH, other, bpDir(native, tc.id), "detect", tc.app, tc.env, "")
+			emu := runPhase(ctx, t, qemu.Command, other, other, bpDir(emulated, tc.id), "detect", tc.app, tc.env, "")
+			nat := runPhase(ctx, t, qemu.Command, runtime.GOARCH, other, bpDir(native, tc.id), "detect", tc.app, tc.env, "")
 			g.Expect(emu.err).NotTo(HaveOccurred())
 			g.Expect(emu.code).To(Equal(tc.code), "emulated %s bin/detect output:\n%s", other, emu.out)
 			for _, s := range tc.out {
@@ -137,10 +137,10 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
 		env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
-		detected := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
+		detected := runPhase(ctx, t, qemu.Command, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
 		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
 
-		res := runPhase(ctx, t, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
+		res := runPhase(ctx, t, qemu.Command, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
 		g.Expect(res.err).NotTo(HaveOccurred())
 		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg " + ff.FFmpeg.Version + " for linux/" + other))
 		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
@@ -163,6 +163,38 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 		machine := strings.TrimPrefix(elfMachines[other].String(), "EM_") + " (" + other + ")"
 		g.Expect(res.out).To(ContainSubstring(program + " (an ELF executable for " + machine + "): fork/exec " + program + ": exec format error"))
 		g.Expect(filepath.Join(res.layers, "ffmpeg", "bin")).NotTo(BeADirectory())
+	})
+
+	// With the emulator registered for the build's own namespace, as on a build machine set
+	// up for emulation, the whole emulated build runs: the smoke check starts the arm64
+	// ffmpeg and ffprobe it unpacked, and the layers hold them.
+	t.Run("build: ffmpeg from a loopback mirror, emulator registered", func(t *testing.T) {
+		g := NewWithT(t)
+		ff, err := fixt.FFmpeg(ctx, other)
+		g.Expect(err).NotTo(HaveOccurred())
+		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
+		env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
+		detected := runPhase(ctx, t, qemu.Registered, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
+		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
+
+		res := runPhase(ctx, t, qemu.Registered, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
+		g.Expect(res.err).NotTo(HaveOccurred())
+		g.Expect(res.code).To(Equal(0), "build output:\n%s", res.out)
+		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
+		g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffmpeg version \S+`))
+		g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffprobe version \S+`))
+		for _, p := range []struct {
+			layer string
+			pkg   fx.NPMPackage
+		}{{"ffmpeg", ff.FFmpeg}, {"ffprobe", ff.FFprobe}} {
+			program := filepath.Join(res.layers, p.layer, "bin", p.layer)
+			g.Expect(elfMachine(t, program)).To(Equal(elfMachines[other]), "%s in its layer", p.layer)
+			sum, _, err := fx.SHA256File(program)
+			g.Expect(err).NotTo(HaveOccurred())
+			want, _, err := fx.SHA256File(p.pkg.Binary)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(sum).To(Equal(want), "%s in its layer is the npm package's binary", p.layer)
+		}
 	})
 }
 
@@ -257,14 +289,19 @@ type phaseRun struct {
 	err    error  // the program could not be started
 }
 
-// runPhase runs bin/<phase> of the buildpack in dir, an executable for binArch (under the
-// emulator when that is not the host's), as lifecycle v0.21 runs a Buildpack API 0.12
+// starter makes the command that runs program, an executable for arch: qemu.Command (the
+// emulator invoked explicitly) or qemu.Registered (the emulator registered in the command's
+// own namespace, so that the programs it starts run emulated too).
+type starter func(ctx context.Context, arch, program string, args ...string) (*exec.Cmd, error)
+
+// runPhase runs bin/<phase> of the buildpack in dir, an executable for binArch (started by
+// start, under the emulator when that is not the host's), as lifecycle v0.21 runs a Buildpack API 0.12
 // buildpack that keeps its environment (clear-env false): in a copy of the app, with the
 // platform environment as files and variables, CNB_PLATFORM_DIR, CNB_BUILDPACK_DIR, the
 // target of a Debian 12 run image for targetArch, CNB_EXEC_ENV=production and, for detect, the plan
 // path (argument and CNB_BUILD_PLAN_PATH), for build the layers directory and the buildpack
 // plan made from plan, detect's build plan (its requirements become the plan's entries).
-func runPhase(ctx context.Context, t *testing.T, binArch, targetArch, dir, phase string, app, platformEnv map[string]string, plan string) phaseRun {
+func runPhase(ctx context.Context, t *testing.T, start starter, binArch, targetArch, dir, phase string, app, platformEnv map[string]string, plan string) phaseRun {
 	t.Helper()
 	work := t.TempDir()
 	appDir, platform := filepath.Join(work, "app"), filepath.Join(work, "platform")
@@ -290,7 +327,7 @@ func runPhase(ctx context.Context, t *testing.T, binArch, targetArch, dir, phase
 		args = []string{platform, planPath}
 		env = append(env, "CNB_BUILD_PLAN_PATH="+planPath)
 	case "build":
-		res.layers = filepath.Join(work, "layers", "cnbkit_ffmpeg")
+		res.layers = filepath.Join(work, "layers", filepath.Base(filepath.Dir(dir)))
 		if err := os.MkdirAll(res.layers, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +339,7 @@ func runPhase(ctx context.Context, t *testing.T, binArch, targetArch, dir, phase
 	default:
 		t.Fatalf("unknown phase %s", phase)
 	}
-	cmd, err := qemu.Command(ctx, binArch, filepath.Join(dir, "bin", phase), args...)
+	cmd, err := start(ctx, binArch, filepath.Join(dir, "bin", phase), args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,17 +28,10 @@ func TestEmulatorNames(t *testing.T) {
 	g.Expect(err).To(MatchError(ContainSubstring(`"mips"`)))
 }
 
-// A Go program compiled for the other architecture runs under the emulator and reports that
-// architecture. A copy it starts itself runs only if the kernel runs such executables
-// natively (a binfmt_misc registration, absent on the project's machines): the emulator does
-// not follow exec, which is what the package documentation says.
-func TestCommandRunsTheOtherArchitecture(t *testing.T) {
-	t.Parallel()
-	other := prereq.Emulated(t)
-	emu, err := qemu.Emulator(other)
-	if err != nil {
-		t.Fatal(err)
-	}
+// archProbe builds, for GOARCH arch, a program that prints its GOOS/GOARCH and, given a
+// path, starts that program and prints "child: " and the error of that start.
+func archProbe(t *testing.T, arch string) string {
+	t.Helper()
 	g := NewWithT(t)
 	dir := t.TempDir()
 	src := `package main
@@ -63,9 +56,25 @@ func main() {
 	bin := filepath.Join(dir, "archprobe")
 	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".")
 	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+other, "GOWORK=off", "GOFLAGS=-mod=mod")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch, "GOWORK=off", "GOFLAGS=-mod=mod")
 	out, err := build.CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), "go build: %s", out)
+	return bin
+}
+
+// A Go program compiled for the other architecture runs under the emulator and reports that
+// architecture. A copy it starts itself runs only if the kernel runs such executables
+// natively (a binfmt_misc registration, absent on the project's machines): the emulator does
+// not follow exec, which is what the package documentation says.
+func TestCommandRunsTheOtherArchitecture(t *testing.T) {
+	t.Parallel()
+	other := prereq.Emulated(t)
+	emu, err := qemu.Emulator(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := NewWithT(t)
+	bin := archProbe(t, other)
 
 	nativeErr := exec.CommandContext(t.Context(), bin).Run()
 	if nativeErr != nil {
@@ -77,7 +86,7 @@ func main() {
 	cmd, err := qemu.Command(t.Context(), other, bin, bin)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(filepath.Base(cmd.Path)).To(Equal(emu))
-	out, err = cmd.CombinedOutput()
+	out, err := cmd.CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), "output: %s", out)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	g.Expect(lines).To(HaveLen(2), "output: %s", out)
@@ -87,6 +96,34 @@ func main() {
 	} else {
 		g.Expect(lines[1]).To(Equal("child: <nil>"))
 	}
+}
+
+// With the emulator registered in the command's own namespace, the program and the copy it
+// starts both run, started as the kernel starts any executable; the host still refuses the
+// program afterwards (the registration lived in the namespace only).
+func TestRegisteredFollowsExec(t *testing.T) {
+	t.Parallel()
+	other := prereq.Emulated(t)
+	prereq.Root(t, "a binfmt_misc registration in a user namespace needs unprivileged user namespaces or root")
+	g := NewWithT(t)
+	bin := archProbe(t, other)
+
+	cmd, err := qemu.Registered(t.Context(), other, bin, bin)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(filepath.Base(cmd.Path)).To(Equal("unshare"))
+	out, err := cmd.CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), "output: %s", out)
+	g.Expect(strings.Split(strings.TrimSpace(string(out)), "\n")).To(Equal([]string{"linux/" + other, "child: <nil>"}))
+
+	if err := exec.CommandContext(t.Context(), bin).Run(); err != nil {
+		g.Expect(err).To(MatchError(ContainSubstring("exec format error")), "outside the namespace")
+	} else {
+		t.Logf("the kernel runs %s executables itself (binfmt_misc)", other)
+	}
+
+	native, err := qemu.Registered(t.Context(), runtime.GOARCH, "/bin/true", "x")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(native.Args).To(Equal([]string{"/bin/true", "x"}), "the host's architecture needs no emulator")
 }
 
 func TestCommandNative(t *testing.T) {
