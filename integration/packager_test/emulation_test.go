@@ -39,16 +39,20 @@ var (
 // TestOtherArchitectureBuildpacksUnderEmulation packages buildpacks/python-ffmpeg for its two
 // targets, as `cnbkit package python-ffmpeg.cnb --path buildpacks/python-ffmpeg` does, takes
 // the .cnb of the architecture this machine does not run (arm64 on amd64) and runs its
-// compiled bin/detect and bin/build under QEMU's user-mode emulator, called explicitly, with
+// compiled bin/detect and bin/build under QEMU's user-mode emulator, with
 // the inputs the lifecycle gives a Buildpack API 0.12 buildpack (app directory, platform
 // directory, plan path, CNB_* variables, positional arguments). Each detect must answer what
 // the native .cnb's binary answers on the same inputs, byte for byte. The package's ffmpeg
 // inventory is replaced by the npm static builds (the shipped one names GitHub release
-// archives); the emulated ffmpeg bin/build downloads the npm arm64 tarball from a loopback mirror,
-// checks its sha256 and unpacks it, then runs its smoke check: the emulator does not follow
-// exec, so on a kernel without a binfmt_misc registration the smoke check cannot start the
-// arm64 ffmpeg and the build stops with the buildpack's own explanation; where the kernel
-// runs arm64 executables, the build passes and the layer holds the binary.
+// archives) and the python one by the arm64 CPython made from Debian trixie. The emulated
+// ffmpeg bin/build downloads the npm arm64 tarball from a loopback mirror, checks its sha256
+// and unpacks it, then runs its smoke check. With the emulator invoked
+// explicitly (qemu.Command), the emulator does not follow exec, so on a kernel without a
+// binfmt_misc registration the smoke check cannot start the arm64 ffmpeg and the build stops
+// with the buildpack's own explanation; with the emulator registered in the build's own
+// namespace (qemu.Registered), the build passes and the layers hold the binaries. The
+// emulated python bin/build, registered likewise, installs the arm64 CPython and the app's
+// requirement with pip.
 func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 	other := prereq.Emulated(t)
 	prereq.Tool(t, "npm", "npm")
@@ -72,6 +76,14 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 			deps = append(deps, pkg.Dependency(ffmpegUpstream+npmPath(pkg)))
 		}
 	}
+	// The arm64 CPython made from Debian trixie, served on 127.0.0.1, replaces the python
+	// buildpack's CPython entries, so that its emulated bin/build can install it.
+	py, err := fixt.CPythonFor(ctx, fx.CPythonSpec{Release: "trixie", Arch: other})
+	g.Expect(err).NotTo(HaveOccurred())
+	pySrv, err := fx.ServeArtifacts(py.Artifact)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(pySrv.Close)
+	deps = append(deps, py.Dependency(pySrv.URL+"/"+py.Name))
 	inv := filepath.Join(work, "ffmpeg-inventory.toml")
 	f, err := os.Create(inv)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -196,6 +208,55 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 			g.Expect(sum).To(Equal(want), "%s in its layer is the npm package's binary", p.layer)
 		}
 	})
+
+	// The python bin/build, registered likewise, with trixie's arm64 C library as the
+	// emulator's root for the dynamically linked CPython: it installs the arm64 CPython from
+	// the loopback server, makes the environment and runs pip from CPython's own wheel, which
+	// installs the app's one requirement from the trixie wheel index; the environment's
+	// interpreter then imports it, emulated.
+	t.Run("build: python with CPython and pip, emulator registered", func(t *testing.T) {
+		g := NewWithT(t)
+		root, err := fixt.Sysroot(ctx, "trixie", other)
+		g.Expect(err).NotTo(HaveOccurred())
+		idx, err := fixt.WheelsFor(ctx, "trixie")
+		g.Expect(err).NotTo(HaveOccurred())
+		idxSrv, err := fx.Serve(idx.Root)
+		g.Expect(err).NotTo(HaveOccurred())
+		t.Cleanup(idxSrv.Close)
+		app := map[string]string{
+			"app.py":           "import platform\nimport sqlparse\n\nif __name__ == \"__main__\":\n    print(platform.machine(), sqlparse.format(\"select 1\", keyword_case=\"upper\"))\n",
+			"requirements.txt": "sqlparse\n",
+		}
+		env := map[string]string{"PIP_INDEX_URL": idxSrv.URL + "/simple/"}
+		// The trixie CPython runs on Debian 13 only; QEMU_LD_PREFIX is the emulator's -L.
+		extra := []string{"CNB_TARGET_DISTRO_VERSION=13", "QEMU_LD_PREFIX=" + root.Dir}
+		dir := bpDir(emulated, "cnbkit/python")
+		detected := runPhase(ctx, t, qemu.Registered, other, other, dir, "detect", app, env, "", extra...)
+		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
+
+		res := runPhase(ctx, t, qemu.Registered, other, other, dir, "build", app, env, detected.plan, extra...)
+		g.Expect(res.err).NotTo(HaveOccurred())
+		g.Expect(res.code).To(Equal(0), "build output:\n%s", res.out)
+		t.Logf("the emulated python bin/build (its steps timed):\n%s", res.out)
+		g.Expect(res.out).To(ContainSubstring(py.Version))
+		g.Expect(res.out).To(ContainSubstring(pySrv.URL+"/"+py.Name), "CPython from the loopback server")
+		g.Expect(res.out).To(ContainSubstring("sqlparse"))
+		pythons, err := filepath.Glob(filepath.Join(res.layers, "*", "bin", "python3.13"))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(pythons).NotTo(BeEmpty(), "CPython in a layer")
+		for _, p := range pythons {
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+				g.Expect(elfMachine(t, p)).To(Equal(elfMachines[other]), p)
+			}
+		}
+		cmd, err := qemu.Registered(ctx, other, filepath.Join(res.layers, "venv", "bin", "python"), "-c",
+			"import platform, sqlparse; print(platform.machine(), sqlparse.format('select 1', keyword_case='upper'))")
+		g.Expect(err).NotTo(HaveOccurred())
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "QEMU_LD_PREFIX=" + root.Dir}
+		out, err := cmd.CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), "the environment's python: %s", out)
+		g.Expect(string(out)).To(Equal(map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[other] + " SELECT 1\n"))
+	})
 }
 
 // elfMachines are the ELF machines of the two architectures.
@@ -301,7 +362,8 @@ type starter func(ctx context.Context, arch, program string, args ...string) (*e
 // target of a Debian 12 run image for targetArch, CNB_EXEC_ENV=production and, for detect, the plan
 // path (argument and CNB_BUILD_PLAN_PATH), for build the layers directory and the buildpack
 // plan made from plan, detect's build plan (its requirements become the plan's entries).
-func runPhase(ctx context.Context, t *testing.T, start starter, binArch, targetArch, dir, phase string, app, platformEnv map[string]string, plan string) phaseRun {
+// extraEnv (NAME=value) comes last, over any of those.
+func runPhase(ctx context.Context, t *testing.T, start starter, binArch, targetArch, dir, phase string, app, platformEnv map[string]string, plan string, extraEnv ...string) phaseRun {
 	t.Helper()
 	work := t.TempDir()
 	appDir, platform := filepath.Join(work, "app"), filepath.Join(work, "platform")
@@ -343,7 +405,7 @@ func runPhase(ctx context.Context, t *testing.T, start starter, binArch, targetA
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Dir, cmd.Env = appDir, env
+	cmd.Dir, cmd.Env = appDir, append(env, extraEnv...) // the last value of a name wins
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
