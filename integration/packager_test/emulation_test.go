@@ -143,71 +143,60 @@ func TestOtherArchitectureBuildpacksUnderEmulation(t *testing.T) {
 		})
 	}
 
-	t.Run("build: ffmpeg from a loopback mirror", func(t *testing.T) {
-		g := NewWithT(t)
-		ff, err := fixt.FFmpeg(ctx, other)
-		g.Expect(err).NotTo(HaveOccurred())
-		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
-		env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
-		detected := runPhase(ctx, t, qemu.Command, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
-		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
+	// The ffmpeg bin/build, with the emulator invoked explicitly and then registered for the
+	// build's own namespace (as on a build machine set up for emulation).
+	for _, how := range []struct {
+		name       string
+		start      starter
+		registered bool
+	}{{"emulator invoked", qemu.Command, false}, {"emulator registered", qemu.Registered, true}} {
+		t.Run("build: ffmpeg from a loopback mirror, "+how.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ff, err := fixt.FFmpeg(ctx, other)
+			g.Expect(err).NotTo(HaveOccurred())
+			mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
+			env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
+			detected := runPhase(ctx, t, how.start, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
+			g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
 
-		res := runPhase(ctx, t, qemu.Command, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
-		g.Expect(res.err).NotTo(HaveOccurred())
-		g.Expect(res.out).To(ContainSubstring("Selected FFmpeg " + ff.FFmpeg.Version + " for linux/" + other))
-		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
-		program := filepath.Join(res.layers, "ffmpeg", "bin", "ffmpeg")
-		if foreignExec(ctx, ff.FFmpeg.Binary) {
-			t.Logf("this kernel runs %s executables itself (binfmt_misc): the smoke check runs", other)
+			res := runPhase(ctx, t, how.start, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
+			g.Expect(res.err).NotTo(HaveOccurred())
+			g.Expect(res.out).To(ContainSubstring("Selected FFmpeg " + ff.FFmpeg.Version + " for linux/" + other))
+			g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
+			program := filepath.Join(res.layers, "ffmpeg", "bin", "ffmpeg")
+			if !how.registered && !foreignExec(ctx, ff.FFmpeg.Binary) {
+				// Everything up to the smoke check ran emulated: the download from the mirror
+				// with the sha256 of buildpack.toml, the extraction, and the ELF inspection that
+				// names the architecture in the error; the layer is discarded.
+				g.Expect(res.code).To(Equal(1), "build output:\n%s", res.out)
+				g.Expect(res.out).To(ContainSubstring("ffmpeg cannot run on this build image"))
+				machine := strings.TrimPrefix(elfMachines[other].String(), "EM_") + " (" + other + ")"
+				g.Expect(res.out).To(ContainSubstring(program + " (an ELF executable for " + machine + "): fork/exec " + program + ": exec format error"))
+				g.Expect(filepath.Join(res.layers, "ffmpeg", "bin")).NotTo(BeADirectory())
+				return
+			}
+			if !how.registered {
+				t.Logf("this kernel runs %s executables itself (binfmt_misc): the smoke check runs", other)
+			}
+			// The smoke check started the arm64 ffmpeg and ffprobe it unpacked; the layers
+			// hold them.
 			g.Expect(res.code).To(Equal(0), "build output:\n%s", res.out)
-			sum, _, err := fx.SHA256File(program)
-			g.Expect(err).NotTo(HaveOccurred())
-			want, _, err := fx.SHA256File(ff.FFmpeg.Binary)
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(sum).To(Equal(want))
-			return
-		}
-		// Everything up to the smoke check ran emulated: the download from the mirror with
-		// the sha256 of buildpack.toml, the extraction, and the ELF inspection that names the
-		// architecture in the error; the layer is discarded.
-		g.Expect(res.code).To(Equal(1), "build output:\n%s", res.out)
-		g.Expect(res.out).To(ContainSubstring("ffmpeg cannot run on this build image"))
-		machine := strings.TrimPrefix(elfMachines[other].String(), "EM_") + " (" + other + ")"
-		g.Expect(res.out).To(ContainSubstring(program + " (an ELF executable for " + machine + "): fork/exec " + program + ": exec format error"))
-		g.Expect(filepath.Join(res.layers, "ffmpeg", "bin")).NotTo(BeADirectory())
-	})
-
-	// With the emulator registered for the build's own namespace, as on a build machine set
-	// up for emulation, the whole emulated build runs: the smoke check starts the arm64
-	// ffmpeg and ffprobe it unpacked, and the layers hold them.
-	t.Run("build: ffmpeg from a loopback mirror, emulator registered", func(t *testing.T) {
-		g := NewWithT(t)
-		ff, err := fixt.FFmpeg(ctx, other)
-		g.Expect(err).NotTo(HaveOccurred())
-		mirror := npmMirror(t, ff.FFmpeg, ff.FFprobe)
-		env := map[string]string{"BP_DEPENDENCY_MIRROR_FFMPEG_INVALID": mirror}
-		detected := runPhase(ctx, t, qemu.Registered, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "detect", fastAPIApp, env, "")
-		g.Expect(detected.code).To(Equal(0), "detect output:\n%s", detected.out)
-
-		res := runPhase(ctx, t, qemu.Registered, other, other, bpDir(emulated, "cnbkit/ffmpeg"), "build", fastAPIApp, env, detected.plan)
-		g.Expect(res.err).NotTo(HaveOccurred())
-		g.Expect(res.code).To(Equal(0), "build output:\n%s", res.out)
-		g.Expect(res.out).To(ContainSubstring("Downloading FFmpeg "+ff.FFmpeg.Version+" from "+mirror+npmPath(ff.FFmpeg)), "from the loopback mirror")
-		g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffmpeg version \S+`))
-		g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffprobe version \S+`))
-		for _, p := range []struct {
-			layer string
-			pkg   fx.NPMPackage
-		}{{"ffmpeg", ff.FFmpeg}, {"ffprobe", ff.FFprobe}} {
-			program := filepath.Join(res.layers, p.layer, "bin", p.layer)
-			g.Expect(elfMachine(t, program)).To(Equal(elfMachines[other]), "%s in its layer", p.layer)
-			sum, _, err := fx.SHA256File(program)
-			g.Expect(err).NotTo(HaveOccurred())
-			want, _, err := fx.SHA256File(p.pkg.Binary)
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(sum).To(Equal(want), "%s in its layer is the npm package's binary", p.layer)
-		}
-	})
+			g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffmpeg version \S+`))
+			g.Expect(res.out).To(MatchRegexp(`Smoke check passed: ffprobe version \S+`))
+			for _, p := range []struct {
+				layer string
+				pkg   fx.NPMPackage
+			}{{"ffmpeg", ff.FFmpeg}, {"ffprobe", ff.FFprobe}} {
+				program := filepath.Join(res.layers, p.layer, "bin", p.layer)
+				g.Expect(elfMachine(t, program)).To(Equal(elfMachines[other]), "%s in its layer", p.layer)
+				sum, _, err := fx.SHA256File(program)
+				g.Expect(err).NotTo(HaveOccurred())
+				want, _, err := fx.SHA256File(p.pkg.Binary)
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(sum).To(Equal(want), "%s in its layer is the npm package's binary", p.layer)
+			}
+		})
+	}
 
 	// The python bin/build, registered likewise, with trixie's arm64 C library as the
 	// emulator's root for the dynamically linked CPython: it installs the arm64 CPython from
