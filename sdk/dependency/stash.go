@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -49,8 +50,10 @@ func OpenStash(layers *sdk.Layers, name string) (*Stash, error) {
 // was one. Entries are confined to dir, as for dependency archives.
 func (s *Stash) Unpack(ctx context.Context, dir string) (bool, error) {
 	p := filepath.Join(s.layer.Path, stashFile)
-	if _, err := os.Stat(p); err != nil {
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("unpacking stash %s: %w", s.layer.Name, err)
 	}
 	if err := extract.File(ctx, p, dir, extract.Options{}); err != nil {
 		return false, fmt.Errorf("unpacking stash %s: %w", s.layer.Name, err)
