@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"os/exec"
 	"runtime"
@@ -10,10 +11,16 @@ import (
 // Package is the Debian package that holds the emulators.
 const Package = "qemu-user-static"
 
-// machines maps GOARCH names to QEMU's names for them.
-var machines = map[string]string{
-	"amd64": "x86_64",
-	"arm64": "aarch64",
+// machine is what is known of an architecture: QEMU's name for it and its ELF machine.
+type machine struct {
+	qemu string
+	elf  elf.Machine
+}
+
+// machines maps GOARCH names to their machines.
+var machines = map[string]machine{
+	"amd64": {"x86_64", elf.EM_X86_64},
+	"arm64": {"aarch64", elf.EM_AARCH64},
 }
 
 // Emulator returns the name of the user-mode emulator for executables of GOARCH arch, e.g.
@@ -23,7 +30,7 @@ func Emulator(arch string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no QEMU user-mode emulator known for architecture %q: use amd64 or arm64", arch)
 	}
-	return "qemu-" + m + "-static", nil
+	return "qemu-" + m.qemu + "-static", nil
 }
 
 // Other is the architecture of the project's pair, amd64 and arm64, that this machine does not

@@ -8,12 +8,6 @@ import (
 	"strings"
 )
 
-// elfMachines are the ELF machine numbers of the architectures the emulators run.
-var elfMachines = map[string]elf.Machine{
-	"amd64": elf.EM_X86_64,
-	"arm64": elf.EM_AARCH64,
-}
-
 // registerScript runs in the new namespaces: it mounts the user namespace's own binfmt_misc
 // instance, writes the registration given as $1 into it and replaces itself with the program.
 const registerScript = `set -e
@@ -66,7 +60,7 @@ func registration(arch string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("running a %s executable needs %s: apt-get install -y --no-install-recommends %s", arch, name, Package)
 	}
-	m := elfMachines[arch]
+	m := machines[arch].elf
 	magic := []byte{0x7f, 'E', 'L', 'F', byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT),
 		0, 0, 0, 0, 0, 0, 0, 0, 0, byte(elf.ET_EXEC), 0, byte(m), byte(m >> 8)}
 	mask := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
